@@ -1,0 +1,70 @@
+# The README's commands: `make run` and `make test`. Everything else is a step of them.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+LANGS := fr es uk ar km
+
+export RASA_TELEMETRY_ENABLED := false
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONWARNINGS := ignore::DeprecationWarning
+
+.PHONY: run test lint install catalogs messages train check validate pytest stories lock clean
+
+## run: set up, train if needed, start the Rasa server (5005) and action server (5055)
+run: train
+	$(BIN)/bot serve
+
+## test: set up, train if needed, run every check and test
+test: train check validate pytest stories
+
+$(PY):
+	@python="$$(scripts/find-python310)" && echo "Creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
+
+$(STAMP): $(PY) pyproject.toml constraints.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check "pip==24.2"
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## catalogs: compile locales/*/LC_MESSAGES/messages.po to .mo (what the server reads)
+catalogs: install
+	@$(BIN)/pybabel compile -d locales -D messages --statistics 2>&1 | grep -v '^compiling'
+
+## messages: after editing English text in domain.yml, refresh messages.pot and every .po
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -o locales/messages.pot --no-wrap --omit-header --add-comments "" domain.yml
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-wrap --ignore-obsolete
+
+## train: train the model only if data/, config.yml or domain.yml (structure) changed
+train: catalogs
+	$(BIN)/bot train
+
+## check: validate content (domain, catalogs, country profiles) with file:line messages
+check: catalogs
+	$(BIN)/bot content check
+
+validate: install
+	$(BIN)/rasa data validate --fail-on-warnings --quiet
+
+pytest: train
+	$(BIN)/pytest -p no:cacheprovider
+
+## stories: test stories (safety intents in every language) against the trained model
+stories: train
+	$(BIN)/rasa test core --stories tests/stories --model "$$($(BIN)/bot model-path)" \
+	  --fail-on-prediction-errors --out var/results --no-plot
+
+lint: install
+	$(BIN)/ruff check bot actions tests
+	$(BIN)/mypy
+
+## lock: re-pin the dependency tree after changing pyproject.toml
+lock: install
+	@{ head -3 constraints.txt; $(PY) -m pip freeze --exclude-editable | grep -v '^-e'; } > constraints.new && mv constraints.new constraints.txt
+
+clean:
+	rm -rf $(VENV) models var .rasa results locales/*/LC_MESSAGES/*.mo

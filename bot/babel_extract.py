@@ -1,0 +1,59 @@
+"""Babel extractor for domain.yml: every response text and button title is a msgid.
+
+Registered in pyproject.toml (`babel.extractors`) and used by babel.cfg as
+`[domain: domain.yml]`.
+"""
+
+from __future__ import annotations
+
+from typing import IO, Any, Collection, Iterator, Mapping, Optional
+
+import yaml
+
+from bot.responses import is_only_placeholders
+
+Extracted = tuple[int, Optional[str], str, list[str]]
+
+
+def _get(node: yaml.Node, key: str) -> Optional[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
+                return value_node
+    return None
+
+
+def _scalar(node: Optional[yaml.Node]) -> Optional[yaml.ScalarNode]:
+    return node if isinstance(node, yaml.ScalarNode) and node.value else None
+
+
+def iter_response_messages(text: str) -> Iterator[tuple[int, str, str]]:
+    """Yield (line, response name, message) for each translatable string of a domain."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    responses = _get(root, "responses") if root is not None else None
+    if not isinstance(responses, yaml.MappingNode):
+        return
+    for name_node, variations in responses.value:
+        if not isinstance(variations, yaml.SequenceNode):
+            continue
+        for variation in variations.value:
+            candidates = [_scalar(_get(variation, "text"))]
+            buttons = _get(variation, "buttons")
+            if isinstance(buttons, yaml.SequenceNode):
+                candidates += [_scalar(_get(button, "title")) for button in buttons.value]
+            for node in candidates:
+                if node is not None and not is_only_placeholders(node.value):
+                    yield node.start_mark.line + 1, name_node.value, node.value
+
+
+def extract_domain(
+    fileobj: IO[bytes],
+    keywords: Mapping[str, Any],
+    comment_tags: Collection[str],
+    options: Mapping[str, Any],
+) -> Iterator[Extracted]:
+    """Babel extraction method: (lineno, funcname, message, translator comments)."""
+    encoding = str(options.get("encoding", "utf-8"))
+    text = fileobj.read().decode(encoding)
+    for line, name, message in iter_response_messages(text):
+        yield line, None, message, [name]

@@ -1,0 +1,100 @@
+"""The `bot` command: serve, chat, train, content check."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from typing import Optional, Sequence
+
+from bot.paths import project_paths
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from bot.serve import ServerSettings, serve
+    from bot.training import ensure_model
+
+    paths = project_paths(args.root)
+    model = ensure_model(paths)
+    settings = ServerSettings(
+        port=args.port,
+        actions_port=args.actions_port,
+        endpoints=args.endpoints,
+        credentials=args.credentials,
+    )
+    return serve(paths, model, settings)
+
+
+def _cmd_chat(args: argparse.Namespace) -> int:
+    from bot.chat import run_chat
+
+    return run_chat(args.url, language_hint=args.language)
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from bot.training import ensure_model
+
+    print(ensure_model(project_paths(args.root), force=args.force))
+    return 0
+
+
+def _cmd_model_path(args: argparse.Namespace) -> int:
+    from bot.training import model_path
+
+    print(model_path(project_paths(args.root)))
+    return 0
+
+
+def _cmd_content_check(args: argparse.Namespace) -> int:
+    from bot.content.check import check_all
+
+    problems = check_all(project_paths(args.root))
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} problem(s) found" if problems else "Content OK")
+    return 1 if problems else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    parser = argparse.ArgumentParser(prog="bot", description=__doc__)
+    parser.add_argument("--root", default=None, help="project folder (default: $BOT_HOME or .)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="start the Rasa and action servers")
+    serve.add_argument("--port", type=int, default=5005)
+    serve.add_argument("--actions-port", type=int, default=5055)
+    serve.add_argument("--endpoints", default="endpoints.yml")
+    serve.add_argument("--credentials", default="credentials.yml")
+    serve.set_defaults(func=_cmd_serve)
+
+    chat = commands.add_parser("chat", help="chat in the terminal with a running server")
+    chat.add_argument("--url", default="http://localhost:5005")
+    chat.add_argument("--language", default=None, help="language hint, e.g. km")
+    chat.set_defaults(func=_cmd_chat)
+
+    train = commands.add_parser("train", help="train the model if its inputs changed")
+    train.add_argument("--force", action="store_true")
+    train.set_defaults(func=_cmd_train)
+
+    model = commands.add_parser("model-path", help="print the current model's path")
+    model.set_defaults(func=_cmd_model_path)
+
+    content = commands.add_parser("content", help="content tools for NGO staff")
+    content_commands = content.add_subparsers(dest="content_command", required=True)
+    check = content_commands.add_parser("check", help="validate domain, catalogs and profiles")
+    check.set_defaults(func=_cmd_content_check)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of the `bot` console script."""
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Content NGO staff edit: country profiles and its validation."""

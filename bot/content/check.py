@@ -1,0 +1,262 @@
+"""`bot content check`: validate what NGO staff edit, with file:line messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+import phonenumbers
+import yaml
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import PoFileError, read_po
+
+from bot.babel_extract import iter_response_messages
+from bot.content.countries import GENERIC_PROFILE, NUMBER_KINDS
+from bot.i18n import CATALOG_DOMAIN, SOURCE_LANGUAGE, SUPPORTED_LANGUAGES
+from bot.paths import ProjectPaths
+from bot.responses import placeholders
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing to fix, located in a file."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+NUMBER_PLACEHOLDERS = frozenset(f"{kind}_number" for kind in NUMBER_KINDS)
+PROFILE_KEYS = {"name", "iso2", "default_language", "languages", "safe_distance_m", "numbers"}
+NUMBER_KEYS = {"number", "verified", "source"}
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+# -------------------------------------------------------------- country profiles
+
+
+def _mapping_items(node: yaml.Node) -> Iterator[tuple[str, yaml.Node, int]]:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield str(key.value), value, key.start_mark.line + 1
+
+
+def _number_problems(
+    where: str, line: int, kind: str, node: yaml.Node, iso2: Optional[str]
+) -> Iterator[Problem]:
+    entry = {key: (value, ln) for key, value, ln in _mapping_items(node)}
+    for key in sorted(set(entry) - NUMBER_KEYS):
+        yield Problem(where, entry[key][1], f"unknown field '{key}' in number '{kind}'")
+    if "number" not in entry or not isinstance(entry["number"][0], yaml.ScalarNode):
+        yield Problem(where, line, f"number '{kind}' has no 'number'")
+        return
+    raw, number_line = str(entry["number"][0].value), entry["number"][1]
+    if "verified" not in entry or entry["verified"][0].value not in ("true", "false"):
+        yield Problem(where, line, f"number '{kind}' must say verified: true or false")
+    if not _valid_phone_number(raw, iso2):
+        yield Problem(
+            where,
+            number_line,
+            f"'{raw}' is not a valid phone number for {iso2 or 'international callers (use +code)'}",
+        )
+
+
+def _valid_phone_number(raw: str, iso2: Optional[str]) -> bool:
+    try:
+        parsed = phonenumbers.parse(raw, iso2)
+    except phonenumbers.NumberParseException:
+        return False
+    if phonenumbers.is_valid_number(parsed):
+        return True
+    return iso2 is not None and phonenumbers.is_valid_short_number_for_region(parsed, iso2)
+
+
+def check_profile(path: Path, root: Path) -> list[Problem]:
+    """Problems of one country profile."""
+    where = _relative(path, root)
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        return [Problem(where, (mark.line + 1) if mark else 1, f"not valid YAML: {error}")]
+    if not isinstance(node, yaml.MappingNode):
+        return [Problem(where, 1, "a country profile must be a mapping of fields")]
+    fields = {key: (value, line) for key, value, line in _mapping_items(node)}
+    problems = [
+        Problem(where, line, f"unknown field '{key}'")
+        for key, (_, line) in fields.items()
+        if key not in PROFILE_KEYS
+    ]
+    for required in ("name", "default_language", "numbers"):
+        if required not in fields:
+            problems.append(Problem(where, 1, f"missing field '{required}'"))
+    iso2 = fields["iso2"][0].value if "iso2" in fields else None
+    if iso2 is not None and (len(str(iso2)) != 2 or not str(iso2).isalpha()):
+        problems.append(Problem(where, fields["iso2"][1], f"iso2 '{iso2}' is not a 2-letter country code"))
+        iso2 = None
+    if "default_language" in fields:
+        value, line = fields["default_language"]
+        if value.value not in SUPPORTED_LANGUAGES:
+            problems.append(
+                Problem(
+                    where,
+                    line,
+                    f"default_language '{value.value}' is not one of {', '.join(SUPPORTED_LANGUAGES)}",
+                )
+            )
+    if "languages" in fields:
+        value, line = fields["languages"]
+        for item in value.value if isinstance(value, yaml.SequenceNode) else []:
+            if item.value not in SUPPORTED_LANGUAGES:
+                problems.append(
+                    Problem(where, item.start_mark.line + 1, f"language '{item.value}' is not supported")
+                )
+    if "numbers" in fields:
+        numbers_node, _ = fields["numbers"]
+        for kind, number_node, line in _mapping_items(numbers_node):
+            if kind not in NUMBER_KINDS:
+                problems.append(
+                    Problem(where, line, f"unknown number kind '{kind}' (use {', '.join(NUMBER_KINDS)})")
+                )
+            problems.extend(_number_problems(where, line, kind, number_node, iso2))
+        if path.stem == GENERIC_PROFILE and list(_mapping_items(numbers_node)):
+            problems.append(Problem(where, fields["numbers"][1], "the generic profile must have no numbers"))
+    return problems
+
+
+def check_profiles(paths: ProjectPaths) -> tuple[list[Problem], set[str]]:
+    """Problems of all profiles, and the ids of profiles with a country code."""
+    problems: list[Problem] = []
+    with_iso2: set[str] = set()
+    files = sorted(paths.countries.glob("*.yml"))
+    if not any(f.stem == GENERIC_PROFILE for f in files):
+        problems.append(
+            Problem(_relative(paths.countries, paths.root), 0, f"missing the '{GENERIC_PROFILE}.yml' profile")
+        )
+    for path in files:
+        problems.extend(check_profile(path, paths.root))
+        data: Any = None
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError:
+            pass
+        if isinstance(data, dict) and data.get("iso2"):
+            with_iso2.add(path.stem)
+    return problems, with_iso2
+
+
+# -------------------------------------------------------------- responses
+
+
+def known_placeholders(profile_ids: set[str]) -> set[str]:
+    """Every {placeholder} the NLG can fill."""
+    names = set(NUMBER_PLACEHOLDERS) | {"safe_distance", "country_name"}
+    names |= {f"language_name_{code}" for code in SUPPORTED_LANGUAGES}
+    names |= {f"country_name_{pid}" for pid in profile_ids}
+    return names
+
+
+def check_domain(paths: ProjectPaths, profile_ids: set[str]) -> list[Problem]:
+    """Unknown placeholders, and responses whose last variation needs a phone number."""
+    where = _relative(paths.domain, paths.root)
+    text = paths.domain.read_text(encoding="utf-8")
+    known = known_placeholders(profile_ids)
+    problems = [
+        Problem(where, line, f"{name}: unknown placeholder {{{field}}}")
+        for line, name, message in iter_response_messages(text)
+        for field in sorted(placeholders(message) - known)
+    ]
+    responses = (yaml.safe_load(text) or {}).get("responses") or {}
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    lines = {key: line for key, _, line in _mapping_items(_child(node, "responses"))}
+    for name, variations in responses.items():
+        general = [v for v in variations or [] if not v.get("channel")]
+        if general and placeholders(_all_text(general[-1])) & NUMBER_PLACEHOLDERS:
+            problems.append(
+                Problem(
+                    where,
+                    lines.get(name, 1),
+                    f"{name}: the last variation must need no phone number "
+                    "(it is used where the country has none)",
+                )
+            )
+    return problems
+
+
+def _child(node: Optional[yaml.Node], key: str) -> yaml.Node:
+    for name, value, _ in _mapping_items(node) if node is not None else ():
+        if name == key:
+            return value
+    return yaml.MappingNode(tag="tag:yaml.org,2002:map", value=[])
+
+
+def _all_text(variation: dict[str, Any]) -> str:
+    titles = [b.get("title", "") for b in variation.get("buttons") or []]
+    return " ".join([str(variation.get("text", ""))] + [str(t) for t in titles])
+
+
+# -------------------------------------------------------------- catalogs
+
+
+def catalog_path(paths: ProjectPaths, language: str) -> Path:
+    """The .po file of one language."""
+    return paths.locales / language / "LC_MESSAGES" / f"{CATALOG_DOMAIN}.po"
+
+
+def check_catalog(paths: ProjectPaths, language: str) -> list[Problem]:
+    """Every domain message translated, not fuzzy, with the same placeholders."""
+    po_path = catalog_path(paths, language)
+    where = _relative(po_path, paths.root)
+    if not po_path.exists():
+        return [Problem(where, 0, "catalog missing (run `make catalogs`)")]
+    try:
+        with po_path.open("rb") as handle:
+            catalog: Catalog = read_po(handle, abort_invalid=True)
+    except (PoFileError, ValueError, UnicodeDecodeError) as error:
+        return [Problem(where, 0, f"cannot read catalog: {error}")]
+    problems: list[Problem] = []
+    domain_where = _relative(paths.domain, paths.root)
+    for line, _, message in iter_response_messages(paths.domain.read_text(encoding="utf-8")):
+        entry = catalog.get(message)
+        if entry is None:
+            problems.append(
+                Problem(
+                    domain_where,
+                    line,
+                    f"not in the {language} catalog (run `make catalogs`): {message[:50]!r}",
+                )
+            )
+        elif not entry.string:
+            problems.append(Problem(where, entry.lineno or 0, f"untranslated: {message[:50]!r}"))
+        elif entry.fuzzy:
+            problems.append(Problem(where, entry.lineno or 0, f"fuzzy (needs review): {message[:50]!r}"))
+        elif placeholders(str(entry.string)) != placeholders(message):
+            problems.append(
+                Problem(
+                    where,
+                    entry.lineno or 0,
+                    f"placeholders {sorted(placeholders(str(entry.string)))} "
+                    f"differ from the source's {sorted(placeholders(message))}",
+                )
+            )
+    return problems
+
+
+def check_all(paths: ProjectPaths) -> list[Problem]:
+    """Every content problem of the project, sorted by file and line."""
+    problems, profile_ids = check_profiles(paths)
+    problems += check_domain(paths, profile_ids)
+    for language in SUPPORTED_LANGUAGES:
+        if language != SOURCE_LANGUAGE:
+            problems += check_catalog(paths, language)
+    return sorted(set(problems), key=lambda p: (p.path, p.line, p.message))

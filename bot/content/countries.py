@@ -1,0 +1,74 @@
+"""Country profiles: phone numbers, languages and defaults per country."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+import yaml
+
+GENERIC_PROFILE = "generic"
+DEFAULT_SAFE_DISTANCE_M = 100
+# Placeholder names a response may use for each kind of number.
+NUMBER_KINDS: tuple[str, ...] = ("emergency", "report", "police", "ambulance")
+
+
+@dataclass(frozen=True)
+class PhoneNumber:
+    """A number people can call, and whether the deploying organisation confirmed it."""
+
+    number: str
+    verified: bool
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class CountryProfile:
+    """One country's numbers and language defaults."""
+
+    id: str
+    name: str
+    default_language: str
+    languages: tuple[str, ...]
+    iso2: Optional[str] = None
+    safe_distance_m: int = DEFAULT_SAFE_DISTANCE_M
+    numbers: Mapping[str, PhoneNumber] = field(default_factory=dict)
+
+    def placeholders(self) -> dict[str, str]:
+        """Values for the {placeholders} responses may use; absent numbers are left out."""
+        values = {"safe_distance": str(self.safe_distance_m)}
+        for kind, phone in self.numbers.items():
+            values[f"{kind}_number"] = phone.number
+        return values
+
+
+def profile_from_dict(profile_id: str, data: Mapping[str, Any]) -> CountryProfile:
+    """Build a profile from parsed YAML; raises KeyError/TypeError/ValueError on bad data."""
+    numbers = {
+        kind: PhoneNumber(
+            number=str(entry["number"]),
+            verified=bool(entry.get("verified", False)),
+            source=str(entry.get("source", "")),
+        )
+        for kind, entry in (data.get("numbers") or {}).items()
+    }
+    return CountryProfile(
+        id=profile_id,
+        name=str(data["name"]),
+        iso2=data.get("iso2"),
+        default_language=str(data["default_language"]),
+        languages=tuple(data.get("languages") or ()),
+        safe_distance_m=int(data.get("safe_distance_m", DEFAULT_SAFE_DISTANCE_M)),
+        numbers=numbers,
+    )
+
+
+def load_profiles(directory: Path) -> dict[str, CountryProfile]:
+    """Load every content/countries/*.yml; the file name (without .yml) is the id."""
+    profiles: dict[str, CountryProfile] = {}
+    for path in sorted(directory.glob("*.yml")):
+        with path.open(encoding="utf-8") as handle:
+            data = yaml.safe_load(handle) or {}
+        profiles[path.stem] = profile_from_dict(path.stem, data)
+    return profiles

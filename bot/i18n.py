@@ -1,0 +1,213 @@
+"""Locale resolution, language detection, catalogs and language names.
+
+This module is the one place that decides which language a conversation is
+in (see `resolve_locale`); nothing else reads language fields directly.
+"""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Optional, Protocol, Sequence
+
+from babel import Locale
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import read_mo
+
+logger = logging.getLogger(__name__)
+
+SOURCE_LANGUAGE = "en"
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("en", "fr", "es", "uk", "ar", "km")
+LATIN_LANGUAGES: tuple[str, ...] = ("en", "fr", "es")
+CATALOG_DOMAIN = "messages"
+
+# Below this probability a Latin-script guess ("ok", "hi") decides nothing.
+LATIN_CONFIDENCE = 0.8
+# A message needs this many letters before a Latin-script guess is trusted.
+LATIN_MIN_LETTERS = 6
+
+
+def normalise_language(code: Optional[str]) -> Optional[str]:
+    """Map a hint such as "fr-CA", "uk_UA" or "RU" to a supported language, or None."""
+    if not code or not isinstance(code, str):
+        return None
+    base = code.replace("_", "-").split("-")[0].strip().lower()
+    if base == "ru":
+        # Russian speakers in Ukraine: the Ukrainian profile is the closest we have.
+        return "uk"
+    return base if base in SUPPORTED_LANGUAGES else None
+
+
+def language_name(code: str) -> str:
+    """The language's name in that language, from CLDR (e.g. "ខ្មែរ", "Українська")."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+def territory_name(iso2: str, language: str) -> str:
+    """A country's name in `language`, from CLDR."""
+    return str(Locale.parse(language).territories.get(iso2.upper(), iso2))
+
+
+def text_direction(language: str) -> str:
+    """ "rtl" for right-to-left languages such as Arabic, else "ltr"."""
+    return "rtl" if Locale.parse(language).character_order == "right-to-left" else "ltr"
+
+
+# ------------------------------------------------------------------ detection
+
+
+def _script_of(char: str) -> Optional[str]:
+    """The script family of one character, for the scripts we support."""
+    code = ord(char)
+    if 0x1780 <= code <= 0x17FF or 0x19E0 <= code <= 0x19FF:
+        return "khmer"
+    if (
+        0x0600 <= code <= 0x06FF
+        or 0x0750 <= code <= 0x077F
+        or 0x08A0 <= code <= 0x08FF
+        or 0xFB50 <= code <= 0xFDFF
+        or 0xFE70 <= code <= 0xFEFF
+    ):
+        return "arabic"
+    if 0x0400 <= code <= 0x052F:
+        return "cyrillic"
+    if char.isalpha() and unicodedata.name(char, "").startswith("LATIN"):
+        return "latin"
+    return None
+
+
+SCRIPT_LANGUAGE = {"khmer": "km", "arabic": "ar", "cyrillic": "uk"}
+
+
+class LatinClassifier(Protocol):
+    """Anything that ranks en/fr/es for a text (py3langid in production)."""
+
+    def classify(self, text: str) -> tuple[str, float]:
+        """Return the most likely language and its probability."""
+        ...
+
+
+@dataclass
+class Detection:
+    """A detected language and how sure the detector is."""
+
+    language: str
+    confidence: float
+
+
+class LanguageDetector:
+    """Script detection first, then an offline classifier for Latin-script text."""
+
+    def __init__(self, latin: Optional[LatinClassifier] = None) -> None:
+        self._latin = latin
+
+    @classmethod
+    def offline(cls) -> LanguageDetector:
+        """Build the detector with py3langid's bundled model (nothing downloaded)."""
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        identifier = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
+        identifier.set_languages(list(LATIN_LANGUAGES))
+        return cls(_Py3LangId(identifier))
+
+    def detect(self, text: str) -> Optional[Detection]:
+        """Detect the language of `text`, or None when there is nothing to go on."""
+        scripts = Counter(s for s in map(_script_of, text) if s)
+        if not scripts:
+            return None
+        script, count = scripts.most_common(1)[0]
+        if script in SCRIPT_LANGUAGE:
+            return Detection(SCRIPT_LANGUAGE[script], 1.0)
+        if self._latin is None:
+            return Detection(SOURCE_LANGUAGE, 0.0)
+        language, probability = self._latin.classify(text)
+        if count < LATIN_MIN_LETTERS:
+            probability = min(probability, LATIN_CONFIDENCE - 0.01)
+        return Detection(language, probability)
+
+
+class _Py3LangId:
+    """Adapter from py3langid's identifier to `LatinClassifier`."""
+
+    def __init__(self, identifier: Any) -> None:
+        self._identifier = identifier
+
+    def classify(self, text: str) -> tuple[str, float]:
+        language, probability = self._identifier.classify(text)
+        return str(language), float(probability)
+
+
+# ------------------------------------------------------------------ decision
+
+
+@dataclass
+class LocaleInputs:
+    """Everything the locale decision may use, gathered by the caller."""
+
+    chosen: Optional[str] = None
+    user_texts: Sequence[str] = field(default_factory=tuple)
+    channel_hint: Optional[str] = None
+    country_default: Optional[str] = None
+
+
+def resolve_locale(inputs: LocaleInputs, detector: LanguageDetector) -> str:
+    """Decide the conversation's language.
+
+    Order: the language the person chose, then the first message whose
+    language can be told with confidence, then the channel's hint (e.g.
+    Telegram's language_code), then the country's default, then English.
+    """
+    chosen = normalise_language(inputs.chosen)
+    if chosen:
+        return chosen
+    for text in inputs.user_texts:
+        detection = detector.detect(text)
+        if detection and detection.confidence >= LATIN_CONFIDENCE:
+            return detection.language
+    return (
+        normalise_language(inputs.channel_hint)
+        or normalise_language(inputs.country_default)
+        or SOURCE_LANGUAGE
+    )
+
+
+# ------------------------------------------------------------------ catalogs
+
+
+class Catalogs:
+    """Compiled gettext catalogs for every supported language."""
+
+    def __init__(self, catalogs: Mapping[str, Catalog]) -> None:
+        self._catalogs = dict(catalogs)
+        self._missing_logged: set[tuple[str, str]] = set()
+
+    @classmethod
+    def load(cls, locales_dir: Path, languages: Iterable[str] = SUPPORTED_LANGUAGES) -> Catalogs:
+        """Read locales/<lang>/LC_MESSAGES/messages.mo for each language that has one."""
+        catalogs: dict[str, Catalog] = {}
+        for language in languages:
+            path = locales_dir / language / "LC_MESSAGES" / f"{CATALOG_DOMAIN}.mo"
+            if path.exists():
+                with path.open("rb") as handle:
+                    catalogs[language] = read_mo(handle)
+            elif language != SOURCE_LANGUAGE:
+                logger.warning("No compiled catalog for %s at %s (run `make catalogs`)", language, path)
+        return cls(catalogs)
+
+    def gettext(self, language: str, message: str) -> str:
+        """Translate `message`; fall back to the English source and log that once."""
+        if language == SOURCE_LANGUAGE or not message:
+            return message
+        catalog = self._catalogs.get(language)
+        entry = catalog.get(message) if catalog is not None else None
+        translated = entry.string if entry is not None else None
+        if isinstance(translated, str) and translated:
+            return translated
+        if (language, message) not in self._missing_logged:
+            self._missing_logged.add((language, message))
+            logger.warning("Missing %s translation, using English: %r", language, message[:80])
+        return message

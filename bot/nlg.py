@@ -1,0 +1,171 @@
+"""Localized response generation, loaded by Rasa from endpoints.yml (`nlg: type:`)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Dict, Mapping, Optional
+
+import yaml
+from rasa.core.nlg.generator import NaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.content.countries import GENERIC_PROFILE, CountryProfile, load_profiles
+from bot.i18n import (
+    SUPPORTED_LANGUAGES,
+    Catalogs,
+    LanguageDetector,
+    LocaleInputs,
+    language_name,
+    resolve_locale,
+    territory_name,
+)
+from bot.paths import ProjectPaths, project_paths
+from bot.responses import choose_variation, render
+
+logger = logging.getLogger(__name__)
+
+LANGUAGE_SLOT = "language"
+COUNTRY_SLOT = "country"
+# Keys a channel may put in message metadata to hint at the language.
+LANGUAGE_HINT_KEYS = ("language", "language_code")
+
+
+@dataclass
+class ResponseContext:
+    """The language and country a response is rendered for."""
+
+    language: str
+    profile: CountryProfile
+
+
+class ResponseRenderer:
+    """Renders a response key for a conversation: choice, translation, placeholders."""
+
+    def __init__(
+        self,
+        responses: Mapping[str, Any],
+        catalogs: Catalogs,
+        profiles: Mapping[str, CountryProfile],
+        detector: LanguageDetector,
+    ) -> None:
+        self.responses = responses
+        self.catalogs = catalogs
+        self.profiles = profiles
+        self.detector = detector
+
+    def profile(self, country: Optional[str]) -> CountryProfile:
+        """The conversation's country profile; the generic one when unknown."""
+        if country and country in self.profiles:
+            return self.profiles[country]
+        return self.profiles[GENERIC_PROFILE]
+
+    def context(self, tracker: DialogueStateTracker) -> ResponseContext:
+        """Resolve the language and country of a conversation from its tracker."""
+        profile = self.profile(tracker.get_slot(COUNTRY_SLOT))
+        inputs = LocaleInputs(
+            chosen=tracker.get_slot(LANGUAGE_SLOT),
+            user_texts=_typed_texts(tracker),
+            channel_hint=_channel_hint(tracker),
+            country_default=profile.default_language if profile.id != GENERIC_PROFILE else None,
+        )
+        return ResponseContext(resolve_locale(inputs, self.detector), profile)
+
+    def values(self, context: ResponseContext, extra: Mapping[str, Any]) -> dict[str, Any]:
+        """Placeholder values: profile numbers, language and country names, then `extra`."""
+        values: dict[str, Any] = dict(context.profile.placeholders())
+        for code in SUPPORTED_LANGUAGES:
+            values[f"language_name_{code}"] = language_name(code)
+        for profile in self.profiles.values():
+            if profile.iso2:
+                values[f"country_name_{profile.id}"] = territory_name(profile.iso2, context.language)
+        if context.profile.iso2:
+            values["country_name"] = territory_name(context.profile.iso2, context.language)
+        values.update({k: v for k, v in extra.items() if isinstance(v, (str, int, float))})
+        return values
+
+    def render(
+        self, key: str, context: ResponseContext, channel: Optional[str], extra: Mapping[str, Any]
+    ) -> Optional[Dict[str, Any]]:
+        """Render response `key`, or None when the domain has no such response."""
+        variations = self.responses.get(key)
+        if not variations:
+            logger.error("No response %r in the domain", key)
+            return None
+        values = self.values(context, extra)
+        variation = choose_variation(variations, channel, values)
+        if variation is None:
+            return None
+        rendered = render(variation, lambda text: self.catalogs.gettext(context.language, text), values)
+        return rendered
+
+
+def _typed_texts(tracker: DialogueStateTracker) -> list[str]:
+    """What the person typed, oldest first; button payloads ("/intent") are not text."""
+    return [
+        event.text
+        for event in tracker.events
+        if isinstance(event, UserUttered) and event.text and not event.text.startswith("/")
+    ]
+
+
+def _channel_hint(tracker: DialogueStateTracker) -> Optional[str]:
+    """The first language hint a channel put in message metadata."""
+    for event in tracker.events:
+        if isinstance(event, UserUttered) and isinstance(event.metadata, dict):
+            for key in LANGUAGE_HINT_KEYS:
+                hint = event.metadata.get(key)
+                if isinstance(hint, str) and hint:
+                    return hint
+    return None
+
+
+def load_responses(paths: ProjectPaths, domain: Optional[Domain]) -> Mapping[str, Any]:
+    """English responses from domain.yml on disk (so wording changes need no retraining).
+
+    Falls back to the responses packed in the model when the file is missing.
+    """
+    if paths.domain.exists():
+        with paths.domain.open(encoding="utf-8") as handle:
+            data = yaml.safe_load(handle) or {}
+        responses = data.get("responses")
+        if isinstance(responses, dict) and responses:
+            return responses
+    return domain.responses if domain is not None else {}
+
+
+def build_renderer(paths: ProjectPaths, domain: Optional[Domain] = None) -> ResponseRenderer:
+    """Factory: read responses, catalogs and profiles from the project's files."""
+    return ResponseRenderer(
+        responses=load_responses(paths, domain),
+        catalogs=Catalogs.load(paths.locales),
+        profiles=load_profiles(paths.countries),
+        detector=LanguageDetector.offline(),
+    )
+
+
+class LocalizedNLG(NaturalLanguageGenerator):
+    """Rasa NLG that answers in the conversation's language with its country's numbers."""
+
+    def __init__(
+        self,
+        endpoint_config: Optional[EndpointConfig] = None,
+        domain: Optional[Domain] = None,
+        renderer: Optional[ResponseRenderer] = None,
+    ) -> None:
+        root = (endpoint_config.kwargs.get("project_root") if endpoint_config else None) or None
+        self.renderer = renderer or build_renderer(project_paths(root), domain)
+
+    async def generate(
+        self,
+        utter_action: str,
+        tracker: DialogueStateTracker,
+        output_channel: str,
+        **kwargs: Any,
+    ) -> Optional[Dict[str, Any]]:
+        """Render `utter_action` for this conversation and channel."""
+        context = self.renderer.context(tracker)
+        return self.renderer.render(utter_action, context, output_channel, kwargs)

@@ -1,0 +1,55 @@
+"""Where the project's files live: one place, overridable for tests."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ProjectPaths:
+    """Locations of the files the assistant reads."""
+
+    root: Path
+
+    @property
+    def domain(self) -> Path:
+        """The domain with the English source text of every response."""
+        return self.root / "domain.yml"
+
+    @property
+    def config(self) -> Path:
+        """The NLU pipeline and policies."""
+        return self.root / "config.yml"
+
+    @property
+    def data(self) -> Path:
+        """Training data: NLU examples, rules and stories."""
+        return self.root / "data"
+
+    @property
+    def locales(self) -> Path:
+        """Gettext catalogs, one folder per language."""
+        return self.root / "locales"
+
+    @property
+    def countries(self) -> Path:
+        """Country profiles NGO staff edit."""
+        return self.root / "content" / "countries"
+
+    @property
+    def models(self) -> Path:
+        """Trained models, named by the fingerprint of their inputs."""
+        return self.root / "models"
+
+    @property
+    def var(self) -> Path:
+        """Runtime state: SQLite databases, logs."""
+        return self.root / "var"
+
+
+def project_paths(root: str | os.PathLike[str] | None = None) -> ProjectPaths:
+    """Return the project's paths: `root`, else $BOT_HOME, else the current directory."""
+    chosen = root or os.environ.get("BOT_HOME") or os.getcwd()
+    return ProjectPaths(Path(chosen).resolve())

@@ -1,0 +1,82 @@
+"""Train the Rasa model only when its inputs changed (a content fingerprint)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from bot.paths import ProjectPaths
+
+logger = logging.getLogger(__name__)
+
+FINGERPRINT_VERSION = "1"
+
+
+def _domain_without_wording(domain_file: Path) -> str:
+    """The domain with response texts left out: wording changes need no retraining."""
+    data = yaml.safe_load(domain_file.read_text(encoding="utf-8")) or {}
+    data["responses"] = sorted((data.get("responses") or {}).keys())
+    return json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def fingerprint(paths: ProjectPaths) -> str:
+    """Hash of everything training depends on: config, data, domain structure, Rasa version."""
+    import rasa
+
+    digest = hashlib.sha256()
+    digest.update(f"{FINGERPRINT_VERSION}|rasa={rasa.__version__}|".encode())
+    digest.update(paths.config.read_bytes())
+    digest.update(_domain_without_wording(paths.domain).encode())
+    for file in sorted(paths.data.rglob("*.yml")):
+        digest.update(str(file.relative_to(paths.root)).encode())
+        digest.update(file.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def model_path(paths: ProjectPaths) -> Path:
+    """Where the model for the current inputs is (or will be) stored."""
+    return paths.models / f"{fingerprint(paths)}.tar.gz"
+
+
+def rasa_environment() -> dict[str, str]:
+    """Environment for Rasa subprocesses: telemetry always off."""
+    env = dict(os.environ)
+    env["RASA_TELEMETRY_ENABLED"] = "false"
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return env
+
+
+def ensure_model(paths: ProjectPaths, force: bool = False) -> Path:
+    """Return the current model, training it first if data, config or domain changed."""
+    target = model_path(paths)
+    if target.exists() and not force:
+        logger.info("Model up to date: %s", target)
+        return target
+    paths.models.mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable,
+        "-m",
+        "rasa",
+        "train",
+        "--config",
+        str(paths.config),
+        "--domain",
+        str(paths.domain),
+        "--data",
+        str(paths.data),
+        "--out",
+        str(paths.models),
+        "--fixed-model-name",
+        target.name.removesuffix(".tar.gz"),
+    ]
+    subprocess.run(command, check=True, cwd=paths.root, env=rasa_environment())
+    if not target.exists():
+        raise RuntimeError(f"rasa train finished but {target} is missing")
+    return target

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.content.check import check_all
+from bot.paths import ProjectPaths
+from tests.factories import PROJECT_ROOT
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> ProjectPaths:
+    """A copy of the project's content that a test may break."""
+    for name in ("domain.yml",):
+        shutil.copy(PROJECT_ROOT / name, tmp_path / name)
+    shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content")
+    shutil.copytree(PROJECT_ROOT / "locales", tmp_path / "locales", ignore=shutil.ignore_patterns("*.mo"))
+    return ProjectPaths(tmp_path)
+
+
+def messages(paths: ProjectPaths) -> list[str]:
+    return [str(p) for p in check_all(paths)]
+
+
+def replace(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, count), encoding="utf-8")
+
+
+def line_of(path: Path, needle: str) -> int:
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if needle in line:
+            return number
+    raise AssertionError(needle)
+
+
+def test_shipped_content_is_clean():
+    assert messages(ProjectPaths(PROJECT_ROOT)) == []
+
+
+def test_cli_exit_codes(project, capsys):
+    assert main(["--root", str(project.root), "content", "check"]) == 0
+    replace(project.countries / "colombia.yml", '"123"', '"12x"')
+    assert main(["--root", str(project.root), "content", "check"]) == 1
+    assert "content/countries/colombia.yml:" in capsys.readouterr().out
+
+
+def test_bad_phone_number_is_reported_with_its_line(project):
+    path = project.countries / "ukraine.yml"
+    replace(path, 'number: "102"', 'number: "1o2"')
+    line = line_of(path, '"1o2"')
+    assert f"content/countries/ukraine.yml:{line}: '1o2' is not a valid phone number for UA" in messages(
+        project
+    )
+
+
+def test_profile_problems(project):
+    path = project.countries / "lebanon.yml"
+    replace(path, "default_language: ar", "default_language: de")
+    replace(path, "    verified: false\n", "", 1)
+    replace(path, "  ambulance:", "  firemen:")
+    found = "\n".join(messages(project))
+    assert f"lebanon.yml:{line_of(path, 'default_language')}: default_language 'de' is not one of" in found
+    assert "number 'emergency' must say verified: true or false" in found
+    assert f"lebanon.yml:{line_of(path, 'firemen')}: unknown number kind 'firemen'" in found
+
+
+def test_broken_yaml_is_reported(project):
+    (project.countries / "colombia.yml").write_text("name: [unclosed\n", encoding="utf-8")
+    assert any(
+        m.startswith("content/countries/colombia.yml:") and "not valid YAML" in m for m in messages(project)
+    )
+
+
+def test_generic_profile_is_required_and_has_no_numbers(project):
+    replace(
+        project.countries / "generic.yml",
+        "numbers: {}",
+        'numbers:\n  emergency: {number: "+33123456789", verified: false}',
+    )
+    assert any("the generic profile must have no numbers" in m for m in messages(project))
+    (project.countries / "generic.yml").unlink()
+    assert any("missing the 'generic.yml' profile" in m for m in messages(project))
+
+
+def test_untranslated_and_fuzzy_messages_are_reported(project):
+    po = project.locales / "km" / "LC_MESSAGES" / "messages.po"
+    text = po.read_text(encoding="utf-8")
+    start = text.index('msgid "Next"')
+    end = text.index("\n\n", start)
+    po.write_text(text[:start] + 'msgid "Next"\nmsgstr ""' + text[end:], encoding="utf-8")
+    line = line_of(po, 'msgid "Next"')
+    assert f"locales/km/LC_MESSAGES/messages.po:{line}: untranslated: 'Next'" in messages(project)
+
+
+def test_placeholder_mismatch_in_a_translation_is_reported(project):
+    po = project.locales / "es" / "LC_MESSAGES" / "messages.po"
+    text = po.read_text(encoding="utf-8")
+    marker = "{emergency_number}"
+    msgstr_at = text.index("msgstr", text.index("I am an automatic assistant"))
+    fixed = text[:msgstr_at] + text[msgstr_at:].replace(marker, "{numero}", 1)
+    po.write_text(fixed, encoding="utf-8")
+    assert any("messages.po:" in m and "placeholders ['numero'] differ" in m for m in messages(project))
+
+
+def test_unknown_placeholder_and_unsafe_last_variation_in_the_domain(project):
+    replace(project.domain, 'call the police or local emergency services."', 'call {fire_number}."')
+    found = "\n".join(messages(project))
+    assert "unknown placeholder {fire_number}" in found
+    replace(project.domain, "tell the police or the local authorities.", "call {emergency_number}.")
+    assert "utter_found_object: the last variation must need no phone number" in "\n".join(messages(project))
+
+
+def test_message_missing_from_a_catalog_points_at_the_domain(project):
+    replace(project.domain, '"Quiz: answer yes or no."', '"Quiz time: answer yes or no."')
+    line = line_of(project.domain, "Quiz time")
+    assert any(m.startswith(f"domain.yml:{line}: not in the fr catalog") for m in messages(project))

@@ -1,0 +1,88 @@
+"""Builders for trackers, profiles, catalogs and renderers used across tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+from babel.messages.catalog import Catalog
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.content.countries import CountryProfile, PhoneNumber
+from bot.i18n import Catalogs, LanguageDetector
+from bot.nlg import ResponseRenderer
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DOMAIN = Domain.from_yaml(
+    """
+version: "3.1"
+slots:
+  language: {type: text, influence_conversation: false, mappings: [{type: custom}]}
+  country: {type: text, influence_conversation: false, mappings: [{type: custom}]}
+"""
+)
+
+
+def user(text: str, metadata: Optional[dict[str, Any]] = None) -> UserUttered:
+    """A message typed (or a payload sent) by the person."""
+    return UserUttered(text, metadata=metadata or {})
+
+
+def tracker(
+    *texts: str,
+    language: Optional[str] = None,
+    country: Optional[str] = None,
+    metadata: Optional[dict[str, Any]] = None,
+    sender: str = "test-user",
+) -> DialogueStateTracker:
+    """A tracker with the given user messages and slots."""
+    events: list[Event] = [user(t, metadata) for t in texts]
+    if language:
+        events.append(SlotSet("language", language))
+    if country:
+        events.append(SlotSet("country", country))
+    return DialogueStateTracker.from_events(sender, events, slots=DOMAIN.slots)
+
+
+def profile(
+    pid: str = "testland",
+    iso2: Optional[str] = "UA",
+    default_language: str = "uk",
+    numbers: Optional[dict[str, str]] = None,
+) -> CountryProfile:
+    """A country profile; numbers given as {kind: number}."""
+    return CountryProfile(
+        id=pid,
+        name=pid.title(),
+        iso2=iso2,
+        default_language=default_language,
+        languages=(default_language,),
+        numbers={k: PhoneNumber(v, verified=False) for k, v in (numbers or {}).items()},
+    )
+
+
+def generic_profile() -> CountryProfile:
+    """The profile without numbers."""
+    return profile("generic", iso2=None, default_language="en")
+
+
+def catalog(language: str, translations: dict[str, str]) -> Catalog:
+    """An in-memory catalog."""
+    result = Catalog(locale=language)
+    for msgid, msgstr in translations.items():
+        result.add(msgid, msgstr)
+    return result
+
+
+def renderer(
+    responses: dict[str, Any],
+    translations: Optional[dict[str, dict[str, str]]] = None,
+    profiles: Sequence[CountryProfile] = (),
+) -> ResponseRenderer:
+    """A renderer over test responses, catalogs and profiles (generic always present)."""
+    all_profiles = {p.id: p for p in (generic_profile(), *profiles)}
+    catalogs = Catalogs({lang: catalog(lang, t) for lang, t in (translations or {}).items()})
+    return ResponseRenderer(responses, catalogs, all_profiles, LanguageDetector.offline())

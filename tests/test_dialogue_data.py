@@ -1,0 +1,75 @@
+"""The safety path stays in one process: plain responses, in-process NLG."""
+
+from __future__ import annotations
+
+import yaml
+
+from tests.factories import PROJECT_ROOT
+
+SAFETY = {
+    "found_object": "utter_found_object",
+    "in_hazard_area": "utter_in_hazard_area",
+    "someone_injured": "utter_someone_injured",
+}
+
+
+def load(name: str) -> dict:
+    return yaml.safe_load((PROJECT_ROOT / name).read_text(encoding="utf-8"))
+
+
+def test_safety_rules_answer_with_plain_responses_only():
+    rules = load("data/rules.yml")["rules"]
+    for intent, response in SAFETY.items():
+        matching = [r for r in rules if r["steps"][0].get("intent") == intent]
+        assert len(matching) == 1, intent
+        rule = matching[0]
+        assert "condition" not in rule, "safety rules must hold in any context"
+        actions = [step["action"] for step in rule["steps"] if "action" in step]
+        assert actions == [response]
+
+
+def test_nlg_is_our_in_process_class():
+    assert load("endpoints.yml")["nlg"] == {"type": "bot.nlg.LocalizedNLG"}
+
+
+def test_every_intent_of_the_public_taxonomy_is_in_the_domain():
+    public = {
+        "greet",
+        "goodbye",
+        "thank",
+        "affirm",
+        "deny",
+        "help",
+        "bot_challenge",
+        "out_of_scope",
+        "change_language",
+        "found_object",
+        "in_hazard_area",
+        "someone_injured",
+        "ask_warning_signs",
+        "ask_object_types",
+        "ask_safe_behaviour",
+        "ask_children_safety",
+        "start_quiz",
+        "report_hazard",
+        "find_services",
+        "ask_survivor_rights",
+        "subscribe_alerts",
+        "unsubscribe",
+        "delete_my_data",
+    }
+    names = {i if isinstance(i, str) else next(iter(i)) for i in load("domain.yml")["intents"]}
+    assert public <= names
+
+
+def test_every_intent_has_training_examples_in_every_language():
+    names = {i if isinstance(i, str) else next(iter(i)) for i in load("domain.yml")["intents"]}
+    for language in ("en", "fr", "es", "uk", "ar", "km"):
+        data = load(f"data/nlu/{language}.yml")["nlu"]
+        counts = {
+            b["intent"]: len([x for x in b["examples"].splitlines() if x.strip().startswith("- ")])
+            for b in data
+            if "intent" in b
+        }
+        assert set(counts) == names, language
+        assert min(counts.values()) >= 20, (language, min(counts, key=counts.get))
