@@ -119,3 +119,9 @@ def test_message_missing_from_a_catalog_points_at_the_domain(project):
     replace(project.domain, '"Quiz: answer yes or no."', '"Quiz time: answer yes or no."')
     line = line_of(project.domain, "Quiz time")
     assert any(m.startswith(f"domain.yml:{line}: not in the fr catalog") for m in messages(project))
+
+
+def test_unreadable_catalog_is_reported(project):
+    po = project.locales / "ar" / "LC_MESSAGES" / "messages.po"
+    po.write_text(po.read_text(encoding="utf-8") + '\nmsgid "dangling\n', encoding="utf-8")
+    assert any(m.startswith("locales/ar/LC_MESSAGES/messages.po:") and "cannot read" in m for m in messages(project))

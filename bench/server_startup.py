@@ -1,0 +1,128 @@
+"""Startup time and memory of the assistant as `make run` starts it.
+
+Usage: .venv/bin/python bench/server_startup.py [--runs 3]
+
+Starts `bot serve` on free ports (model already trained), measures the time
+until the Rasa server and the action server answer, the resident memory of
+each process once the first message was answered, and the latency of that
+first message; then stops it with Ctrl-C (SIGINT).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.serve import wait_until_up  # noqa: E402
+from bot.training import rasa_environment  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MiB."""
+    total = 0
+    pids = [pid] + [
+        int(p)
+        for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    ]
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return total / 1024
+
+
+def children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in out.split()]
+
+
+def one_run() -> dict[str, float]:
+    port, actions_port = free_port(), free_port()
+    folder = Path(tempfile.mkdtemp())
+    endpoints = folder / "endpoints.yml"
+    endpoints.write_text(
+        f'action_endpoint:\n  url: "http://localhost:{actions_port}/webhook"\n'
+        f"nlg:\n  type: bot.nlg.LocalizedNLG\n"
+        f'tracker_store:\n  type: bot.store.tracker_store.ErasableSQLTrackerStore\n  dialect: "sqlite"\n'
+        f'  db: "{folder / "tracker.db"}"\n'
+    )
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--actions-port",
+            str(actions_port),
+            "--endpoints",
+            str(endpoints),
+        ],
+        cwd=ROOT,
+        env=rasa_environment(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert wait_until_up(f"http://localhost:{port}/", process, 600)
+        ready = time.monotonic() - started
+        body = json.dumps(
+            {"sender": "bench", "message": "I found something that looks like a grenade"}
+        ).encode()
+        request = urllib.request.Request(
+            f"http://localhost:{port}/webhooks/rest/webhook",
+            data=body,
+            headers={"Content-Type": "application/json"},
+        )
+        sent = time.monotonic()
+        urllib.request.urlopen(request, timeout=60).read()
+        first = time.monotonic() - sent
+        procs = children(process.pid)
+        memory = {p: rss_mb(p) for p in procs}
+        return {"ready_s": ready, "first_reply_s": first, "rss_mb": sorted(memory.values())}
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    runs = [one_run() for _ in range(args.runs)]
+    ready = [r["ready_s"] for r in runs]
+    first = [r["first_reply_s"] for r in runs]
+    print(f"runs: {args.runs}")
+    print(
+        f"startup until the Rasa server answers: median {statistics.median(ready):.1f} s (min {min(ready):.1f}, max {max(ready):.1f})"
+    )
+    print(f"first reply latency: median {statistics.median(first) * 1000:.0f} ms")
+    print(f"resident memory after the first reply (MiB, action server, Rasa server): {runs[-1]['rss_mb']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
