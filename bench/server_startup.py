@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,14 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.serve import wait_until_up  # noqa: E402
+from bot.serve import free_port, wait_until_up, write_local_endpoints  # noqa: E402
 from bot.training import rasa_environment  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def rss_mb(pid: int) -> float:
@@ -60,13 +53,7 @@ def children(pid: int) -> list[int]:
 def one_run() -> dict[str, float]:
     port, actions_port = free_port(), free_port()
     folder = Path(tempfile.mkdtemp())
-    endpoints = folder / "endpoints.yml"
-    endpoints.write_text(
-        f'action_endpoint:\n  url: "http://localhost:{actions_port}/webhook"\n'
-        f"nlg:\n  type: bot.nlg.LocalizedNLG\n"
-        f'tracker_store:\n  type: bot.store.tracker_store.ErasableSQLTrackerStore\n  dialect: "sqlite"\n'
-        f'  db: "{folder / "tracker.db"}"\n'
-    )
+    endpoints = write_local_endpoints(folder / "endpoints.yml", actions_port, folder / "tracker.db", ROOT)
     started = time.monotonic()
     process = subprocess.Popen(
         [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -124,3 +125,23 @@ def _instructions(settings: ServerSettings, seconds: float) -> str:
         f"  Action server:  http://localhost:{settings.actions_port}\n"
         "Press Ctrl-C to stop.\n"
     )
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now (for tests and benchmarks)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        return int(listener.getsockname()[1])
+
+
+def write_local_endpoints(path: Path, actions_port: int, tracker_db: Path, project_root: Path) -> Path:
+    """Write an endpoints file like endpoints.yml with its own ports and tracker database."""
+    path.write_text(
+        f'action_endpoint:\n  url: "http://localhost:{actions_port}/webhook"\n'
+        "nlg:\n  type: bot.nlg.LocalizedNLG\n"
+        f'  project_root: "{project_root}"\n'
+        "tracker_store:\n  type: bot.store.tracker_store.ErasableSQLTrackerStore\n"
+        f'  dialect: "sqlite"\n  db: "{tracker_db}"\n',
+        encoding="utf-8",
+    )
+    return path

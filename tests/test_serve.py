@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -18,7 +17,14 @@ import sqlalchemy as sa
 from bot.i18n import LanguageDetector
 from bot.nlg import build_renderer
 from bot.paths import project_paths
-from bot.serve import ServerSettings, rasa_server_command, stop, wait_until_up
+from bot.serve import (
+    ServerSettings,
+    free_port,
+    rasa_server_command,
+    stop,
+    wait_until_up,
+    write_local_endpoints,
+)
 from bot.training import ensure_model, rasa_environment
 from tests.factories import PROJECT_ROOT, tracker
 
@@ -40,31 +46,6 @@ COUNTRY_OF = {
     "fr": ("lebanon", "112"),
     "en": ("ukraine", "101"),
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def write_endpoints(folder: Path, actions_port: int) -> Path:
-    path = folder / "endpoints.yml"
-    path.write_text(
-        f"""
-action_endpoint:
-  url: "http://localhost:{actions_port}/webhook"
-nlg:
-  type: bot.nlg.LocalizedNLG
-  project_root: "{PROJECT_ROOT}"
-tracker_store:
-  type: bot.store.tracker_store.ErasableSQLTrackerStore
-  dialect: "sqlite"
-  db: "{folder / "tracker.db"}"
-""",
-        encoding="utf-8",
-    )
-    return path
 
 
 class Assistant:
@@ -104,7 +85,9 @@ def assistant(model, tmp_path_factory) -> Iterator[Assistant]:
     """`bot serve` exactly as `make run` starts it, on free ports."""
     folder = tmp_path_factory.mktemp("serve")
     port, actions_port = free_port(), free_port()
-    endpoints = write_endpoints(folder, actions_port)
+    endpoints = write_local_endpoints(
+        folder / "endpoints.yml", actions_port, folder / "tracker.db", PROJECT_ROOT
+    )
     process = subprocess.Popen(
         [
             sys.executable,
@@ -207,7 +190,9 @@ def rasa_without_actions(model, tmp_path_factory) -> Iterator[Assistant]:
     """The Rasa server alone, its action server unreachable."""
     folder = tmp_path_factory.mktemp("alone")
     port = free_port()
-    endpoints = write_endpoints(folder, free_port())
+    endpoints = write_local_endpoints(
+        folder / "endpoints.yml", free_port(), folder / "tracker.db", PROJECT_ROOT
+    )
     command = rasa_server_command(ServerSettings(port=port, endpoints=str(endpoints)), model)
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=rasa_environment())
     try:

@@ -124,4 +124,6 @@ def test_message_missing_from_a_catalog_points_at_the_domain(project):
 def test_unreadable_catalog_is_reported(project):
     po = project.locales / "ar" / "LC_MESSAGES" / "messages.po"
     po.write_text(po.read_text(encoding="utf-8") + '\nmsgid "dangling\n', encoding="utf-8")
-    assert any(m.startswith("locales/ar/LC_MESSAGES/messages.po:") and "cannot read" in m for m in messages(project))
+    assert any(
+        m.startswith("locales/ar/LC_MESSAGES/messages.po:") and "cannot read" in m for m in messages(project)
+    )
