@@ -11,7 +11,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore::DeprecationWarning
 
-.PHONY: run test lint install catalogs messages train check validate pytest stories lock clean
+.PHONY: run test lint eval install catalogs messages train check validate pytest stories lock clean
 
 ## run: set up, train if needed, start the Rasa server (5005) and action server (5055)
 run: train
@@ -57,6 +57,10 @@ pytest: train
 stories: train
 	$(BIN)/rasa test core --stories tests/stories --model "$$($(BIN)/bot model-path)" \
 	  --fail-on-prediction-errors --out var/results --no-plot
+
+## eval: train on data/, evaluate on the held-out set tests/nlu_holdout/ (figures in the README)
+eval: catalogs
+	$(PY) bench/nlu_eval.py
 
 lint: install
 	$(BIN)/ruff check bot actions tests

@@ -56,6 +56,15 @@ def _cmd_content_check(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _cmd_nlu_lookups(args: argparse.Namespace) -> int:
+    from bot.nlu.lookups import LOOKUPS_FILE, annotated_names, render_lookups
+
+    nlu_dir = project_paths(args.root).data / "nlu"
+    (nlu_dir / LOOKUPS_FILE).write_text(render_lookups(annotated_names(nlu_dir)), encoding="utf-8")
+    print(f"wrote {nlu_dir / LOOKUPS_FILE}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="bot", description=__doc__)
@@ -85,6 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     content_commands = content.add_subparsers(dest="content_command", required=True)
     check = content_commands.add_parser("check", help="validate domain, catalogs and profiles")
     check.set_defaults(func=_cmd_content_check)
+
+    nlu = commands.add_parser("nlu", help="training data tools")
+    nlu_commands = nlu.add_subparsers(dest="nlu_command", required=True)
+    lookups = nlu_commands.add_parser("lookups", help="rebuild data/nlu/lookups.yml from annotated names")
+    lookups.set_defaults(func=_cmd_nlu_lookups)
     return parser
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional, Sequence
 
 import yaml
 from rasa.core.nlg.generator import NaturalLanguageGenerator
@@ -40,6 +40,7 @@ class ResponseContext:
 
     language: str
     profile: CountryProfile
+    intent_ranking: Sequence[str] = ()
 
 
 class ResponseRenderer:
@@ -72,7 +73,7 @@ class ResponseRenderer:
             channel_hint=_channel_hint(tracker),
             country_default=profile.default_language if profile.id != GENERIC_PROFILE else None,
         )
-        return ResponseContext(resolve_locale(inputs, self.detector), profile)
+        return ResponseContext(resolve_locale(inputs, self.detector), profile, _ranking(tracker))
 
     def values(self, context: ResponseContext, extra: Mapping[str, Any]) -> dict[str, Any]:
         """Placeholder values: profile numbers, language and country names, then `extra`."""
@@ -99,8 +100,11 @@ class ResponseRenderer:
         variation = choose_variation(variations, channel, values)
         if variation is None:
             return None
-        rendered = render(variation, lambda text: self.catalogs.gettext(context.language, text), values)
-        return rendered
+
+        def translate(text: str) -> str:
+            return self.catalogs.gettext(context.language, text)
+
+        return render(variation, translate, values, context.intent_ranking)
 
 
 def _typed_texts(tracker: DialogueStateTracker) -> list[str]:
@@ -110,6 +114,13 @@ def _typed_texts(tracker: DialogueStateTracker) -> list[str]:
         for event in tracker.events
         if isinstance(event, UserUttered) and event.text and not event.text.startswith("/")
     ]
+
+
+def _ranking(tracker: DialogueStateTracker) -> list[str]:
+    """Intents of the latest message, most likely first (for "did you mean" menus)."""
+    ranking = tracker.latest_message.parse_data.get("intent_ranking") if tracker.latest_message else None
+    names = [r.get("name") for r in ranking or [] if isinstance(r, dict)]
+    return [n for n in names if isinstance(n, str) and n != "nlu_fallback"]
 
 
 def _channel_hint(tracker: DialogueStateTracker) -> Optional[str]:

@@ -39,6 +39,11 @@ class ProjectPaths:
         return self.root / "content" / "countries"
 
     @property
+    def safety_net(self) -> Path:
+        """Urgent terms per language, for the NLU safety net."""
+        return self.root / "content" / "safety_net"
+
+    @property
     def models(self) -> Path:
         """Trained models, named by the fingerprint of their inputs."""
         return self.root / "models"

@@ -81,11 +81,45 @@ def fill(text: str, values: Mapping[str, Any]) -> str:
         return text
 
 
-def render(variation: Mapping[str, Any], translate: Translate, values: Mapping[str, Any]) -> dict[str, Any]:
+SUGGEST_KEY = "suggest_top_intents"
+MENU_PAYLOAD = "/help"
+
+
+def _payload_intent(button: Mapping[str, Any]) -> str:
+    payload = str(button.get("payload") or "")
+    return payload[1:].split("{")[0] if payload.startswith("/") else ""
+
+
+def suggest_buttons(
+    buttons: Sequence[Mapping[str, Any]], ranking: Sequence[str], count: int
+) -> list[Mapping[str, Any]]:
+    """A "did you mean" menu: the buttons of the `count` best-ranked intents, then Menu.
+
+    Without a usable ranking, the first `count` buttons (the urgent ones) are kept.
+    """
+    by_intent = {_payload_intent(b): b for b in buttons if b.get("payload") != MENU_PAYLOAD}
+    chosen = [by_intent[name] for name in ranking if name in by_intent][:count]
+    if not chosen:
+        chosen = [b for b in buttons if b.get("payload") != MENU_PAYLOAD][:count]
+    return chosen + [b for b in buttons if b.get("payload") == MENU_PAYLOAD]
+
+
+def render(
+    variation: Mapping[str, Any],
+    translate: Translate,
+    values: Mapping[str, Any],
+    ranking: Sequence[str] = (),
+) -> dict[str, Any]:
     """Translate and fill a variation's text and button titles."""
     rendered = copy.deepcopy(dict(variation))
     rendered.pop("channel", None)
     rendered.pop("condition", None)
+    metadata = rendered.get("metadata")
+    if isinstance(metadata, dict) and SUGGEST_KEY in metadata:
+        count = int(metadata.pop(SUGGEST_KEY))
+        rendered["buttons"] = suggest_buttons(rendered.get("buttons") or [], ranking, count)
+        if not metadata:
+            rendered.pop("metadata")
     if isinstance(rendered.get("text"), str):
         rendered["text"] = fill(translate(rendered["text"]), values)
     buttons: Iterable[dict[str, Any]] = rendered.get("buttons") or []

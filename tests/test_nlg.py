@@ -124,3 +124,34 @@ def test_real_safety_answers_carry_the_countrys_number():
         )
         for key in ("utter_found_object", "utter_in_hazard_area", "utter_someone_injured"):
             assert number in real.render(key, context, "rest", {})["text"], (key, country)
+
+
+def test_did_you_mean_menu_follows_the_latest_ranking():
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    real = build_renderer(project_paths(PROJECT_ROOT))
+    ranking = [
+        {"name": n, "confidence": c}
+        for n, c in (
+            ("nlu_fallback", 0.3),
+            ("start_quiz", 0.25),
+            ("ask_warning_signs", 0.2),
+            ("greet", 0.1),
+            ("found_object", 0.05),
+        )
+    ]
+    message = UserUttered(
+        "quizz signs??",
+        intent={"name": "nlu_fallback", "confidence": 0.3},
+        parse_data={"intent_ranking": ranking},
+    )
+    t = DialogueStateTracker.from_events("u", [message], slots=factories.DOMAIN.slots)
+    reply = real.render("utter_default", real.context(t), "rest", {})
+    assert [b["payload"] for b in reply["buttons"]] == [
+        "/start_quiz",
+        "/ask_warning_signs",
+        "/found_object",
+        "/help",
+    ]
+    assert "metadata" not in reply

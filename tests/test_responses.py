@@ -45,3 +45,21 @@ def test_render_translates_text_and_button_titles_without_touching_payloads():
     rendered = render(variation, lambda t: translations.get(t, t), {})
     assert rendered == {"text": "Bonjour", "buttons": [{"title": "Suivant", "payload": "/next"}]}
     assert variation["text"] == "Hello"  # the domain's copy is untouched
+
+
+def test_did_you_mean_keeps_the_best_ranked_intents_then_menu():
+    buttons = [
+        {"title": "Found", "payload": "/found_object"},
+        {"title": "Hurt", "payload": "/someone_injured"},
+        {"title": "Quiz", "payload": "/start_quiz"},
+        {"title": "Signs", "payload": "/ask_warning_signs"},
+        {"title": "Menu", "payload": "/help"},
+    ]
+    variation = {"text": "Sorry", "buttons": buttons, "metadata": {"suggest_top_intents": 2}}
+    rendered = render(
+        variation, lambda t: t, {}, ["greet", "start_quiz", "ask_warning_signs", "found_object"]
+    )
+    assert [b["title"] for b in rendered["buttons"]] == ["Quiz", "Signs", "Menu"]
+    assert "metadata" not in rendered
+    without_ranking = render(variation, lambda t: t, {}, [])
+    assert [b["title"] for b in without_ranking["buttons"]] == ["Found", "Hurt", "Menu"]

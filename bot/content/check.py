@@ -14,6 +14,7 @@ from babel.messages.pofile import PoFileError, read_po
 from bot.babel_extract import iter_response_messages
 from bot.content.countries import GENERIC_PROFILE, NUMBER_KINDS
 from bot.i18n import CATALOG_DOMAIN, SOURCE_LANGUAGE, SUPPORTED_LANGUAGES
+from bot.nlu.safety_terms import TERM_KEYS
 from bot.paths import ProjectPaths
 from bot.responses import placeholders
 
@@ -252,10 +253,45 @@ def check_catalog(paths: ProjectPaths, language: str) -> list[Problem]:
     return problems
 
 
+# -------------------------------------------------------------- safety net
+
+
+def check_safety_net(paths: ProjectPaths) -> list[Problem]:
+    """Every language has a term file with lists of terms for the three safety intents."""
+    problems: list[Problem] = []
+    for language in SUPPORTED_LANGUAGES:
+        path = paths.safety_net / f"{language}.yml"
+        where = _relative(path, paths.root)
+        if not path.exists():
+            problems.append(Problem(where, 0, "missing: every language needs urgent terms"))
+            continue
+        try:
+            node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            problems.append(Problem(where, (mark.line + 1) if mark else 1, f"not valid YAML: {error}"))
+            continue
+        found = set()
+        for key, value, line in _mapping_items(node) if node is not None else ():
+            found.add(key)
+            if key not in TERM_KEYS:
+                problems.append(Problem(where, line, f"unknown key '{key}' (use {', '.join(TERM_KEYS)})"))
+            elif not isinstance(value, yaml.SequenceNode) or not value.value:
+                problems.append(Problem(where, line, f"'{key}' must be a list of terms"))
+            else:
+                for item in value.value:
+                    if not isinstance(item, yaml.ScalarNode) or not str(item.value).strip():
+                        problems.append(Problem(where, item.start_mark.line + 1, "empty or non-text term"))
+        for missing in sorted(set(TERM_KEYS) - found):
+            problems.append(Problem(where, 1, f"no terms for '{missing}'"))
+    return problems
+
+
 def check_all(paths: ProjectPaths) -> list[Problem]:
     """Every content problem of the project, sorted by file and line."""
     problems, profile_ids = check_profiles(paths)
     problems += check_domain(paths, profile_ids)
+    problems += check_safety_net(paths)
     for language in SUPPORTED_LANGUAGES:
         if language != SOURCE_LANGUAGE:
             problems += check_catalog(paths, language)

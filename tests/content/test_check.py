@@ -16,7 +16,7 @@ def project(tmp_path: Path) -> ProjectPaths:
     """A copy of the project's content that a test may break."""
     for name in ("domain.yml",):
         shutil.copy(PROJECT_ROOT / name, tmp_path / name)
-    shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content")
+    shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content")  # profiles and safety terms
     shutil.copytree(PROJECT_ROOT / "locales", tmp_path / "locales", ignore=shutil.ignore_patterns("*.mo"))
     return ProjectPaths(tmp_path)
 
@@ -126,4 +126,16 @@ def test_unreadable_catalog_is_reported(project):
     po.write_text(po.read_text(encoding="utf-8") + '\nmsgid "dangling\n', encoding="utf-8")
     assert any(
         m.startswith("locales/ar/LC_MESSAGES/messages.po:") and "cannot read" in m for m in messages(project)
+    )
+
+
+def test_safety_net_files_are_checked(project):
+    path = project.safety_net / "fr.yml"
+    path.write_text("found_object:\n  - grenade\nsomeone_hurt:\n  - blesse\n", encoding="utf-8")
+    found = "\n".join(messages(project))
+    assert "content/safety_net/fr.yml:3: unknown key 'someone_hurt'" in found
+    assert "content/safety_net/fr.yml:1: no terms for 'someone_injured'" in found
+    (project.safety_net / "km.yml").unlink()
+    assert "content/safety_net/km.yml:0: missing: every language needs urgent terms" in "\n".join(
+        messages(project)
     )

@@ -1,0 +1,1 @@
+"""NLU components: script-aware tokenizer, text normalisation, urgent-message safety net."""

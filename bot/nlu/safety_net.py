@@ -1,0 +1,79 @@
+"""Safety net: urgent terms that give the safety answer even when NLU is unsure.
+
+Terms live in content/safety_net/<lang>.yml (NGO staff edit them); every
+language's terms are checked on every message, since people mix languages and
+scripts. The component runs after the intent classifiers and the
+FallbackClassifier, so it decides before dialogue prediction.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.safety_terms import SAFETY_NET_KEY, SafetyTerms, apply_safety_net
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class SafetyNet(GraphComponent):
+    """Overrides unsure predictions of messages with urgent terms with a safety intent."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        """terms_dir: term lists; threshold: a sure safety prediction; unsure_below: an unsure one."""
+        return {"terms_dir": "content/safety_net", "threshold": 0.8, "unsure_below": 0.6}
+
+    def __init__(self, config: Dict[str, Any], terms: Optional[SafetyTerms] = None) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._terms = terms
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SafetyNet:
+        """Create the component; terms are read on first use, from the content folder."""
+        return cls(config)
+
+    @property
+    def terms(self) -> SafetyTerms:
+        """The urgent terms, read once."""
+        if self._terms is None:
+            self._terms = SafetyTerms.load(Path(self._config["terms_dir"]))
+        return self._terms
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Give the safety intent to unsure messages with urgent terms."""
+        for message in messages:
+            text = message.get(TEXT)
+            if not text or text.startswith("/"):
+                continue
+            match = self.terms.match(text)
+            parsed = message.get(INTENT) or {}
+            override = apply_safety_net(
+                parsed, match, float(self._config["threshold"]), float(self._config["unsure_below"])
+            )
+            if match is not None:
+                message.set(
+                    SAFETY_NET_KEY,
+                    {
+                        "term": match.term,
+                        "intent": match.intent,
+                        "fired": override is not None,
+                        "nlu_intent": parsed,
+                    },
+                    add_to_output=True,
+                )
+            if override is not None:
+                message.set(INTENT, override, add_to_output=True)
+        return messages

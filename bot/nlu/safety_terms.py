@@ -1,0 +1,117 @@
+"""Urgent terms and the rule that lets them override NLU: pure, no Rasa imports."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Pattern
+
+import yaml
+
+from bot.nlu.normalise import normalise
+from bot.nlu.segment import script_of
+
+logger = logging.getLogger(__name__)
+
+# Most urgent first: a message matching several gets the most urgent answer.
+SAFETY_INTENTS: tuple[str, ...] = ("someone_injured", "in_hazard_area", "found_object")
+SAFETY_NET_KEY = "safety_net"
+# Bare words for dangerous objects ("mine", "لغم", "មីន"): people also use them
+# harmlessly, so they only count alone ("mine!!") or when NLU is unsure.
+DANGER_WORDS = "danger_words"
+DANGER_WORD_INTENT = "found_object"
+TERM_KEYS: tuple[str, ...] = (*SAFETY_INTENTS, DANGER_WORDS)
+
+
+@dataclass(frozen=True)
+class Match:
+    """Which safety intent a message matched, on which term, and how strongly."""
+
+    intent: str
+    term: str
+    urgent: bool = True
+    alone: bool = False
+
+
+def _term_pattern(term: str) -> str:
+    """Spaced scripts must match at a word start ("mine" in "mines", not in "examine");
+    Khmer and Arabic match anywhere (no spaces; Arabic prefixes attach to words)."""
+    escaped = re.escape(term)
+    first = next((script_of(c) for c in term if script_of(c)), None)
+    if first in ("khmer", "arabic"):
+        return escaped
+    return rf"(?<![^\W_]){escaped}"
+
+
+class SafetyTerms:
+    """Compiled urgent terms per safety intent."""
+
+    def __init__(self, terms: Mapping[str, Iterable[str]]) -> None:
+        self._patterns: Dict[str, Pattern[str]] = {}
+        for intent in TERM_KEYS:
+            cleaned = sorted(
+                {normalise(t) for t in terms.get(intent, ()) if normalise(str(t))}, key=len, reverse=True
+            )
+            if cleaned:
+                self._patterns[intent] = re.compile("|".join(_term_pattern(t) for t in cleaned))
+
+    @classmethod
+    def load(cls, directory: Path) -> SafetyTerms:
+        """Read every content/safety_net/*.yml and merge the terms."""
+        merged: Dict[str, List[str]] = {key: [] for key in TERM_KEYS}
+        for path in sorted(directory.glob("*.yml")):
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            for intent in TERM_KEYS:
+                merged[intent] += [str(t) for t in data.get(intent) or []]
+        if not any(merged.values()):
+            logger.warning("No safety-net terms found in %s", directory)
+        return cls(merged)
+
+    def match(self, text: str) -> Optional[Match]:
+        """The most urgent safety intent whose terms occur in `text`, else a danger word, else None."""
+        normalised = normalise(text)
+        for intent in SAFETY_INTENTS:
+            pattern = self._patterns.get(intent)
+            found = pattern.search(normalised) if pattern else None
+            if found:
+                return Match(intent, found.group(0), urgent=True)
+        danger = self._patterns.get(DANGER_WORDS)
+        found = danger.search(normalised) if danger else None
+        if danger and found:
+            rest = danger.sub("", normalised)
+            alone = not any(c.isalnum() for c in rest)
+            return Match(DANGER_WORD_INTENT, found.group(0), urgent=False, alone=alone)
+        return None
+
+
+def apply_safety_net(
+    parsed_intent: Mapping[str, Any],
+    match: Optional[Match],
+    threshold: float,
+    unsure_below: float = 0.6,
+) -> Optional[Dict[str, Any]]:
+    """The intent to use instead of NLU's, or None to keep NLU's.
+
+    NLU is kept when nothing matched, or when it already predicted a safety
+    intent (unless it is unsure and an urgent term points to a more urgent
+    one). Over any other intent, an urgent term always wins; a bare danger
+    word only when it is the whole message ("mine!!") or when NLU is unsure
+    (the fallback, or a confidence under `unsure_below`).
+    """
+    if match is None:
+        return None
+    name = parsed_intent.get("name")
+    confidence = float(parsed_intent.get("confidence") or 0.0)
+    if name in SAFETY_INTENTS:
+        # NLU already chose a safety answer: keep it unless an urgent term asks
+        # for a more urgent one and NLU is not sure ("accident mine" stays an injury).
+        more_urgent = SAFETY_INTENTS.index(match.intent) < SAFETY_INTENTS.index(str(name))
+        if confidence >= threshold or not match.urgent or not more_urgent:
+            return None
+        return {"name": match.intent, "confidence": 1.0}
+    unsure = name in (None, "nlu_fallback") or confidence < unsure_below
+    if not match.urgent and not (match.alone or unsure):
+        return None
+    return {"name": match.intent, "confidence": 1.0}

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.nlu.safety_terms import TERM_KEYS, SafetyTerms, apply_safety_net
+from tests.factories import PROJECT_ROOT
+
+# Urgent messages written for this test (not copied from the term lists): every
+# one must reach a safety answer through the shipped terms alone.
+URGENT = {
+    "en": [
+        "my brother stepped on a mine and is bleeding",
+        "i found a grenade in the field",
+        "we are in a minefield what do we do",
+        "EXPLOSION my friend lost his leg",
+        "theres an unexploded bomb in our garden",
+    ],
+    "fr": [
+        "mon frere a marche sur une mine il saigne",
+        "jai trouve une grenade dans le champ",
+        "on est dans un champ de mines",
+        "explosion mon ami est blesse",
+        "il y a un obus pas explose dans le jardin",
+    ],
+    "es": [
+        "mi hermano piso una mina y esta sangrando",
+        "encontre una granada en la finca",
+        "estamos en un campo minado",
+        "exploto algo y mi amigo esta herido",
+        "hay un artefacto explosivo en el camino",
+    ],
+    "uk": [
+        "брат наступив на міну, кровотеча",
+        "я знайшов гранату в полі",
+        "ми на мінному полі",
+        "вибух, друг поранений",
+        "знайшли нерозірваний снаряд у городі",
+    ],
+    "ar": [
+        "اخي داس على لغم وعم ينزف",
+        "لقيت قنبلة بالحقل",
+        "نحنا بحقل ألغام",
+        "صار انفجار ورفيقي مصاب",
+        "في قذيفة ما انفجرت بالجنينة",
+    ],
+    "km": [
+        "បងប្រុសខ្ញុំជាន់មីនហូរឈាមច្រើន",
+        "ខ្ញុំរកឃើញគ្រាប់បែកដៃនៅវាលស្រែ",
+        "យើងនៅក្នុងវាលមីន",
+        "គ្រាប់បែកផ្ទុះ មិត្តខ្ញុំរបួស",
+        "មានគ្រាប់បែកមិនទាន់ផ្ទុះនៅក្នុងចំការ",
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def shipped() -> SafetyTerms:
+    return SafetyTerms.load(PROJECT_ROOT / "content" / "safety_net")
+
+
+@pytest.mark.parametrize("language", sorted(URGENT))
+def test_shipped_terms_catch_urgent_messages_in_every_language(shipped, language):
+    missed = [text for text in URGENT[language] if shipped.match(text) is None]
+    assert missed == []
+
+
+def test_every_language_has_terms_for_every_safety_intent():
+    import yaml
+
+    for language in URGENT:
+        data = yaml.safe_load(
+            (PROJECT_ROOT / "content" / "safety_net" / f"{language}.yml").read_text(encoding="utf-8")
+        )
+        assert set(data) == set(TERM_KEYS), language
+        assert all(len(data[key]) >= 5 for key in TERM_KEYS), language
+
+
+def test_terms_match_at_word_starts_in_spaced_scripts():
+    terms = SafetyTerms({"found_object": ["mine"], "someone_injured": ["bleeding"], "in_hazard_area": []})
+    assert terms.match("MINES everywhere").intent == "found_object"
+    assert terms.match("we must examine this") is None
+    assert terms.match("he is bleeding near a mine").intent == "someone_injured"  # most urgent wins
+
+
+def test_khmer_and_arabic_terms_match_inside_words():
+    terms = SafetyTerms({"found_object": ["មីន", "لغم"], "someone_injured": [], "in_hazard_area": []})
+    assert terms.match("ឃើញមីនមួយ").term == "មីន"
+    assert terms.match("ولغم هون").term == "لغم"
+
+
+def test_unsure_or_wrong_predictions_are_overridden():
+    match = SafetyTerms({"found_object": ["grenade"]}).match("a grenade")
+    assert apply_safety_net({"name": "greet", "confidence": 0.99}, match, 0.8) == {
+        "name": "found_object",
+        "confidence": 1.0,
+    }
+    # a safety prediction is never downgraded to a less urgent answer
+    assert apply_safety_net({"name": "someone_injured", "confidence": 0.5}, match, 0.8) is None
+    injured = SafetyTerms({"someone_injured": ["bleeding"]}).match("bleeding")
+    assert (
+        apply_safety_net({"name": "found_object", "confidence": 0.5}, injured, 0.8)["name"]
+        == "someone_injured"
+    )
+    assert apply_safety_net({"name": "found_object", "confidence": 0.9}, injured, 0.8) is None
+    assert apply_safety_net({"name": "someone_injured", "confidence": 0.9}, match, 0.8) is None
+    assert apply_safety_net({"name": "greet", "confidence": 0.99}, None, 0.8) is None
+
+
+def test_bare_danger_words_count_only_when_short_or_unsure():
+    terms = SafetyTerms({"danger_words": ["mine", "لغم"], "someone_injured": ["bleeding"]})
+    alone = terms.match("MINE!!")
+    assert alone is not None and not alone.urgent and alone.alone
+    sure_other = {"name": "ask_object_types", "confidence": 0.95}
+    assert apply_safety_net(sure_other, alone, 0.8) == {"name": "found_object", "confidence": 1.0}
+    long = terms.match("what is the difference between a mine and a bomb")
+    assert apply_safety_net(sure_other, long, 0.8) is None
+    assert apply_safety_net({"name": "nlu_fallback", "confidence": 0.3}, long, 0.8)["name"] == "found_object"
+    assert (
+        apply_safety_net({"name": "ask_object_types", "confidence": 0.5}, long, 0.8)["name"] == "found_object"
+    )
+    assert terms.match("لغم!!").alone and not terms.match("لغم هون").alone
+    # an urgent term beats a danger word and always counts
+    urgent = terms.match("he is bleeding, there was a mine and we talked about it for a long time")
+    assert urgent.intent == "someone_injured" and apply_safety_net(sure_other, urgent, 0.8) is not None
