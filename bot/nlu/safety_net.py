@@ -19,6 +19,7 @@ from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.safety_terms import SAFETY_NET_KEY, SafetyTerms, apply_safety_net
+from bot.paths import project_paths
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -47,9 +48,9 @@ class SafetyNet(GraphComponent):
 
     @property
     def terms(self) -> SafetyTerms:
-        """The urgent terms, read once."""
+        """The urgent terms, read once (a relative terms_dir is under $BOT_HOME or the cwd)."""
         if self._terms is None:
-            self._terms = SafetyTerms.load(Path(self._config["terms_dir"]))
+            self._terms = SafetyTerms.load(project_paths().root / Path(self._config["terms_dir"]))
         return self._terms
 
     def process(self, messages: List[Message]) -> List[Message]:

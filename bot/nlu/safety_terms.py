@@ -62,9 +62,14 @@ class SafetyTerms:
         """Read every content/safety_net/*.yml and merge the terms."""
         merged: Dict[str, List[str]] = {key: [] for key in TERM_KEYS}
         for path in sorted(directory.glob("*.yml")):
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            for intent in TERM_KEYS:
-                merged[intent] += [str(t) for t in data.get(intent) or []]
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                for key in TERM_KEYS:
+                    merged[key] += [str(t) for t in data.get(key) or [] if t is not None]
+            except (yaml.YAMLError, AttributeError, TypeError, UnicodeDecodeError) as error:
+                # A broken file must not take the safety answers down with it:
+                # skip it loudly (`bot content check` reports it with its line).
+                logger.error("Skipping unreadable safety-net file %s: %s", path, error)
         if not any(merged.values()):
             logger.warning("No safety-net terms found in %s", directory)
         return cls(merged)

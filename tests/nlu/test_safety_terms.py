@@ -122,3 +122,11 @@ def test_bare_danger_words_count_only_when_short_or_unsure():
     # an urgent term beats a danger word and always counts
     urgent = terms.match("he is bleeding, there was a mine and we talked about it for a long time")
     assert urgent.intent == "someone_injured" and apply_safety_net(sure_other, urgent, 0.8) is not None
+
+
+def test_a_broken_term_file_is_skipped_not_fatal(tmp_path):
+    (tmp_path / "en.yml").write_text("someone_injured:\n  - bleeding\n", encoding="utf-8")
+    (tmp_path / "fr.yml").write_text("found_object: [unclosed\n", encoding="utf-8")
+    (tmp_path / "es.yml").write_text("- just a list\n", encoding="utf-8")
+    terms = SafetyTerms.load(tmp_path)
+    assert terms.match("he is bleeding").intent == "someone_injured"
