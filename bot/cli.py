@@ -17,11 +17,14 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     paths = project_paths(args.root)
     model = ensure_model(paths)
+    credentials = args.credentials or (
+        "credentials.telegram.yml" if os.environ.get("TELEGRAM_TOKEN") else "credentials.yml"
+    )
     settings = ServerSettings(
         port=args.port,
         actions_port=args.actions_port,
         endpoints=args.endpoints,
-        credentials=args.credentials,
+        credentials=credentials,
     )
     return serve(paths, model, settings)
 
@@ -65,6 +68,22 @@ def _cmd_nlu_lookups(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_telegram_set_webhook(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.channels.telegram_admin import set_webhook
+
+    return asyncio.run(set_webhook(args.url))
+
+
+def _cmd_telegram_poll(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.channels.telegram_admin import poll
+
+    return asyncio.run(poll(args.url))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="bot", description=__doc__)
@@ -75,7 +94,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=5005)
     serve.add_argument("--actions-port", type=int, default=5055)
     serve.add_argument("--endpoints", default="endpoints.yml")
-    serve.add_argument("--credentials", default="credentials.yml")
+    serve.add_argument(
+        "--credentials",
+        default=None,
+        help="default: credentials.telegram.yml if TELEGRAM_TOKEN is set, else credentials.yml",
+    )
     serve.set_defaults(func=_cmd_serve)
 
     chat = commands.add_parser("chat", help="chat in the terminal with a running server")
@@ -94,6 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
     content_commands = content.add_subparsers(dest="content_command", required=True)
     check = content_commands.add_parser("check", help="validate domain, catalogs and profiles")
     check.set_defaults(func=_cmd_content_check)
+
+    telegram = commands.add_parser("telegram", help="Telegram webhook and polling")
+    telegram_commands = telegram.add_subparsers(dest="telegram_command", required=True)
+    webhook = telegram_commands.add_parser("set-webhook", help="register URL with Telegram")
+    webhook.add_argument("url", help="public https URL ending in /webhooks/telegram/webhook")
+    webhook.set_defaults(func=_cmd_telegram_set_webhook)
+    poll = telegram_commands.add_parser("poll", help="local development: fetch updates, forward them")
+    poll.add_argument("--url", default="http://localhost:5005/webhooks/telegram/webhook")
+    poll.set_defaults(func=_cmd_telegram_poll)
 
     nlu = commands.add_parser("nlu", help="training data tools")
     nlu_commands = nlu.add_subparsers(dest="nlu_command", required=True)

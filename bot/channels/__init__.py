@@ -1,0 +1,1 @@
+"""Rasa input/output channels: Telegram (python-telegram-bot), later SMS gateways."""

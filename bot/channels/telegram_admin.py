@@ -1,0 +1,75 @@
+"""`bot telegram set-webhook` and `bot telegram poll`: talk to the Bot API with the env's token."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import urllib.error
+import urllib.request
+
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot.channels.telegram import SECRET_HEADER
+
+logger = logging.getLogger(__name__)
+API = "https://api.telegram.org/bot"
+
+
+def _bot() -> Bot:
+    token = os.environ.get("TELEGRAM_TOKEN")
+    if not token or not os.environ.get("TELEGRAM_SECRET_TOKEN"):
+        raise SystemExit("Set TELEGRAM_TOKEN and TELEGRAM_SECRET_TOKEN (see .env.example).")
+    return Bot(token, base_url=os.environ.get("TELEGRAM_API_BASE_URL", API))
+
+
+async def set_webhook(url: str) -> int:
+    """Register the webhook with the secret token, for updates the assistant handles."""
+    async with _bot() as bot:
+        await bot.set_webhook(
+            url,
+            secret_token=os.environ["TELEGRAM_SECRET_TOKEN"],
+            allowed_updates=["message", "callback_query"],
+        )
+        print(f"Webhook set to {url}")
+    return 0
+
+
+def _forward(url: str, update: dict[str, object]) -> None:
+    """Post one update to our own webhook, exactly as Telegram would."""
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(update).encode("utf-8"),
+        headers={"Content-Type": "application/json", SECRET_HEADER: os.environ["TELEGRAM_SECRET_TOKEN"]},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+
+
+async def poll(url: str) -> int:
+    """Local development without a public URL: getUpdates, forward each to the webhook."""
+    async with _bot() as bot:
+        await bot.delete_webhook()
+        print(f"Polling Telegram and forwarding to {url}; Ctrl-C to stop.")
+        offset = 0
+        while True:
+            try:
+                updates = await bot.get_updates(
+                    offset=offset, timeout=30, allowed_updates=["message", "callback_query"]
+                )
+            except TelegramError as error:
+                logger.warning("getUpdates failed: %s", error)
+                await asyncio.sleep(5)
+                continue
+            for update in updates:
+                try:
+                    await asyncio.to_thread(_forward, url, update.to_dict())
+                except (urllib.error.URLError, OSError) as error:
+                    logger.error(
+                        "Could not forward update %s (is `make run` running?): %s", update.update_id, error
+                    )
+                    await asyncio.sleep(2)
+                    break
+                offset = update.update_id + 1
