@@ -16,6 +16,16 @@ from bot.nlg import ResponseRenderer
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# "I found something that looks like a grenade", in each language.
+GRENADE = {
+    "en": "I found something that looks like a grenade",
+    "fr": "J'ai trouvé quelque chose qui ressemble à une grenade",
+    "es": "Encontré algo que parece una granada",
+    "uk": "Я знайшов щось схоже на гранату",
+    "ar": "وجدت شيئا يشبه قنبلة يدوية",
+    "km": "ខ្ញុំរកឃើញអ្វីមួយដែលមើលទៅដូចគ្រាប់បែកដៃ",
+}
+
 DOMAIN = Domain.from_yaml(
     """
 version: "3.1"

@@ -26,18 +26,10 @@ from bot.serve import (
     write_local_endpoints,
 )
 from bot.training import ensure_model, rasa_environment
-from tests.factories import PROJECT_ROOT, tracker
+from tests.factories import GRENADE, PROJECT_ROOT, tracker
 
 pytestmark = pytest.mark.server
 
-GRENADE = {
-    "en": "I found something that looks like a grenade",
-    "fr": "J'ai trouvé quelque chose qui ressemble à une grenade",
-    "es": "Encontré algo que parece una granada",
-    "uk": "Я знайшов щось схоже на гранату",
-    "ar": "وجدت شيئا يشبه قنبلة يدوية",
-    "km": "ខ្ញុំរកឃើញអ្វីមួយដែលមើលទៅដូចគ្រាប់បែកដៃ",
-}
 COUNTRY_OF = {
     "uk": ("ukraine", "101"),
     "km": ("cambodia", "117"),

@@ -24,8 +24,7 @@ from bot.serve import (
 )
 from bot.training import ensure_model, rasa_environment
 from tests.channels.fake_telegram import FakeTelegram, wait_for
-from tests.factories import PROJECT_ROOT
-from tests.test_serve import GRENADE
+from tests.factories import GRENADE, PROJECT_ROOT
 
 pytestmark = pytest.mark.server
 SECRET = "s3cret-token-for-tests"
