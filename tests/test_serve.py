@@ -199,3 +199,24 @@ def test_safety_answers_never_need_the_action_server(rasa_without_actions, messa
     replies = rasa_without_actions.send(f"t-{uuid.uuid4().hex}", message)
     assert replies and "{" not in texts(replies)
     assert len(texts(replies)) > 100
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "",
+        "   ",
+        "🙂🙂🙂",
+        "\u202e\u200b\u200d\ufeff",
+        "mine\x00here",
+        "ខ្ញុំ" * 3000,
+        "I found a mine " * 2000,
+        "{}[]/\\%s%d{0}",
+    ],
+)
+def test_odd_input_gets_an_answer_not_a_crash(assistant, message):
+    sender = f"t-{uuid.uuid4().hex}"
+    replies = assistant.send(sender, message)
+    assert isinstance(replies, list)
+    again = assistant.send(sender, "/help")  # the conversation still works afterwards
+    assert again and again[0].get("buttons")
