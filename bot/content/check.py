@@ -287,11 +287,52 @@ def check_safety_net(paths: ProjectPaths) -> list[Problem]:
     return problems
 
 
+# -------------------------------------------------------------- sms keywords
+
+
+def check_sms_keywords(paths: ProjectPaths) -> list[Problem]:
+    """Every SMS keyword has aliases, all of them text (YAML reads a bare yes as true)."""
+    from bot.sms.keywords import KEYWORDS
+
+    path = paths.root / "content" / "sms_keywords.yml"
+    where = _relative(path, paths.root)
+    if not path.exists():
+        return [Problem(where, 0, "missing: SMS keywords")]
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        return [Problem(where, (mark.line + 1) if mark else 1, f"not valid YAML: {error}")]
+    problems: list[Problem] = []
+    found = set()
+    for key, value, line in _mapping_items(node) if node is not None else ():
+        found.add(key)
+        if key not in KEYWORDS:
+            problems.append(Problem(where, line, f"unknown keyword '{key}' (use {', '.join(KEYWORDS)})"))
+            continue
+        items = value.value if isinstance(value, yaml.SequenceNode) else []
+        if not items:
+            problems.append(Problem(where, line, f"'{key}' needs a list of words"))
+        for item in items:
+            if not isinstance(item, yaml.ScalarNode) or item.tag != "tag:yaml.org,2002:str":
+                problems.append(
+                    Problem(
+                        where,
+                        item.start_mark.line + 1,
+                        f"'{item.value}' is not read as text: put it in quotes",
+                    )
+                )
+    for missing in sorted(set(KEYWORDS) - found):
+        problems.append(Problem(where, 1, f"no words for the '{missing}' keyword"))
+    return problems
+
+
 def check_all(paths: ProjectPaths) -> list[Problem]:
     """Every content problem of the project, sorted by file and line."""
     problems, profile_ids = check_profiles(paths)
     problems += check_domain(paths, profile_ids)
     problems += check_safety_net(paths)
+    problems += check_sms_keywords(paths)
     for language in SUPPORTED_LANGUAGES:
         if language != SOURCE_LANGUAGE:
             problems += check_catalog(paths, language)

@@ -139,3 +139,13 @@ def test_safety_net_files_are_checked(project):
     assert "content/safety_net/km.yml:0: missing: every language needs urgent terms" in "\n".join(
         messages(project)
     )
+
+
+def test_sms_keywords_that_yaml_reads_as_booleans_are_reported(project):
+    path = project.root / "content" / "sms_keywords.yml"
+    text = path.read_text(encoding="utf-8").replace('"yes"', "yes")
+    path.write_text(text, encoding="utf-8")
+    line = line_of(path, "start: [start, yes")
+    assert f"content/sms_keywords.yml:{line}: 'yes' is not read as text: put it in quotes" in messages(
+        project
+    )

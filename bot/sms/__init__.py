@@ -1,0 +1,1 @@
+"""SMS for basic phones: segment counting, numbered menus, keywords, sender countries."""
