@@ -6,8 +6,8 @@ in (see `resolve_locale`); nothing else reads language fields directly.
 
 from __future__ import annotations
 
+import functools
 import logging
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +16,8 @@ from typing import Any, Iterable, Mapping, Optional, Protocol, Sequence
 from babel import Locale
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import read_mo
+
+from bot.scripts import script_of
 
 logger = logging.getLogger(__name__)
 
@@ -41,12 +43,14 @@ def normalise_language(code: Optional[str]) -> Optional[str]:
     return base if base in SUPPORTED_LANGUAGES else None
 
 
+@functools.cache
 def language_name(code: str) -> str:
     """The language's name in that language, from CLDR (e.g. "ខ្មែរ", "Українська")."""
     name = Locale.parse(code).get_display_name(code) or code
     return name[:1].upper() + name[1:]
 
 
+@functools.cache
 def territory_name(iso2: str, language: str) -> str:
     """A country's name in `language`, from CLDR."""
     return str(Locale.parse(language).territories.get(iso2.upper(), iso2))
@@ -58,26 +62,6 @@ def text_direction(language: str) -> str:
 
 
 # ------------------------------------------------------------------ detection
-
-
-def _script_of(char: str) -> Optional[str]:
-    """The script family of one character, for the scripts we support."""
-    code = ord(char)
-    if 0x1780 <= code <= 0x17FF or 0x19E0 <= code <= 0x19FF:
-        return "khmer"
-    if (
-        0x0600 <= code <= 0x06FF
-        or 0x0750 <= code <= 0x077F
-        or 0x08A0 <= code <= 0x08FF
-        or 0xFB50 <= code <= 0xFDFF
-        or 0xFE70 <= code <= 0xFEFF
-    ):
-        return "arabic"
-    if 0x0400 <= code <= 0x052F:
-        return "cyrillic"
-    if char.isalpha() and unicodedata.name(char, "").startswith("LATIN"):
-        return "latin"
-    return None
 
 
 SCRIPT_LANGUAGE = {"khmer": "km", "arabic": "ar", "cyrillic": "uk"}
@@ -107,16 +91,12 @@ class LanguageDetector:
 
     @classmethod
     def offline(cls) -> LanguageDetector:
-        """Build the detector with py3langid's bundled model (nothing downloaded)."""
-        from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-        identifier = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
-        identifier.set_languages(list(LATIN_LANGUAGES))
-        return cls(_Py3LangId(identifier))
+        """The detector with py3langid's bundled model (nothing downloaded, loaded once)."""
+        return cls(_Py3LangId(_latin_identifier()))
 
     def detect(self, text: str) -> Optional[Detection]:
         """Detect the language of `text`, or None when there is nothing to go on."""
-        scripts = Counter(s for s in map(_script_of, text) if s)
+        scripts = Counter(s for s in map(script_of, text) if s and s != "other")
         if not scripts:
             return None
         script, count = scripts.most_common(1)[0]
@@ -128,6 +108,16 @@ class LanguageDetector:
         if count < LATIN_MIN_LETTERS:
             probability = min(probability, LATIN_CONFIDENCE - 0.01)
         return Detection(language, probability)
+
+
+@functools.lru_cache(maxsize=1)
+def _latin_identifier() -> Any:
+    """py3langid's model, restricted to en/fr/es; shared by the NLG and the tokenizer."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(LATIN_LANGUAGES))
+    return identifier
 
 
 class _Py3LangId:

@@ -11,7 +11,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Pattern
 import yaml
 
 from bot.nlu.normalise import normalise
-from bot.nlu.segment import script_of
+from bot.scripts import script_of
 
 logger = logging.getLogger(__name__)
 
