@@ -43,6 +43,15 @@ def _relative(path: Path, root: Path) -> str:
         return str(path)
 
 
+def _compose(path: Path, where: str) -> tuple[Optional[yaml.Node], list[Problem]]:
+    """The file's YAML node tree (with line numbers), or the syntax problem."""
+    try:
+        return yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader), []
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        return None, [Problem(where, (mark.line + 1) if mark else 1, f"not valid YAML: {error}")]
+
+
 # -------------------------------------------------------------- country profiles
 
 
@@ -82,16 +91,14 @@ def _valid_phone_number(raw: str, iso2: Optional[str]) -> bool:
     return iso2 is not None and phonenumbers.is_valid_short_number_for_region(parsed, iso2)
 
 
-def check_profile(path: Path, root: Path) -> list[Problem]:
-    """Problems of one country profile."""
+def check_profile(path: Path, root: Path) -> tuple[list[Problem], Optional[str]]:
+    """Problems of one country profile, and its country code when it has a valid one."""
     where = _relative(path, root)
-    try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        return [Problem(where, (mark.line + 1) if mark else 1, f"not valid YAML: {error}")]
+    node, syntax = _compose(path, where)
+    if syntax:
+        return syntax, None
     if not isinstance(node, yaml.MappingNode):
-        return [Problem(where, 1, "a country profile must be a mapping of fields")]
+        return [Problem(where, 1, "a country profile must be a mapping of fields")], None
     fields = {key: (value, line) for key, value, line in _mapping_items(node)}
     problems = [
         Problem(where, line, f"unknown field '{key}'")
@@ -132,7 +139,7 @@ def check_profile(path: Path, root: Path) -> list[Problem]:
             problems.extend(_number_problems(where, line, kind, number_node, iso2))
         if path.stem == GENERIC_PROFILE and list(_mapping_items(numbers_node)):
             problems.append(Problem(where, fields["numbers"][1], "the generic profile must have no numbers"))
-    return problems
+    return problems, iso2
 
 
 def check_profiles(paths: ProjectPaths) -> tuple[list[Problem], set[str]]:
@@ -145,13 +152,9 @@ def check_profiles(paths: ProjectPaths) -> tuple[list[Problem], set[str]]:
             Problem(_relative(paths.countries, paths.root), 0, f"missing the '{GENERIC_PROFILE}.yml' profile")
         )
     for path in files:
-        problems.extend(check_profile(path, paths.root))
-        data: Any = None
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError:
-            pass
-        if isinstance(data, dict) and data.get("iso2"):
+        found, iso2 = check_profile(path, paths.root)
+        problems.extend(found)
+        if iso2:
             with_iso2.add(path.stem)
     return problems, with_iso2
 
@@ -167,30 +170,38 @@ def known_placeholders(profile_ids: set[str]) -> set[str]:
     return names
 
 
-def check_domain(paths: ProjectPaths, profile_ids: set[str]) -> list[Problem]:
+Messages = list[tuple[int, str, str]]
+
+
+def check_domain(paths: ProjectPaths, text: str, messages: Messages, profile_ids: set[str]) -> list[Problem]:
     """Unknown placeholders, and responses whose last variation needs a phone number."""
     where = _relative(paths.domain, paths.root)
-    text = paths.domain.read_text(encoding="utf-8")
     known = known_placeholders(profile_ids)
     problems = [
         Problem(where, line, f"{name}: unknown placeholder {{{field}}}")
-        for line, name, message in iter_response_messages(text)
+        for line, name, message in messages
         for field in sorted(placeholders(message) - known)
     ]
-    responses = (yaml.safe_load(text) or {}).get("responses") or {}
     node = yaml.compose(text, Loader=yaml.SafeLoader)
+    responses = (yaml.safe_load(text) or {}).get("responses") or {}
     lines = {key: line for key, _, line in _mapping_items(_child(node, "responses"))}
     for name, variations in responses.items():
-        general = [v for v in variations or [] if not v.get("channel")]
-        if general and placeholders(_all_text(general[-1])) & NUMBER_PLACEHOLDERS:
-            problems.append(
-                Problem(
-                    where,
-                    lines.get(name, 1),
-                    f"{name}: the last variation must need no phone number "
-                    "(it is used where the country has none)",
+        # The NLG falls back to the last variation of the channel's group, so in
+        # each group (general, sms, ...) the last one must work without numbers.
+        groups: dict[Optional[str], list[dict[str, Any]]] = {}
+        for variation in variations or []:
+            groups.setdefault(variation.get("channel"), []).append(variation)
+        for channel, group in groups.items():
+            if placeholders(_all_text(group[-1])) & NUMBER_PLACEHOLDERS:
+                label = f" ({channel})" if channel else ""
+                problems.append(
+                    Problem(
+                        where,
+                        lines.get(name, 1),
+                        f"{name}{label}: the last variation must need no phone number "
+                        "(it is used where the country has none)",
+                    )
                 )
-            )
     return problems
 
 
@@ -214,7 +225,7 @@ def catalog_path(paths: ProjectPaths, language: str) -> Path:
     return paths.locales / language / "LC_MESSAGES" / f"{CATALOG_DOMAIN}.po"
 
 
-def check_catalog(paths: ProjectPaths, language: str) -> list[Problem]:
+def check_catalog(paths: ProjectPaths, messages: Messages, language: str) -> list[Problem]:
     """Every domain message translated, not fuzzy, with the same placeholders."""
     po_path = catalog_path(paths, language)
     where = _relative(po_path, paths.root)
@@ -227,7 +238,7 @@ def check_catalog(paths: ProjectPaths, language: str) -> list[Problem]:
         return [Problem(where, 0, f"cannot read catalog: {error}")]
     problems: list[Problem] = []
     domain_where = _relative(paths.domain, paths.root)
-    for line, _, message in iter_response_messages(paths.domain.read_text(encoding="utf-8")):
+    for line, _, message in messages:
         entry = catalog.get(message)
         if entry is None:
             problems.append(
@@ -265,11 +276,9 @@ def check_safety_net(paths: ProjectPaths) -> list[Problem]:
         if not path.exists():
             problems.append(Problem(where, 0, "missing: every language needs urgent terms"))
             continue
-        try:
-            node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            problems.append(Problem(where, (mark.line + 1) if mark else 1, f"not valid YAML: {error}"))
+        node, syntax = _compose(path, where)
+        if syntax:
+            problems += syntax
             continue
         found = set()
         for key, value, line in _mapping_items(node) if node is not None else ():
@@ -298,12 +307,9 @@ def check_sms_keywords(paths: ProjectPaths) -> list[Problem]:
     where = _relative(path, paths.root)
     if not path.exists():
         return [Problem(where, 0, "missing: SMS keywords")]
-    try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        return [Problem(where, (mark.line + 1) if mark else 1, f"not valid YAML: {error}")]
-    problems: list[Problem] = []
+    node, problems = _compose(path, where)
+    if problems:
+        return problems
     found = set()
     for key, value, line in _mapping_items(node) if node is not None else ():
         found.add(key)
@@ -330,10 +336,12 @@ def check_sms_keywords(paths: ProjectPaths) -> list[Problem]:
 def check_all(paths: ProjectPaths) -> list[Problem]:
     """Every content problem of the project, sorted by file and line."""
     problems, profile_ids = check_profiles(paths)
-    problems += check_domain(paths, profile_ids)
+    text = paths.domain.read_text(encoding="utf-8")
+    messages = list(iter_response_messages(text))
+    problems += check_domain(paths, text, messages, profile_ids)
     problems += check_safety_net(paths)
     problems += check_sms_keywords(paths)
     for language in SUPPORTED_LANGUAGES:
         if language != SOURCE_LANGUAGE:
-            problems += check_catalog(paths, language)
+            problems += check_catalog(paths, messages, language)
     return sorted(set(problems), key=lambda p: (p.path, p.line, p.message))

@@ -149,3 +149,10 @@ def test_sms_keywords_that_yaml_reads_as_booleans_are_reported(project):
     assert f"content/sms_keywords.yml:{line}: 'yes' is not read as text: put it in quotes" in messages(
         project
     )
+
+
+def test_last_sms_variation_must_work_without_a_number(project):
+    replace(project.domain, 'away, tell the police."', 'away, call {police_number}."')
+    assert "utter_found_object (sms): the last variation must need no phone number" in "\n".join(
+        messages(project)
+    )
