@@ -63,7 +63,7 @@ eval: catalogs
 	$(PY) bench/nlu_eval.py
 
 lint: install
-	$(BIN)/ruff check bot actions tests
+	$(BIN)/ruff check bot actions tests bench
 	$(BIN)/mypy
 
 ## lock: re-pin the dependency tree after changing pyproject.toml

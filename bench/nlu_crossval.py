@@ -55,6 +55,7 @@ def folds_of(examples: list, folds: int, seed: int) -> list[list[int]]:
 
 
 async def predict(model: str, texts: list[str]) -> list[str]:
+    """Intent names the model predicts for `texts`."""
     from rasa.core.agent import Agent
 
     agent = Agent.load(model)
@@ -66,6 +67,7 @@ async def predict(model: str, texts: list[str]) -> list[str]:
 
 
 def main() -> int:
+    """Run the cross-validation and print the table."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=42)
@@ -94,7 +96,7 @@ def main() -> int:
             train_seconds.append(time.monotonic() - started)
             texts = [examples[i][2].get("text") for i in test_indices]
             predicted = asyncio.run(predict(str(model), texts))
-            for i, label in zip(test_indices, predicted):
+            for i, label in zip(test_indices, predicted, strict=True):
                 language, intent, _ = examples[i]
                 truth[language].append(intent)
                 guess[language].append(label)

@@ -57,6 +57,7 @@ def train(work: str) -> tuple[str, float]:
 
 
 async def parse_all(model: str, items: dict[str, list[tuple[str, str]]]) -> dict[str, list[dict[str, Any]]]:
+    """Parse every held-out message; keep truth, prediction, net decision and time."""
     from rasa.core.agent import Agent
 
     agent = Agent.load(model)
@@ -80,11 +81,19 @@ async def parse_all(model: str, items: dict[str, list[tuple[str, str]]]) -> dict
 
 
 def report(results: dict[str, list[dict[str, Any]]], train_seconds: float | None, verbose: bool) -> None:
+    """Print the per-language table, latency, confusions and misses."""
     from sklearn.metrics import accuracy_score, f1_score
 
-    print(
-        "| language | messages | accuracy | macro-F1 | safety recall | urgent lost | net fired on non-urgent |"
-    )
+    columns = [
+        "language",
+        "messages",
+        "accuracy",
+        "macro-F1",
+        "safety recall",
+        "urgent lost",
+        "net fired on non-urgent",
+    ]
+    print("| " + " | ".join(columns) + " |")
     print("|---|---|---|---|---|---|---|")
     everything: list[dict[str, Any]] = []
     for language in LANGUAGES:
@@ -132,6 +141,7 @@ def _row(name: str, rows: list[dict[str, Any]], accuracy_score: Any, f1_score: A
 
 
 def main() -> int:
+    """Train (or load) the model, evaluate, print."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", help="evaluate this model instead of training one")
     parser.add_argument(

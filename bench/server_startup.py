@@ -24,50 +24,34 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.serve import free_port, wait_until_up, write_local_endpoints  # noqa: E402
+from bot.serve import ServerSettings, bot_serve_command, free_port, wait_until_up, write_local_endpoints  # noqa: E402
 from bot.training import rasa_environment  # noqa: E402
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children, in MiB."""
-    total = 0
-    pids = [pid] + [
-        int(p)
-        for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
-    ]
-    for p in pids:
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-        except FileNotFoundError:
-            pass
-    return total / 1024
-
-
 def children(pid: int) -> list[int]:
+    """The direct child processes of `pid` (the action server and the Rasa server)."""
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
     return [int(p) for p in out.split()]
 
 
+def rss_mb(pid: int) -> float:
+    """Resident memory of one process, in MiB (0 if it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return 0.0
+    rss = [line for line in status.splitlines() if line.startswith("VmRSS:")]
+    return int(rss[0].split()[1]) / 1024 if rss else 0.0
+
+
 def one_run() -> dict[str, float]:
+    """Start `bot serve`, time it, answer one message, measure memory, stop it."""
     port, actions_port = free_port(), free_port()
     folder = Path(tempfile.mkdtemp())
     endpoints = write_local_endpoints(folder / "endpoints.yml", actions_port, folder / "tracker.db", ROOT)
     started = time.monotonic()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--actions-port",
-            str(actions_port),
-            "--endpoints",
-            str(endpoints),
-        ],
+        bot_serve_command(ServerSettings(port=port, actions_port=actions_port, endpoints=str(endpoints))),
         cwd=ROOT,
         env=rasa_environment(),
         stdout=subprocess.DEVNULL,
@@ -96,6 +80,7 @@ def one_run() -> dict[str, float]:
 
 
 def main() -> int:
+    """Run the measurements and print them."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
@@ -104,7 +89,8 @@ def main() -> int:
     first = [r["first_reply_s"] for r in runs]
     print(f"runs: {args.runs}")
     print(
-        f"startup until the Rasa server answers: median {statistics.median(ready):.1f} s (min {min(ready):.1f}, max {max(ready):.1f})"
+        f"startup until the Rasa server answers: median {statistics.median(ready):.1f} s "
+        f"(min {min(ready):.1f}, max {max(ready):.1f})"
     )
     print(f"first reply latency: median {statistics.median(first) * 1000:.0f} ms")
     print(f"resident memory after the first reply (MiB, action server, Rasa server): {runs[-1]['rss_mb']}")

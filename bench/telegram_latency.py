@@ -24,14 +24,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.paths import project_paths  # noqa: E402
-from bot.serve import (
+from bot.serve import (  # noqa: E402
     ServerSettings,
     free_port,
     rasa_server_command,
     stop,
     wait_until_up,
     write_local_endpoints,
-)  # noqa: E402
+)
 from bot.training import ensure_model, rasa_environment  # noqa: E402
 from tests.channels.fake_telegram import FakeTelegram, wait_for  # noqa: E402
 
@@ -39,6 +39,7 @@ SECRET = "bench-secret"
 
 
 def main() -> int:
+    """Start the server against the fake Bot API, post updates, print latencies."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--updates", type=int, default=200)
     args = parser.parse_args()
@@ -46,7 +47,8 @@ def main() -> int:
     folder = Path(tempfile.mkdtemp())
     credentials = folder / "credentials.yml"
     credentials.write_text(
-        f"bot.channels.telegram.TelegramInput:\n  token: '1:B'\n  secret_token: '{SECRET}'\n  base_url: '{fake.base_url}'\n"
+        "bot.channels.telegram.TelegramInput:\n  token: '1:B'\n"
+        f"  secret_token: '{SECRET}'\n  base_url: '{fake.base_url}'\n"
     )
     port = free_port()
     endpoints = write_local_endpoints(folder / "endpoints.yml", free_port(), folder / "tracker.db", ROOT)
@@ -82,13 +84,14 @@ def main() -> int:
             )
             started = time.perf_counter()
             urllib.request.urlopen(request, timeout=30).read()
-            wait_for(lambda: fake.sent_to(chat_id), timeout=30, interval=0.001)
+            wait_for(lambda chat=chat_id: fake.sent_to(chat), timeout=30, interval=0.001)
             latencies.append(time.perf_counter() - started)
         latencies.sort()
         p95 = latencies[int(0.95 * (len(latencies) - 1))]
         print(f"updates: {len(latencies)} (one at a time, distinct chats)")
         print(
-            f"webhook -> sendMessage latency: p50 {statistics.median(latencies) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms"
+            f"webhook -> sendMessage latency: p50 {statistics.median(latencies) * 1000:.0f} ms, "
+            f"p95 {p95 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms"
         )
     finally:
         stop([process])

@@ -29,6 +29,16 @@ class ServerSettings:
     startup_timeout: float = 300.0
 
 
+def bot_serve_command(settings: ServerSettings) -> list[str]:
+    """`bot serve` (what `make run` runs) with these ports and endpoints, for tests and benchmarks."""
+    return [
+        sys.executable, "-m", "bot.cli", "serve",
+        "--port", str(settings.port),
+        "--actions-port", str(settings.actions_port),
+        "--endpoints", settings.endpoints,
+    ]  # fmt: skip
+
+
 def action_server_command(settings: ServerSettings) -> list[str]:
     """The rasa-sdk action server serving the `actions` package."""
     return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 import urllib.request
 import uuid
 from pathlib import Path
@@ -19,6 +18,7 @@ from bot.nlg import build_renderer
 from bot.paths import project_paths
 from bot.serve import (
     ServerSettings,
+    bot_serve_command,
     free_port,
     rasa_server_command,
     stop,
@@ -81,18 +81,7 @@ def assistant(model, tmp_path_factory) -> Iterator[Assistant]:
         folder / "endpoints.yml", actions_port, folder / "tracker.db", PROJECT_ROOT
     )
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--actions-port",
-            str(actions_port),
-            "--endpoints",
-            str(endpoints),
-        ],
+        bot_serve_command(ServerSettings(port=port, actions_port=actions_port, endpoints=str(endpoints))),
         cwd=PROJECT_ROOT,
         env=rasa_environment(),
     )
