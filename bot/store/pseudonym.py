@@ -1,0 +1,48 @@
+"""Pseudonymous ids: a keyed hash of a phone number or chat id, never the raw identifier."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import os
+import secrets
+from pathlib import Path
+from typing import Mapping, Optional
+
+logger = logging.getLogger(__name__)
+
+PSEUDONYM_KEY_ENV = "PSEUDONYM_KEY"
+
+
+class Pseudonymizer:
+    """HMAC-SHA256 of identifiers under one secret key (same input, same id; irreversible)."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < 16:
+            raise ValueError("the pseudonym key must be at least 16 bytes")
+        self._key = key
+
+    def of(self, identifier: str) -> str:
+        """The pseudonym of `identifier` (64 hex characters)."""
+        return hmac.new(self._key, identifier.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def load_key(var: Path, environ: Optional[Mapping[str, str]] = None) -> bytes:
+    """PSEUDONYM_KEY from the environment; else a random key kept in var/pseudonym.key.
+
+    A deployment sets PSEUDONYM_KEY (and keeps it: a new key makes new ids). The
+    file fallback keeps a laptop or a single server working without setup.
+    """
+    env = os.environ if environ is None else environ
+    given = env.get(PSEUDONYM_KEY_ENV, "")
+    if given:
+        return given.encode("utf-8")
+    path = var / "pseudonym.key"
+    if not path.exists():
+        var.mkdir(parents=True, exist_ok=True)
+        logger.warning("%s is not set: keeping a generated key in %s", PSEUDONYM_KEY_ENV, path)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip().encode("utf-8")
