@@ -44,6 +44,11 @@ class ProjectPaths:
         return self.root / "content" / "safety_net"
 
     @property
+    def sms_keywords(self) -> Path:
+        """SMS keywords (HELP, STOP ...) and their local-language aliases."""
+        return self.root / "content" / "sms_keywords.yml"
+
+    @property
     def models(self) -> Path:
         """Trained models, named by the fingerprint of their inputs."""
         return self.root / "models"

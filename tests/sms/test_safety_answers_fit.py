@@ -32,3 +32,15 @@ def test_sms_safety_answers_fit_the_budget(renderer, language, country):
         assert count.segments <= SMS_BUDGET, (key, language, country, count)
         if language in ("en", "fr", "es"):
             assert count.encoding == "GSM-7", (key, language, text)
+
+
+@pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
+def test_sms_main_menu_fits_with_every_option(renderer, language):
+    from bot.sms.compose import compose
+
+    context = renderer.context(factories.tracker(language=language, country="ukraine"))
+    reply = renderer.render("utter_help", context, "sms", {})
+    sms = compose(reply["text"], reply["buttons"], SMS_BUDGET)
+    assert sms.fits and sms.options_dropped == 0, (language, sms.cost)
+    if language in ("en", "fr", "es"):
+        assert sms.cost.encoding == "GSM-7", (language, sms.body)

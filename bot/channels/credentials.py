@@ -1,0 +1,40 @@
+"""Which channels to serve: those of credentials.yml whose ${VARS} are all set.
+
+Rasa refuses to start on an unset ${VAR}, so `bot serve` writes the enabled
+subset (secrets still as ${VARS}, expanded by Rasa) to var/credentials.active.yml.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+import yaml
+
+_VARIABLE = re.compile(r"\$\{([^}]+)\}")
+
+
+def variables(entry: Any) -> set[str]:
+    """The ${VARS} an entry's values refer to."""
+    if isinstance(entry, dict):
+        return set().union(*(variables(v) for v in entry.values())) if entry else set()
+    return set(_VARIABLE.findall(entry)) if isinstance(entry, str) else set()
+
+
+def enabled_channels(channels: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    """The channels whose every ${VAR} is set (a channel with none is always on)."""
+    return {name: entry for name, entry in channels.items() if all(environ.get(v) for v in variables(entry))}
+
+
+def write_active_credentials(source: Path, var: Path, environ: Optional[Mapping[str, str]] = None) -> Path:
+    """Write var/credentials.active.yml for the channels configured in the environment."""
+    env = os.environ if environ is None else environ
+    channels = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    active = enabled_channels(channels, env)
+    var.mkdir(parents=True, exist_ok=True)
+    path = var / "credentials.active.yml"
+    header = f"# Written by `bot serve` from {source.name}: the channels configured in the environment.\n"
+    path.write_text(header + yaml.safe_dump(active, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path

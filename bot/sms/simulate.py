@@ -1,0 +1,112 @@
+"""`bot sms simulate +85512345678`: the assistant as a basic phone sees it, in the terminal.
+
+Runs the model in-process through the real SMS channel logic (keywords, STOP,
+numbered menus, segment budget); only the gateway is replaced by the screen.
+State (conversation, opt-out, menus) is thrown away at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional
+
+import aiohttp
+
+from bot.channels.sms import SmsInput, SmsServices, e164
+from bot.content.countries import load_profiles
+from bot.paths import ProjectPaths
+from bot.sms import DEFAULT_SEGMENT_BUDGET
+from bot.sms.gateways import Gateway, InboundSms
+from bot.sms.keywords import Keywords
+from bot.sms.segments import count_segments
+from bot.sms.store import SmsStore
+from bot.store.db import Database
+from bot.store.pseudonym import Pseudonymizer
+
+
+class Screen(Gateway):
+    """A gateway that prints each SMS with what it costs."""
+
+    name = "sms_simulator"
+
+    def __init__(self, write: Callable[[str], Any] = print) -> None:
+        self.write = write
+
+    def authentic(self, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> bool:
+        """Everything typed at the terminal is authentic."""
+        return True
+
+    def parse(self, form: Mapping[str, str]) -> InboundSms:
+        """Not used: the simulator builds messages itself."""
+        raise NotImplementedError
+
+    def send_request(self, to: str, body: str) -> tuple[str, dict[str, str], dict[str, str]]:
+        """Not used: nothing goes over the network."""
+        raise NotImplementedError
+
+    async def send(self, session: aiohttp.ClientSession, to: str, body: str) -> None:
+        """Show the SMS and its segment count."""
+        cost = count_segments(body)
+        plural = "s" if cost.segments > 1 else ""
+        self.write(f"--- SMS to {to}: {cost.segments} segment{plural} ({cost.encoding}, {cost.units} units)")
+        self.write(body)
+
+
+class SimulatedSms(SmsInput):
+    """The SMS channel with the screen as its gateway."""
+
+    gateway_name = Screen.name
+
+
+def simulation_services(paths: ProjectPaths, folder: Path) -> SmsServices:
+    """Throwaway SMS state in `folder`; profiles and keywords from the project's content."""
+    return SmsServices(
+        store=SmsStore(Database.from_url(f"sqlite:///{folder / 'sms.db'}").migrate()),
+        pseudonyms=Pseudonymizer(b"simulation-only-key-not-secret"),
+        profiles=load_profiles(paths.countries),
+        keywords=Keywords.load(paths.sms_keywords),
+    )
+
+
+async def simulate(
+    paths: ProjectPaths,
+    model: Path,
+    number: str,
+    endpoints: Path,
+    read: Callable[[str], str] = input,
+    write: Callable[[str], Any] = print,
+    budget: int = DEFAULT_SEGMENT_BUDGET,
+) -> int:
+    """Read lines as SMS from `number` until EOF or /quit; print the replies."""
+    from rasa.core.agent import load_agent
+    from rasa.core.utils import AvailableEndpoints
+
+    sender = e164(number)
+    if sender is None:
+        write(f"{number!r} is not a valid phone number (use the international form, e.g. +85512345678)")
+        return 2
+    available = AvailableEndpoints.read_endpoints(str(endpoints))
+    available.tracker_store = None  # in memory: the simulation leaves no conversation behind
+    agent = await load_agent(model_path=str(model), endpoints=available)
+    with tempfile.TemporaryDirectory() as folder:
+        channel = SimulatedSms(Screen(write), budget, simulation_services(paths, Path(folder)))
+        write(f"Simulating a phone {sender}. Type messages; /quit or Ctrl-D to stop.")
+        count = 0
+        while True:
+            try:
+                line = read("phone> ")
+            except EOFError:
+                break
+            if line.strip() == "/quit":
+                break
+            count += 1
+            inbound = InboundSms(Screen.name, f"sim-{count}", sender, line)
+            await channel.handle(inbound, sender, agent.handle_message, agent)
+    return 0
+
+
+def run_simulation(paths: ProjectPaths, model: Path, number: str, endpoints: Optional[Path] = None) -> int:
+    """Entry point for the CLI."""
+    return asyncio.run(simulate(paths, model, number, endpoints or paths.root / "endpoints.yml"))

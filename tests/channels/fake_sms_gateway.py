@@ -1,0 +1,84 @@
+"""A local fake of the Twilio and Africa's Talking send APIs: records what was sent, can fail."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any, Optional
+
+from aiohttp import web
+
+from bot.serve import free_port
+
+
+class FakeSmsGateway:
+    """Serves both send APIs on 127.0.0.1 in a background thread."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.sent: list[dict[str, Any]] = []  # {"api", "to", "body", "headers"}
+        self.fail_next = 0  # how many next sends get a 500
+        self.failures = 0
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._runner: Optional[web.AppRunner] = None
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> FakeSmsGateway:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
+        return self
+
+    def stop(self) -> None:
+        if self._runner:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+
+    async def _start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._twilio)
+        app.router.add_post("/version1/messaging", self._africastalking)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    def _should_fail(self) -> bool:
+        with self._lock:
+            if self.fail_next > 0:
+                self.fail_next -= 1
+                self.failures += 1
+                return True
+        return False
+
+    def _record(self, api: str, to: str, body: str, request: web.Request, form: Any) -> None:
+        with self._lock:
+            self.sent.append(
+                {"api": api, "to": to, "body": body, "headers": dict(request.headers), "form": dict(form)}
+            )
+
+    async def _twilio(self, request: web.Request) -> web.Response:
+        if self._should_fail():
+            return web.json_response({"message": "unavailable"}, status=500)
+        form = await request.post()
+        if not request.headers.get("Authorization", "").startswith("Basic "):
+            return web.json_response({"message": "unauthorised"}, status=401)
+        self._record("twilio", str(form["To"]), str(form["Body"]), request, form)
+        return web.json_response({"sid": f"SM{len(self.sent):032d}", "status": "queued"}, status=201)
+
+    async def _africastalking(self, request: web.Request) -> web.Response:
+        if self._should_fail():
+            return web.json_response({"message": "unavailable"}, status=500)
+        form = await request.post()
+        if not request.headers.get("apiKey"):
+            return web.json_response({"message": "unauthorised"}, status=401)
+        self._record("africastalking", str(form["to"]), str(form["message"]), request, form)
+        return web.json_response({"SMSMessageData": {"Message": "Sent to 1/1"}}, status=201)
+
+    def bodies_to(self, number: str) -> list[str]:
+        """What was sent to `number`, in order."""
+        with self._lock:
+            return [m["body"] for m in self.sent if m["to"] == number]

@@ -1,0 +1,34 @@
+"""SMS state on SQLite and PostgreSQL."""
+
+from bot.sms.store import SmsStore
+from bot.store.db import Database
+
+
+def test_first_delivery_only_once_per_gateway(app_database: Database):
+    store = SmsStore(app_database)
+    assert store.first_delivery("twilio", "SM1")
+    assert not store.first_delivery("twilio", "SM1")
+    assert store.first_delivery("africastalking", "SM1")
+
+
+def test_opt_out_and_back_in(app_database: Database):
+    store = SmsStore(app_database)
+    assert not store.opted_out("k1")
+    store.set_opted_out("k1", True)
+    assert store.opted_out("k1") and not store.opted_out("k2")
+    store.set_opted_out("k1", False)
+    assert not store.opted_out("k1")
+
+
+def test_menu_is_remembered_replaced_and_forgotten(app_database: Database):
+    store = SmsStore(app_database)
+    assert store.last_menu("k") == []
+    store.save_menu("k", ["/a", "/b"])
+    assert store.last_menu("k") == ["/a", "/b"]
+    store.set_opted_out("k", True)  # another column of the same row
+    assert store.last_menu("k") == ["/a", "/b"]
+    store.save_menu("k", [])
+    assert store.last_menu("k") == []
+    store.save_menu("k", ["/c"])
+    store.forget_menu("k")
+    assert store.last_menu("k") == [] and store.opted_out("k")
