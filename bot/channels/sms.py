@@ -224,11 +224,15 @@ class Turn:
         # The conversation is stored under the pseudonym, never the number.
         self.sender_id = f"sms-{self.key[:32]}"
         self.profile = profile_for_sender(number, self.services.profiles)
+        self.metadata: Dict[str, str] = self._metadata(None)
 
     async def run(self) -> None:
         """Handle the message and send the replies."""
         store = self.services.store
-        keyword = self.services.keywords.keyword(self.text) if self.text else None
+        found = self.services.keywords.match(self.text) if self.text else None
+        keyword = found.keyword if found else None
+        # A local keyword ("AIDE") tells the language even when detection cannot.
+        self.metadata = self._metadata(found.language if found else None)
         if await asyncio.to_thread(store.opted_out, self.key):
             if keyword == "start":
                 await asyncio.to_thread(store.set_opted_out, self.key, False)
@@ -243,11 +247,19 @@ class Turn:
         text = await self._meaning(keyword)
         await self._ensure_country()
         collector = SmsOutput()
-        metadata = {"country": self.profile.id} if self.profile else {}
         await self.on_new_message(
-            UserMessage(text, collector, self.sender_id, input_channel=self.channel.name(), metadata=metadata)
+            UserMessage(
+                text, collector, self.sender_id, input_channel=self.channel.name(), metadata=self.metadata
+            )
         )
         await self._reply(collector.messages)
+
+    def _metadata(self, language: Optional[str]) -> Dict[str, str]:
+        """What the channel knows: the sender's country, and a language a keyword gave away."""
+        metadata = {"country": self.profile.id} if self.profile else {}
+        if language:
+            metadata["language"] = language
+        return metadata
 
     async def _meaning(self, keyword: Optional[str]) -> str:
         """A menu number becomes its option's payload, a keyword its request; else the text."""
@@ -278,7 +290,7 @@ class Turn:
         processor = self.agent.processor
         tracker = await processor.get_tracker(self.sender_id)
         # Seen only for rendering (language detection), never stored.
-        tracker.update(UserUttered(self.text, metadata={"country": self.profile.id} if self.profile else {}))
+        tracker.update(UserUttered(self.text, metadata=self.metadata))
         rendered = await processor.nlg.generate(response_key, tracker, SMS_OUTPUT_CHANNEL)
         if rendered and rendered.get("text"):
             sms = compose(str(rendered["text"]), [], self.channel.segment_budget)

@@ -145,7 +145,7 @@ def test_sms_keywords_that_yaml_reads_as_booleans_are_reported(project):
     path = project.root / "content" / "sms_keywords.yml"
     text = path.read_text(encoding="utf-8").replace('"yes"', "yes")
     path.write_text(text, encoding="utf-8")
-    line = line_of(path, "start: [start, yes")
+    line = line_of(path, "en: [start, yes")
     assert f"content/sms_keywords.yml:{line}: 'yes' is not read as text: put it in quotes" in messages(
         project
     )
