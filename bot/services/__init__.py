@@ -1,0 +1,1 @@
+"""Survivor assistance: the services directory NGO staff maintain, search, and referrals."""

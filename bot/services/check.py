@@ -1,0 +1,134 @@
+"""Checks of the survivor-assistance content: region files and the services directory.
+
+`bot content check` and `bot services import` run the same validation.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator, Optional
+
+import yaml
+
+from bot.content.check import Problem
+from bot.content.countries import load_profiles
+from bot.i18n import SUPPORTED_LANGUAGES
+from bot.paths import ProjectPaths
+from bot.services.directory import DirectoryFile, Reference, read_directory
+from bot.services.regions import ID_PATTERN, ambiguous_forms, load_regions, regions_from_dict
+
+AREA_KEYS = {"name", "aliases", "districts"}
+
+
+def regions_dir(paths: ProjectPaths) -> Path:
+    """content/regions: one file per country."""
+    return paths.root / "content" / "regions"
+
+
+def services_dir(paths: ProjectPaths) -> Path:
+    """content/services: the directory's CSV files."""
+    return paths.root / "content" / "services"
+
+
+def _items(node: Optional[yaml.Node]) -> Iterator[tuple[str, yaml.Node, int]]:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield str(key.value), value, key.start_mark.line + 1
+
+
+def _area_problems(where: str, area_id: str, node: yaml.Node, line: int, district: bool) -> list[Problem]:
+    label = ("district" if district else "region") + f" '{area_id}'"
+    if not ID_PATTERN.match(area_id):
+        return [Problem(where, line, f"{label}: ids use only a-z, 0-9 and _")]
+    if not isinstance(node, yaml.MappingNode):
+        return [Problem(where, line, f"{label} must have 'name' and 'aliases'")]
+    problems = []
+    fields = {key: (value, ln) for key, value, ln in _items(node)}
+    for key in sorted(set(fields) - AREA_KEYS) + (
+        ["districts"] if district and "districts" in fields else []
+    ):
+        problems.append(Problem(where, fields[key][1], f"{label}: unexpected field '{key}'"))
+    names = {key: value for key, value, _ in _items(fields["name"][0])} if "name" in fields else {}
+    for language in SUPPORTED_LANGUAGES:
+        value = names.get(language)
+        if not isinstance(value, yaml.ScalarNode) or not str(value.value).strip():
+            problems.append(
+                Problem(where, fields.get("name", (None, line))[1], f"{label}: no name in {language}")
+            )
+    if "aliases" in fields:
+        aliases, aliases_line = fields["aliases"]
+        if not isinstance(aliases, yaml.SequenceNode):
+            problems.append(Problem(where, aliases_line, f"{label}: 'aliases' must be a list"))
+        else:
+            for item in aliases.value:
+                if not isinstance(item, yaml.ScalarNode) or item.tag != "tag:yaml.org,2002:str":
+                    problems.append(
+                        Problem(
+                            where, item.start_mark.line + 1, f"{label}: alias is not text: put it in quotes"
+                        )
+                    )
+    if not district and "districts" in fields:
+        for key, value, ln in _items(fields["districts"][0]):
+            problems += _area_problems(where, key, value, ln, district=True)
+    return problems
+
+
+def check_region_file(path: Path, root: Path, profile_ids: set[str]) -> list[Problem]:
+    """Problems of one content/regions/<country>.yml."""
+    where = _relative(path, root)
+    try:
+        text = path.read_text(encoding="utf-8")
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        return [Problem(where, (mark.line + 1) if mark else 1, f"not valid YAML: {error}")]
+    problems = []
+    if path.stem not in profile_ids:
+        problems.append(Problem(where, 1, f"no country profile content/countries/{path.stem}.yml"))
+    top = {key: (value, line) for key, value, line in _items(node)}
+    if "regions" not in top:
+        return problems + [Problem(where, 1, "missing 'regions'")]
+    for key, value, line in _items(top["regions"][0]):
+        problems += _area_problems(where, key, value, line, district=False)
+    if not problems:
+        for form, owners in sorted(ambiguous_forms(regions_from_dict(yaml.safe_load(text))).items()):
+            problems.append(Problem(where, 1, f"'{form}' names several places: {', '.join(sorted(owners))}"))
+    return problems
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_reference(paths: ProjectPaths) -> Reference:
+    """Country profiles and regions, what directory rows are checked against."""
+    return Reference(load_profiles(paths.countries), load_regions(regions_dir(paths)))
+
+
+def read_services(paths: ProjectPaths, files: Optional[list[Path]] = None) -> list[DirectoryFile]:
+    """Read and validate the given CSV files (default: every content/services/*.csv)."""
+    chosen = files if files is not None else sorted(services_dir(paths).glob("*.csv"))
+    return read_directory(chosen, load_reference(paths), paths.root)
+
+
+def check_services(paths: ProjectPaths) -> list[Problem]:
+    """Every problem of the region files and of the services directory."""
+    profile_ids = {p.stem for p in paths.countries.glob("*.yml")}
+    problems: list[Problem] = []
+    for path in sorted(regions_dir(paths).glob("*.yml")):
+        problems += check_region_file(path, paths.root, profile_ids)
+    if problems:
+        # Rows are checked against the regions: fix the region files first.
+        return problems
+    try:
+        reference = load_reference(paths)
+    except (yaml.YAMLError, KeyError, TypeError, ValueError):
+        # A broken country profile is reported by the profile check; rows need it.
+        return problems
+    chosen = sorted(services_dir(paths).glob("*.csv"))
+    for directory_file in read_directory(chosen, reference, paths.root):
+        problems += directory_file.problems
+    return problems

@@ -1,0 +1,59 @@
+"""What the referral actions need, built once per action server: database, pseudonyms, places."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+from bot.content.countries import CountryProfile
+from bot.paths import ProjectPaths
+from bot.services.check import load_reference
+from bot.services.directory import PROFILE_PHONE_PREFIX, Reference
+from bot.services.needs import load_needs
+from bot.services.regions import RegionIndex, RegionMatch
+from bot.services.store import ServiceRecord
+from bot.store.db import Database
+from bot.store.pseudonym import Pseudonymizer, load_key
+
+
+@dataclass
+class ServicesContext:
+    """The app database, the pseudonym key, regions, profiles and need words."""
+
+    database: Database
+    pseudonyms: Pseudonymizer
+    reference: Reference
+    needs: Mapping[str, tuple[str, ...]]
+
+    @classmethod
+    def for_project(cls, paths: ProjectPaths) -> ServicesContext:
+        """Factory: read the project's content and open (lazily) its database."""
+        return cls(
+            database=Database.for_project(paths).migrate(),
+            pseudonyms=Pseudonymizer(load_key(paths.var)),
+            reference=load_reference(paths),
+            needs=load_needs(paths.root / "content" / "service_needs.yml"),
+        )
+
+    def regions(self, country: str) -> RegionIndex:
+        """The region matcher of one country."""
+        return RegionIndex(self.reference.regions.get(country, {}))
+
+    def find_place(self, text: str, country: Optional[str]) -> Optional[tuple[str, RegionMatch]]:
+        """(country, region) named in `text`: in the conversation's country, else in any country."""
+        countries = (
+            [country] if country and country in self.reference.regions else list(self.reference.regions)
+        )
+        for candidate in countries:
+            found = self.regions(candidate).match(text)
+            if found is not None:
+                return candidate, found
+        return None
+
+    def phone(self, service: ServiceRecord) -> str:
+        """The number to show: the service's own, or its country profile's (profile:KIND)."""
+        if not service.phone.startswith(PROFILE_PHONE_PREFIX):
+            return service.phone
+        profile: Optional[CountryProfile] = self.reference.profiles.get(service.country)
+        number = profile.numbers.get(service.phone[len(PROFILE_PHONE_PREFIX) :]) if profile else None
+        return number.number if number else ""

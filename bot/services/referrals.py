@@ -1,0 +1,217 @@
+"""Referrals: recorded only after explicit consent, pseudonymous, closed or cancelled by reference.
+
+A referral keeps the minimum: a keyed hash of the conversation id (never the
+raw chat id or phone number), the contact the person chose to give, the need,
+the place, the language, when they consented, and the status. Closing or
+cancelling erases the contact; `delete_for_conversation` erases the rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any, Optional, TextIO
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from bot.services.store import referrals, utcnow
+from bot.store.db import Database
+from bot.store.pseudonym import Pseudonymizer
+
+# Easy to read over the phone: no 0/O and no 1/I/L.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+REFERENCE_LENGTH = 6
+OPEN, CLOSED, CANCELLED = "open", "closed", "cancelled"
+STATUSES = (OPEN, CLOSED, CANCELLED)
+# What staff export: the referral and what the person agreed to share, not the pseudonym.
+EXPORT_FIELDS = (
+    "reference",
+    "created",
+    "status",
+    "category",
+    "country",
+    "region",
+    "district",
+    "language",
+    "contact",
+)
+
+
+@dataclass(frozen=True)
+class Referral:
+    """One referral as stored."""
+
+    reference: str
+    conversation: str
+    contact: str
+    category: str
+    country: str
+    region: Optional[str]
+    district: Optional[str]
+    language: str
+    consent_at: dt.datetime
+    status: str
+    closed_at: Optional[dt.datetime]
+
+
+@dataclass(frozen=True)
+class ReferralRequest:
+    """What the person agreed to share."""
+
+    contact: str
+    category: str
+    country: str
+    region: Optional[str]
+    district: Optional[str]
+    language: str
+
+
+def new_reference() -> str:
+    """A random reference such as 7KQ4XH (31^6, about 900 million possibilities)."""
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def clean_reference(typed: str) -> str:
+    """What staff or a person typed ("7kq-4xh ") as a stored reference ("7KQ4XH")."""
+    return "".join(c for c in typed.upper() if c.isalnum())
+
+
+def _referral(row: Any) -> Referral:
+    return Referral(
+        reference=row["reference"],
+        conversation=row["conversation"],
+        contact=row["contact"],
+        category=row["category"],
+        country=row["country"],
+        region=row["region"],
+        district=row["district"],
+        language=row["language"],
+        consent_at=_aware(row["consent_at"]),
+        status=row["status"],
+        closed_at=_aware(row["closed_at"]) if row["closed_at"] else None,
+    )
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    # SQLite gives naive datetimes back; we store UTC only.
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def _reference_taken(session: Session, reference: str) -> bool:
+    query = sa.select(referrals.c.pk).where(referrals.c.reference == reference)
+    return session.execute(query).first() is not None
+
+
+def create_referral(
+    database: Database,
+    pseudonyms: Pseudonymizer,
+    sender_id: str,
+    request: ReferralRequest,
+    now: Optional[dt.datetime] = None,
+) -> Referral:
+    """Record a referral the person consented to at `now`; returns it with its reference."""
+    consent_at = now or utcnow()
+    with database.sessions.begin() as session:
+        reference = new_reference()
+        while _reference_taken(session, reference):
+            reference = new_reference()
+        values = {
+            "reference": reference,
+            "conversation": pseudonyms.of(sender_id),
+            "contact": request.contact.strip(),
+            "category": request.category,
+            "country": request.country,
+            "region": request.region,
+            "district": request.district,
+            "language": request.language,
+            "consent_at": consent_at,
+            "status": OPEN,
+            "closed_at": None,
+        }
+        session.execute(sa.insert(referrals).values(**values))
+    return _referral(values)
+
+
+def list_referrals(database: Database, status: Optional[str] = None) -> list[Referral]:
+    """Referrals, oldest first, optionally of one status."""
+    query = sa.select(referrals).order_by(referrals.c.consent_at, referrals.c.pk)
+    if status is not None:
+        query = query.where(referrals.c.status == status)
+    with database.sessions.begin() as session:
+        return [_referral(row) for row in session.execute(query).mappings().all()]
+
+
+def referrals_of(database: Database, pseudonyms: Pseudonymizer, sender_id: str) -> list[Referral]:
+    """The referrals of one conversation."""
+    query = (
+        sa.select(referrals)
+        .where(referrals.c.conversation == pseudonyms.of(sender_id))
+        .order_by(referrals.c.consent_at, referrals.c.pk)
+    )
+    with database.sessions.begin() as session:
+        return [_referral(row) for row in session.execute(query).mappings().all()]
+
+
+def _finish(session: Session, where: Any, status: str, now: dt.datetime) -> int:
+    result = session.execute(
+        sa.update(referrals)
+        .where(where, referrals.c.status == OPEN)
+        .values(status=status, closed_at=now, contact="")
+    )
+    return int(result.rowcount or 0)
+
+
+def close_referral(database: Database, reference: str, now: Optional[dt.datetime] = None) -> bool:
+    """Staff: mark an open referral closed (its contact is erased). False if none is open."""
+    with database.sessions.begin() as session:
+        where = referrals.c.reference == clean_reference(reference)
+        return _finish(session, where, CLOSED, now or utcnow()) > 0
+
+
+def cancel_referrals(
+    database: Database, pseudonyms: Pseudonymizer, sender_id: str, now: Optional[dt.datetime] = None
+) -> list[str]:
+    """The person withdraws: their open referrals are cancelled and the contacts erased.
+
+    Returns the references cancelled.
+    """
+    conversation = pseudonyms.of(sender_id)
+    with database.sessions.begin() as session:
+        where = referrals.c.conversation == conversation
+        query = sa.select(referrals.c.reference).where(where, referrals.c.status == OPEN)
+        cancelled = [row[0] for row in session.execute(query).all()]
+        _finish(session, where, CANCELLED, now or utcnow())
+    return cancelled
+
+
+def delete_for_conversation(database: Database, pseudonyms: Pseudonymizer, sender_id: str) -> int:
+    """delete_my_data: erase every referral of the conversation; returns how many."""
+    with database.sessions.begin() as session:
+        result = session.execute(
+            sa.delete(referrals).where(referrals.c.conversation == pseudonyms.of(sender_id))
+        )
+        return int(result.rowcount or 0)
+
+
+def export_csv(rows: list[Referral], out: TextIO) -> int:
+    """Write referrals for partner organisations (EXPORT_FIELDS only); returns the row count."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(EXPORT_FIELDS)
+    for r in rows:
+        writer.writerow(
+            [
+                r.reference,
+                r.consent_at.astimezone(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                r.status,
+                r.category,
+                r.country,
+                r.region or "",
+                r.district or "",
+                r.language,
+                r.contact,
+            ]
+        )
+    return len(rows)
