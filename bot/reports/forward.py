@@ -1,0 +1,126 @@
+"""Optional forwarding of reports to HAZARD_WEBHOOK_URL as JSON, from a persistent outbox.
+
+Each stored report starts "pending". A pass POSTs every due report, retrying a few
+times with exponential backoff; a report that still fails stays pending with a later
+`forward_next_at`, to be tried by the next pass (`bot reports forward`, or the action
+server after a new report). Nothing is dropped. The receiver gets the report id in the
+body and as the Idempotency-Key header, so a retry after a lost answer is recognisable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Mapping, Optional
+
+import aiohttp
+
+from bot.reports import store
+from bot.reports.model import HazardReport, utc_now
+from bot.store.db import Database
+
+logger = logging.getLogger(__name__)
+
+WEBHOOK_URL_ENV = "HAZARD_WEBHOOK_URL"
+PAYLOAD_VERSION = 1
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Attempts within one pass, their backoff, and the delay before the next pass tries again."""
+
+    attempts: int = 3
+    base_delay: float = 1.0  # seconds; doubles after each failed attempt within a pass
+    timeout: float = 15.0
+    later_base: timedelta = timedelta(minutes=1)  # doubles with every failed pass
+    later_max: timedelta = timedelta(hours=6)
+
+    def next_pass(self, failed_passes: int) -> timedelta:
+        """How long a report waits after `failed_passes` failed passes."""
+        return min(self.later_base * (2 ** max(failed_passes - 1, 0)), self.later_max)
+
+
+@dataclass(frozen=True)
+class ForwardResult:
+    """What one forwarding pass did."""
+
+    delivered: int = 0
+    failed: int = 0
+
+
+def webhook_url(environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
+    """HAZARD_WEBHOOK_URL, or None when forwarding is off."""
+    env = os.environ if environ is None else environ
+    return env.get(WEBHOOK_URL_ENV, "").strip() or None
+
+
+def payload(report: HazardReport) -> dict[str, Any]:
+    """The JSON body: the report, contact details only with consent, no conversation id."""
+    data = report.to_json()
+    data.pop("conversation")
+    data["contact"] = report.shareable_contact()
+    data["payload_version"] = PAYLOAD_VERSION
+    return data
+
+
+async def deliver(
+    client: aiohttp.ClientSession, url: str, report: HazardReport, policy: RetryPolicy
+) -> tuple[int, Optional[str]]:
+    """POST one report until a 2xx answer or `policy.attempts`; returns (attempts made, last error)."""
+    error: Optional[str] = None
+    for attempt in range(1, policy.attempts + 1):
+        try:
+            async with client.post(
+                url,
+                json=payload(report),
+                headers={"Idempotency-Key": report.id},
+                timeout=aiohttp.ClientTimeout(total=policy.timeout),
+            ) as response:
+                if 200 <= response.status < 300:
+                    return attempt, None
+                error = f"HTTP {response.status}"
+        except (aiohttp.ClientError, asyncio.TimeoutError) as failure:
+            error = f"{type(failure).__name__}: {failure}"
+        logger.warning("Forwarding report %s failed (attempt %d): %s", report.id, attempt, error)
+        if attempt < policy.attempts:
+            await asyncio.sleep(policy.base_delay * 2 ** (attempt - 1))
+    return policy.attempts, error
+
+
+async def forward_pending(
+    database: Database,
+    url: str,
+    policy: RetryPolicy = RetryPolicy(),  # noqa: B008  (frozen, shared safely)
+    now: Optional[datetime] = None,
+    limit: int = 100,
+) -> ForwardResult:
+    """One pass over the due reports; database work runs in a thread, off the event loop."""
+    moment = now or utc_now()
+
+    def due() -> list[tuple[HazardReport, int]]:
+        with database.sessions.begin() as session:
+            return store.due_forwards(session, moment, limit)
+
+    def record(report_id: str, attempts: int, error: Optional[str]) -> None:
+        with database.sessions.begin() as session:
+            if error is None:
+                store.mark_forwarded(session, report_id, attempts, utc_now())
+            else:
+                failed_passes = attempts // policy.attempts
+                next_at = utc_now() + policy.next_pass(failed_passes)
+                store.mark_forward_failed(session, report_id, attempts, next_at, error)
+
+    delivered = failed = 0
+    async with aiohttp.ClientSession() as client:
+        for report, previous in await asyncio.to_thread(due):
+            made, error = await deliver(client, url, report, policy)
+            await asyncio.to_thread(record, report.id, previous + made, error)
+            if error is None:
+                delivered += 1
+            else:
+                failed += 1
+                logger.error("Report %s not forwarded yet, will retry later: %s", report.id, error)
+    return ForwardResult(delivered, failed)

@@ -1,0 +1,130 @@
+"""A hazard report as the person gave it: what, where, when, anyone hurt, consent to contact."""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Mapping, Optional
+
+# What was seen (the form's buttons); the person's own words are kept as well.
+HAZARD_TYPES: tuple[str, ...] = ("mine", "uxo", "grenade", "cluster", "unknown", "sign")
+# When it was seen: relative to `created_at`, never a guessed date.
+SEEN: tuple[str, ...] = ("today", "this_week", "earlier")
+STATUS_NEW = "new"
+# Letters and digits that cannot be mistaken for each other on a phone screen (no 0/O, 1/I).
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+REFERENCE_LENGTH = 6
+
+
+def new_reference() -> str:
+    """A short, phone-friendly report number such as "K7M2QX" (not unique by itself)."""
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware (UTC)."""
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class HazardReport:
+    """One report. `id` is generated when the report is made, so storing it twice is detectable."""
+
+    id: str
+    reference: str
+    hazard_type: str
+    description: str
+    place: str
+    region: str
+    seen: str
+    injured: Optional[bool]
+    contact_consent: bool
+    contact: Optional[str]
+    country: str  # ISO 3166-1 alpha-2 ("UA"), "" when the country is not known
+    language: str
+    conversation: str  # pseudonym (keyed hash) of the conversation, never a chat id or phone number
+    created_at: datetime
+    latitude: Optional[float] = None
+    longitude: Optional[float] = None
+    status: str = STATUS_NEW
+
+    def __post_init__(self) -> None:
+        if self.hazard_type not in HAZARD_TYPES:
+            raise ValueError(f"unknown hazard type {self.hazard_type!r}")
+        if self.seen not in SEEN:
+            raise ValueError(f"unknown 'seen' value {self.seen!r}")
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("latitude and longitude go together")
+        if self.latitude is not None and self.longitude is not None:
+            if not (-90 <= self.latitude <= 90 and -180 <= self.longitude <= 180):
+                raise ValueError("coordinates out of range")
+        if self.created_at.tzinfo is None:
+            raise ValueError("created_at must be timezone-aware")
+        if not self.contact_consent and self.contact:
+            raise ValueError("contact details without consent")
+
+    @property
+    def has_location(self) -> bool:
+        """True when coordinates were shared."""
+        return self.latitude is not None
+
+    def shareable_contact(self) -> Optional[str]:
+        """The contact details, only when the person agreed to be contacted."""
+        return self.contact if self.contact_consent else None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (the spool line and the webhook body's base)."""
+        data = dataclasses.asdict(self)
+        data["created_at"] = self.created_at.isoformat()
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> HazardReport:
+        """The inverse of `to_json`; raises KeyError/TypeError/ValueError on bad data."""
+        values = {f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data}
+        values["created_at"] = datetime.fromisoformat(str(data["created_at"]))
+        for name in ("latitude", "longitude"):
+            if values.get(name) is not None:
+                values[name] = float(values[name])
+        return cls(**values)
+
+
+def new_report(
+    *,
+    hazard_type: str,
+    description: str,
+    place: str,
+    region: str,
+    seen: str,
+    injured: Optional[bool],
+    contact_consent: bool,
+    contact: Optional[str],
+    country: str,
+    language: str,
+    conversation: str,
+    latitude: Optional[float] = None,
+    longitude: Optional[float] = None,
+    created_at: Optional[datetime] = None,
+) -> HazardReport:
+    """A new report with a fresh unique id and reference; contact is dropped without consent."""
+    return HazardReport(
+        id=str(uuid.uuid4()),
+        reference=new_reference(),
+        hazard_type=hazard_type,
+        description=description,
+        place=place,
+        region=region,
+        seen=seen,
+        injured=injured,
+        contact_consent=contact_consent,
+        contact=contact if contact_consent else None,
+        country=country.upper(),
+        language=language,
+        conversation=conversation,
+        created_at=created_at or utc_now(),
+        latitude=latitude,
+        longitude=longitude,
+    )

@@ -1,0 +1,209 @@
+"""Hazard reports in the app database: the table and its repository functions.
+
+Forwarding state lives on the report row itself (an outbox): a report is inserted
+with `forward_status = "pending"` in the same statement, so no report can be stored
+without also being queued for the webhook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Optional, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.reports.model import HazardReport
+from bot.store.schema import metadata
+
+FORWARD_PENDING = "pending"
+FORWARD_DELIVERED = "delivered"
+
+hazard_reports = sa.Table(
+    "hazard_reports",
+    metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("reference", sa.String(16), nullable=False, index=True),
+    sa.Column("hazard_type", sa.String(32), nullable=False),
+    sa.Column("description", sa.Text(), nullable=False),
+    sa.Column("place", sa.Text(), nullable=False),
+    sa.Column("region", sa.String(128), nullable=False),
+    sa.Column("latitude", sa.Float(), nullable=True),
+    sa.Column("longitude", sa.Float(), nullable=True),
+    sa.Column("seen", sa.String(16), nullable=False),
+    sa.Column("injured", sa.Boolean(), nullable=True),
+    sa.Column("contact_consent", sa.Boolean(), nullable=False),
+    sa.Column("contact", sa.Text(), nullable=True),
+    sa.Column("country", sa.String(2), nullable=False, index=True),
+    sa.Column("language", sa.String(8), nullable=False),
+    sa.Column("conversation", sa.String(64), nullable=False, index=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("forward_status", sa.String(16), nullable=False, index=True),
+    sa.Column("forward_attempts", sa.Integer(), nullable=False),
+    sa.Column("forward_next_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("forward_error", sa.Text(), nullable=True),
+    sa.Column("forwarded_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+_REPORT_COLUMNS = (
+    "id reference hazard_type description place region latitude longitude seen injured "
+    "contact_consent contact country language conversation created_at status"
+).split()
+
+
+@dataclass(frozen=True)
+class ForwardState:
+    """Where a report is in the webhook outbox."""
+
+    status: str
+    attempts: int
+    next_at: Optional[datetime]
+    error: Optional[str]
+    forwarded_at: Optional[datetime]
+
+
+def _aware(value: Optional[datetime]) -> Optional[datetime]:
+    # SQLite gives naive datetimes back; everything we store is UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def _report(row: Any) -> HazardReport:
+    values = {name: getattr(row, name) for name in _REPORT_COLUMNS}
+    values["created_at"] = _aware(values["created_at"])
+    return HazardReport(**values)
+
+
+def insert_report(session: Session, report: HazardReport, now: datetime) -> bool:
+    """Insert `report` unless a report with its id exists; True if this call inserted it.
+
+    Keyed on the report's own id (ON CONFLICT DO NOTHING), so replaying a report
+    that is already stored never makes a second row.
+    """
+    values = {name: getattr(report, name) for name in _REPORT_COLUMNS}
+    values.update(
+        stored_at=now,
+        forward_status=FORWARD_PENDING,
+        forward_attempts=0,
+        forward_next_at=now,
+    )
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement: Any = (
+            postgresql.insert(hazard_reports).values(**values).on_conflict_do_nothing(index_elements=["id"])
+        )
+    elif dialect == "sqlite":
+        statement = (
+            sqlite.insert(hazard_reports).values(**values).on_conflict_do_nothing(index_elements=["id"])
+        )
+    else:
+        if session.execute(sa.select(hazard_reports.c.id).where(hazard_reports.c.id == report.id)).first():
+            return False
+        statement = sa.insert(hazard_reports).values(**values)
+    return bool(session.execute(statement).rowcount)
+
+
+def reference_taken(session: Session, reference: str) -> bool:
+    """True when a stored report already has this reference."""
+    query = sa.select(hazard_reports.c.id).where(hazard_reports.c.reference == reference).limit(1)
+    return session.execute(query).first() is not None
+
+
+def get_report(session: Session, report_id: str) -> Optional[HazardReport]:
+    """The report with this id, or None."""
+    row = session.execute(sa.select(hazard_reports).where(hazard_reports.c.id == report_id)).first()
+    return _report(row) if row else None
+
+
+def count_reports(session: Session) -> int:
+    """How many reports are stored."""
+    return int(session.execute(sa.select(sa.func.count()).select_from(hazard_reports)).scalar_one())
+
+
+def list_reports(
+    session: Session, since: Optional[datetime] = None, country: Optional[str] = None
+) -> list[HazardReport]:
+    """Reports made at or after `since`, in `country` (ISO2) if given, oldest first."""
+    query = sa.select(hazard_reports).order_by(hazard_reports.c.created_at, hazard_reports.c.id)
+    if since is not None:
+        query = query.where(hazard_reports.c.created_at >= since)
+    if country:
+        query = query.where(hazard_reports.c.country == country.upper())
+    return [_report(row) for row in session.execute(query)]
+
+
+def forward_state(session: Session, report_id: str) -> Optional[ForwardState]:
+    """The outbox state of one report."""
+    c = hazard_reports.c
+    row = session.execute(
+        sa.select(
+            c.forward_status, c.forward_attempts, c.forward_next_at, c.forward_error, c.forwarded_at
+        ).where(c.id == report_id)
+    ).first()
+    if row is None:
+        return None
+    return ForwardState(
+        row.forward_status,
+        row.forward_attempts,
+        _aware(row.forward_next_at),
+        row.forward_error,
+        _aware(row.forwarded_at),
+    )
+
+
+def due_forwards(session: Session, now: datetime, limit: int = 100) -> list[tuple[HazardReport, int]]:
+    """Reports waiting for the webhook whose next attempt is due, with their attempt counts."""
+    c = hazard_reports.c
+    query = (
+        sa.select(hazard_reports)
+        .where(c.forward_status == FORWARD_PENDING, c.forward_next_at <= now)
+        .order_by(c.forward_next_at, c.id)
+        .limit(limit)
+    )
+    return [(_report(row), int(row.forward_attempts)) for row in session.execute(query)]
+
+
+def mark_forwarded(session: Session, report_id: str, attempts: int, now: datetime) -> None:
+    """Record a delivery to the webhook."""
+    session.execute(
+        sa.update(hazard_reports)
+        .where(hazard_reports.c.id == report_id)
+        .values(
+            forward_status=FORWARD_DELIVERED,
+            forward_attempts=attempts,
+            forwarded_at=now,
+            forward_next_at=None,
+            forward_error=None,
+        )
+    )
+
+
+def mark_forward_failed(
+    session: Session, report_id: str, attempts: int, next_at: datetime, error: str
+) -> None:
+    """Record a failed delivery; the report stays pending and is tried again at `next_at`."""
+    session.execute(
+        sa.update(hazard_reports)
+        .where(hazard_reports.c.id == report_id)
+        .values(forward_attempts=attempts, forward_next_at=next_at, forward_error=error[:1000])
+    )
+
+
+def erase_contacts(session: Session, conversation: str) -> int:
+    """Remove the contact details of a conversation's reports (the hazards themselves stay)."""
+    result = session.execute(
+        sa.update(hazard_reports)
+        .where(hazard_reports.c.conversation == conversation)
+        .values(contact=None, contact_consent=False)
+    )
+    return int(result.rowcount)
+
+
+def report_ids(session: Session) -> Sequence[str]:
+    """Every stored report id (for tests and audits)."""
+    return list(session.execute(sa.select(hazard_reports.c.id).order_by(hazard_reports.c.id)).scalars())
