@@ -15,7 +15,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.safety_terms import SAFETY_NET_KEY, SafetyTerms, apply_safety_net
@@ -28,8 +28,9 @@ class SafetyNet(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        """terms_dir: term lists; threshold: a sure safety prediction; unsure_below: an unsure one."""
-        return {"terms_dir": "content/safety_net", "threshold": 0.8, "unsure_below": 0.6}
+        """terms_dir: term lists; threshold: a sure safety prediction; unsure_below: an unsure one;
+        evidence: the least NLU confidence in a safety intent that, with a danger word, wins."""
+        return {"terms_dir": "content/safety_net", "threshold": 0.8, "unsure_below": 0.6, "evidence": 0.15}
 
     def __init__(self, config: Dict[str, Any], terms: Optional[SafetyTerms] = None) -> None:
         self._config = {**self.get_default_config(), **config}
@@ -62,7 +63,12 @@ class SafetyNet(GraphComponent):
             match = self.terms.match(text)
             parsed = message.get(INTENT) or {}
             override = apply_safety_net(
-                parsed, match, float(self._config["threshold"]), float(self._config["unsure_below"])
+                parsed,
+                match,
+                float(self._config["threshold"]),
+                float(self._config["unsure_below"]),
+                message.get(INTENT_RANKING_KEY) or [],
+                float(self._config["evidence"]),
             )
             if match is not None:
                 message.set(

@@ -6,7 +6,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Pattern
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Pattern, Sequence
 
 import yaml
 
@@ -96,6 +96,8 @@ def apply_safety_net(
     match: Optional[Match],
     threshold: float,
     unsure_below: float = 0.6,
+    ranking: Sequence[Mapping[str, Any]] = (),
+    evidence: float = 0.15,
 ) -> Optional[Dict[str, Any]]:
     """The intent to use instead of NLU's, or None to keep NLU's.
 
@@ -118,5 +120,16 @@ def apply_safety_net(
         return {"name": match.intent, "confidence": 1.0}
     unsure = name in (None, "nlu_fallback") or confidence < unsure_below
     if not match.urgent and not (match.alone or unsure):
-        return None
+        # A danger word in a sentence NLU also finds urgent ("my kid has a toy that looks
+        # like a bomb"): the safety answer NLU itself ranks highest, when it is a real contender.
+        contender = _safety_contender(ranking, evidence)
+        return {"name": contender, "confidence": 1.0} if contender else None
     return {"name": match.intent, "confidence": 1.0}
+
+
+def _safety_contender(ranking: Sequence[Mapping[str, Any]], evidence: float) -> Optional[str]:
+    """The best-ranked safety intent with a confidence of at least `evidence`, if any."""
+    for entry in ranking:
+        if entry.get("name") in SAFETY_INTENTS and float(entry.get("confidence") or 0.0) >= evidence:
+            return str(entry["name"])
+    return None

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlu.safety_terms import TERM_KEYS, SafetyTerms, apply_safety_net
+from bot.nlu.safety_terms import TERM_KEYS, Match, SafetyTerms, apply_safety_net
 from tests.factories import PROJECT_ROOT
 
 # Urgent messages written for this test (not copied from the term lists): every
@@ -130,3 +130,18 @@ def test_a_broken_term_file_is_skipped_not_fatal(tmp_path):
     (tmp_path / "es.yml").write_text("- just a list\n", encoding="utf-8")
     terms = SafetyTerms.load(tmp_path)
     assert terms.match("he is bleeding").intent == "someone_injured"
+
+
+def test_danger_word_with_a_safety_contender_in_the_ranking_gets_the_safety_answer():
+    word = Match("found_object", "bomb", urgent=False, alone=False)
+    sure_other = {"name": "ask_object_types", "confidence": 0.7}
+    contender = [sure_other, {"name": "someone_injured", "confidence": 0.2}]
+    assert apply_safety_net(sure_other, word, 0.8, ranking=contender) == {
+        "name": "someone_injured",
+        "confidence": 1.0,
+    }
+    # "what does a cluster bomb look like?": no safety intent worth the name in the ranking
+    weak = [{"name": "ask_object_types", "confidence": 0.95}, {"name": "found_object", "confidence": 0.03}]
+    assert apply_safety_net({"name": "ask_object_types", "confidence": 0.95}, word, 0.8, ranking=weak) is None
+    # no danger word: the ranking alone never overrides NLU
+    assert apply_safety_net(sure_other, None, 0.8, ranking=contender) is None
