@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+logger = logging.getLogger(__name__)
 
 
 class ActionDeleteMyData(Action):
-    """Marks the turn in which the person confirmed erasure.
+    """Marks the turn in which the person confirmed erasure, and erases app data about them.
 
     The conversation itself is erased by the Rasa server's tracker store
     (`bot.store.tracker_store.ErasableSQLTrackerStore`) when this action has
-    run, so the erasure happens even if this server is down; data held in the
-    app database (referrals, reports) is deleted here once those features exist.
+    run, so the erasure happens even if this server is down.
+
+    Hazard reports: the person's contact details are erased (in the database and
+    in the spool), but the hazard itself (what, where, when) is kept. It is
+    public-safety data the mine action authority needs to clear the area, and
+    it holds nothing that identifies the person once the contact is gone (the
+    conversation is only kept as a keyed hash).
     """
 
     def name(self) -> str:
@@ -24,5 +34,33 @@ class ActionDeleteMyData(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        """Nothing else is stored about the person yet; the confirmation is a response."""
+        """Erase report contact details and referrals; the confirmation is a response."""
+        await asyncio.to_thread(erase_report_contacts, tracker.sender_id)
+        # --- services directory and referrals: the person's referrals are deleted ---
+        from actions.referral import delete_referrals_of
+
+        await asyncio.to_thread(delete_referrals_of, tracker.sender_id)
         return []
+
+
+def erase_report_contacts(sender_id: str) -> int:
+    """Remove contact details from every report of this conversation; returns how many changed."""
+    from bot.paths import project_paths
+    from bot.reports import store
+    from bot.reports.spool import Spool
+    from bot.store.db import Database
+    from bot.store.pseudonym import Pseudonymizer, load_key
+
+    paths = project_paths()
+    conversation = Pseudonymizer(load_key(paths.var)).of(sender_id)
+    changed = Spool.for_var(paths.var).erase_contacts(conversation)
+    database = Database.for_project(paths)
+    try:
+        database.migrate()
+        with database.sessions.begin() as session:
+            changed += store.erase_contacts(session, conversation)
+    except SQLAlchemyError:
+        logger.exception("Could not erase report contact details now (database unavailable)")
+    finally:
+        database.dispose()
+    return changed

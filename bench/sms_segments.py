@@ -12,7 +12,14 @@ from bot.sms import DEFAULT_SEGMENT_BUDGET, SMS_OUTPUT_CHANNEL
 from bot.sms.compose import compose
 
 KEYS = ("utter_found_object", "utter_in_hazard_area", "utter_someone_injured", "utter_help")
-COUNTRY_OF = {"en": "ukraine", "fr": "lebanon", "es": "colombia", "uk": "ukraine", "ar": "lebanon", "km": "cambodia"}
+COUNTRY_OF = {
+    "en": "ukraine",
+    "fr": "lebanon",
+    "es": "colombia",
+    "uk": "ukraine",
+    "ar": "lebanon",
+    "km": "cambodia",
+}
 
 
 def main() -> None:

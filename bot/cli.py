@@ -12,14 +12,13 @@ from bot.paths import project_paths
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    from bot.channels.credentials import write_active_credentials
     from bot.serve import ServerSettings, serve
     from bot.training import ensure_model
 
     paths = project_paths(args.root)
     model = ensure_model(paths)
-    credentials = args.credentials or (
-        "credentials.telegram.yml" if os.environ.get("TELEGRAM_TOKEN") else "credentials.yml"
-    )
+    credentials = args.credentials or str(write_active_credentials(paths.root / "credentials.yml", paths.var))
     settings = ServerSettings(
         port=args.port,
         actions_port=args.actions_port,
@@ -68,6 +67,14 @@ def _cmd_nlu_lookups(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sms_simulate(args: argparse.Namespace) -> int:
+    from bot.sms.simulate import run_simulation
+    from bot.training import ensure_model
+
+    paths = project_paths(args.root)
+    return run_simulation(paths, ensure_model(paths), args.number)
+
+
 def _cmd_telegram_set_webhook(args: argparse.Namespace) -> int:
     import asyncio
 
@@ -84,6 +91,50 @@ def _cmd_telegram_poll(args: argparse.Namespace) -> int:
     return asyncio.run(poll(args.url))
 
 
+# --- hazard reports ---
+def _cmd_reports_replay(args: argparse.Namespace) -> int:
+    from bot.reports.commands import replay
+
+    return replay(project_paths(args.root))
+
+
+def _cmd_reports_export(args: argparse.Namespace) -> int:
+    from bot.reports.commands import export
+
+    return export(project_paths(args.root), args.format, args.since, args.country, args.output)
+
+
+def _cmd_reports_forward(args: argparse.Namespace) -> int:
+    from bot.reports.commands import forward
+
+    return forward(project_paths(args.root))
+
+
+# --- services directory and referrals ---
+def _cmd_services_import(args: argparse.Namespace) -> int:
+    from bot.services.commands import import_services
+
+    return import_services(project_paths(args.root), args.paths)
+
+
+def _cmd_referrals_list(args: argparse.Namespace) -> int:
+    from bot.services.commands import list_command
+
+    return list_command(project_paths(args.root), args.status)
+
+
+def _cmd_referrals_export(args: argparse.Namespace) -> int:
+    from bot.services.commands import export_command
+
+    return export_command(project_paths(args.root), args.status, args.output)
+
+
+def _cmd_referrals_close(args: argparse.Namespace) -> int:
+    from bot.services.commands import close_command
+
+    return close_command(project_paths(args.root), args.reference)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     parser = argparse.ArgumentParser(prog="bot", description=__doc__)
@@ -97,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--credentials",
         default=None,
-        help="default: credentials.telegram.yml if TELEGRAM_TOKEN is set, else credentials.yml",
+        help="default: the channels of credentials.yml whose ${VARS} are set",
     )
     serve.set_defaults(func=_cmd_serve)
 
@@ -131,6 +182,47 @@ def build_parser() -> argparse.ArgumentParser:
     nlu_commands = nlu.add_subparsers(dest="nlu_command", required=True)
     lookups = nlu_commands.add_parser("lookups", help="rebuild data/nlu/lookups.yml from annotated names")
     lookups.set_defaults(func=_cmd_nlu_lookups)
+
+    sms = commands.add_parser("sms", help="SMS tools")
+    sms_commands = sms.add_subparsers(dest="sms_command", required=True)
+    simulate = sms_commands.add_parser("simulate", help="talk to the assistant as a basic phone would")
+    simulate.add_argument("number", help="the phone's number, e.g. +85512345678 (gives country and language)")
+    simulate.set_defaults(func=_cmd_sms_simulate)
+
+    # --- hazard reports ---
+    reports = commands.add_parser("reports", help="hazard reports: replay, export, forward")
+    reports_commands = reports.add_subparsers(dest="reports_command", required=True)
+    replay = reports_commands.add_parser("replay", help="move spooled reports into the database")
+    replay.set_defaults(func=_cmd_reports_replay)
+    export = reports_commands.add_parser("export", help="export reports for the mine action authority")
+    export.add_argument("--format", choices=("csv", "hxl", "geojson"), default="csv")
+    export.add_argument("--since", default=None, help="reports made on or after this date (YYYY-MM-DD)")
+    export.add_argument("--country", default=None, help="ISO 3166 two-letter code, e.g. UA")
+    export.add_argument("--output", default=None, help="file to write (default: standard output)")
+    export.set_defaults(func=_cmd_reports_export)
+    forward = reports_commands.add_parser("forward", help="retry pending deliveries to HAZARD_WEBHOOK_URL")
+    forward.set_defaults(func=_cmd_reports_forward)
+
+    # --- services directory and referrals ---
+    services = commands.add_parser("services", help="the services directory (content/services/*.csv)")
+    services_commands = services.add_subparsers(dest="services_command", required=True)
+    services_import = services_commands.add_parser("import", help="validate and load the CSV files")
+    services_import.add_argument("paths", nargs="*", help="CSV files (default: content/services/*.csv)")
+    services_import.set_defaults(func=_cmd_services_import)
+    referrals = commands.add_parser("referrals", help="referrals people consented to")
+    referrals_commands = referrals.add_subparsers(dest="referrals_command", required=True)
+    statuses = ("open", "closed", "cancelled")
+    referrals_list = referrals_commands.add_parser("list", help="list referrals (no contact details)")
+    referrals_list.add_argument("--status", choices=statuses, default=None)
+    referrals_list.set_defaults(func=_cmd_referrals_list)
+    referrals_export = referrals_commands.add_parser("export", help="export referrals for partners")
+    referrals_export.add_argument("--status", choices=statuses, default="open")
+    referrals_export.add_argument("--format", choices=("csv",), default="csv")
+    referrals_export.add_argument("--output", default=None, help="file to write (default: standard output)")
+    referrals_export.set_defaults(func=_cmd_referrals_export)
+    referrals_close = referrals_commands.add_parser("close", help="close a referral (erases its contact)")
+    referrals_close.add_argument("reference", help="e.g. 7KQ4XH")
+    referrals_close.set_defaults(func=_cmd_referrals_close)
     return parser
 
 

@@ -96,3 +96,29 @@ def renderer(
     all_profiles = {p.id: p for p in (generic_profile(), *profiles)}
     catalogs = Catalogs({lang: catalog(lang, t) for lang, t in (translations or {}).items()})
     return ResponseRenderer(responses, catalogs, all_profiles, LanguageDetector.offline())
+
+
+# --- hazard reports ---
+def hazard_report(**changes: Any) -> Any:
+    """A valid HazardReport (a new id and reference each time); keyword arguments override fields."""
+    import dataclasses
+
+    from bot.reports.model import new_report
+
+    fields: dict[str, Any] = dict(
+        hazard_type="uxo",
+        description="a rusty shell by the road",
+        place="near the bridge at Kozacha",
+        region="Kharkiv",
+        seen="today",
+        injured=False,
+        contact_consent=False,
+        contact=None,
+        country="UA",
+        language="uk",
+        conversation="c" * 64,
+    )
+    fields.update({k: v for k, v in changes.items() if k in fields or k in ("latitude", "longitude")})
+    report = new_report(**fields)
+    rest = {k: v for k, v in changes.items() if k not in fields and k not in ("latitude", "longitude")}
+    return dataclasses.replace(report, **rest) if rest else report

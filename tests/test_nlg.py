@@ -100,6 +100,20 @@ def test_unknown_response_is_none(nlg):
     assert generate(nlg, "utter_nope", tracker("hello")) is None
 
 
+# Placeholders that custom actions fill (dispatcher.utter_message(response=..., name=value)).
+ACTION_VALUES = {
+    "reference": "7KQ4XH",
+    # --- services directory: action_show_services ---
+    "organisation": "Example Rehabilitation Centre",
+    "service": "Prostheses",
+    "address": "1 Example Street",
+    "phone": "101",
+    "hours": "Mon-Fri 9:00-17:00",
+    "languages": "English",
+    "accessibility": "Step-free",
+}
+
+
 def test_real_project_renders_every_response_in_every_language():
     """The shipped domain, catalogs and profiles render fully: no English left, no {braces}."""
     real = build_renderer(project_paths(PROJECT_ROOT))
@@ -109,7 +123,7 @@ def test_real_project_renders_every_response_in_every_language():
             context = real.context(t)
             assert context.language == language
             for key in real.responses:
-                reply = real.render(key, context, "rest", {})
+                reply = real.render(key, context, "rest", ACTION_VALUES)
                 assert reply is not None
                 assert "{" not in reply["text"], (key, language, country)
                 english = real.responses[key][0]["text"]

@@ -13,6 +13,7 @@ from typing import Any, Iterator
 import pytest
 import sqlalchemy as sa
 
+from bot.channels.credentials import write_active_credentials
 from bot.i18n import LanguageDetector
 from bot.nlg import build_renderer
 from bot.paths import project_paths
@@ -174,7 +175,10 @@ def rasa_without_actions(model, tmp_path_factory) -> Iterator[Assistant]:
     endpoints = write_local_endpoints(
         folder / "endpoints.yml", free_port(), folder / "tracker.db", PROJECT_ROOT
     )
-    command = rasa_server_command(ServerSettings(port=port, endpoints=str(endpoints)), model)
+    # Only the channels needing no secrets (REST), as `bot serve` does without them.
+    credentials = write_active_credentials(PROJECT_ROOT / "credentials.yml", folder, {})
+    settings = ServerSettings(port=port, endpoints=str(endpoints), credentials=str(credentials))
+    command = rasa_server_command(settings, model)
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=rasa_environment())
     try:
         assert wait_until_up(f"http://localhost:{port}/", process, 300)

@@ -52,7 +52,7 @@ class SmsOutput(CollectingOutputChannel):
 
     @classmethod
     def name(cls) -> str:
-        """"sms": the NLG then picks `channel: sms` variations."""
+        """ "sms": the NLG then picks `channel: sms` variations."""
         return SMS_OUTPUT_CHANNEL
 
 
@@ -315,9 +315,7 @@ class TwilioInput(SmsInput):
 
     def acknowledge(self) -> HTTPResponse:
         """An empty TwiML response: nothing is sent inline (replies go through the REST API)."""
-        return response.text(
-            '<?xml version="1.0" encoding="UTF-8"?><Response/>', content_type="text/xml"
-        )
+        return response.text('<?xml version="1.0" encoding="UTF-8"?><Response/>', content_type="text/xml")
 
 
 class AfricasTalkingInput(SmsInput):

@@ -167,6 +167,10 @@ def known_placeholders(profile_ids: set[str]) -> set[str]:
     names = set(NUMBER_PLACEHOLDERS) | {"safe_distance", "country_name"}
     names |= {f"language_name_{code}" for code in SUPPORTED_LANGUAGES}
     names |= {f"country_name_{pid}" for pid in profile_ids}
+    # --- hazard reports: the report number, passed by action_submit_hazard_report ---
+    names.add("reference")
+    # --- services directory: a service's fields, passed by action_show_services ---
+    names |= {"organisation", "service", "address", "phone", "hours", "languages", "accessibility"}
     return names
 
 
@@ -300,10 +304,10 @@ def check_safety_net(paths: ProjectPaths) -> list[Problem]:
 
 
 def check_sms_keywords(paths: ProjectPaths) -> list[Problem]:
-    """Every SMS keyword has aliases, all of them text (YAML reads a bare yes as true)."""
+    """Every SMS keyword has words per language, all of them text (YAML reads a bare yes as true)."""
     from bot.sms.keywords import KEYWORDS
 
-    path = paths.root / "content" / "sms_keywords.yml"
+    path = paths.sms_keywords
     where = _relative(path, paths.root)
     if not path.exists():
         return [Problem(where, 0, "missing: SMS keywords")]
@@ -316,18 +320,24 @@ def check_sms_keywords(paths: ProjectPaths) -> list[Problem]:
         if key not in KEYWORDS:
             problems.append(Problem(where, line, f"unknown keyword '{key}' (use {', '.join(KEYWORDS)})"))
             continue
-        items = value.value if isinstance(value, yaml.SequenceNode) else []
-        if not items:
-            problems.append(Problem(where, line, f"'{key}' needs a list of words"))
-        for item in items:
-            if not isinstance(item, yaml.ScalarNode) or item.tag != "tag:yaml.org,2002:str":
-                problems.append(
-                    Problem(
-                        where,
-                        item.start_mark.line + 1,
-                        f"'{item.value}' is not read as text: put it in quotes",
+        if not isinstance(value, yaml.MappingNode) or not value.value:
+            problems.append(Problem(where, line, f"'{key}' needs words per language (en: [...], fr: [...])"))
+            continue
+        for language, words, language_line in _mapping_items(value):
+            if language not in SUPPORTED_LANGUAGES:
+                problems.append(Problem(where, language_line, f"'{language}' is not a supported language"))
+            items = words.value if isinstance(words, yaml.SequenceNode) else []
+            if not items:
+                problems.append(Problem(where, language_line, f"'{key}' / '{language}' needs words"))
+            for item in items:
+                if not isinstance(item, yaml.ScalarNode) or item.tag != "tag:yaml.org,2002:str":
+                    problems.append(
+                        Problem(
+                            where,
+                            item.start_mark.line + 1,
+                            f"'{item.value}' is not read as text: put it in quotes",
+                        )
                     )
-                )
     for missing in sorted(set(KEYWORDS) - found):
         problems.append(Problem(where, 1, f"no words for the '{missing}' keyword"))
     return problems
@@ -341,6 +351,10 @@ def check_all(paths: ProjectPaths) -> list[Problem]:
     problems += check_domain(paths, text, messages, profile_ids)
     problems += check_safety_net(paths)
     problems += check_sms_keywords(paths)
+    # --- services directory and regions ---
+    from bot.services.check import check_services
+
+    problems += check_services(paths)
     for language in SUPPORTED_LANGUAGES:
         if language != SOURCE_LANGUAGE:
             problems += check_catalog(paths, messages, language)

@@ -1,0 +1,460 @@
+"""The hazard report form: what was seen, where, when, anyone hurt, consent to be contacted.
+
+Every answer is read here (custom slot extraction), so the form decides what an
+answer is: a button payload, a typed text, a Telegram location, a numbered SMS
+reply (the SMS channel turns it into the button's payload). A message that is not
+an answer (cancel, or a safety intent) extracts nothing: the form then rejects the
+turn, the safety answer is given by the rules, and the form resumes (data/rules.yml).
+
+The report is stored (database first, else the spool) before the confirmation is
+sent; the confirmation carries the report number and the country's numbers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.content.countries import GENERIC_PROFILE, CountryProfile, load_profiles
+from bot.i18n import LanguageDetector, LocaleInputs, resolve_locale
+from bot.paths import ProjectPaths, project_paths
+from bot.reports.forward import forward_pending, webhook_url
+from bot.reports.model import HAZARD_TYPES, SEEN, new_report
+from bot.reports.spool import Spool, save_report
+from bot.services.regions import Region, RegionIndex, load_regions
+from bot.store.db import Database
+from bot.store.pseudonym import Pseudonymizer, load_key
+
+logger = logging.getLogger(__name__)
+
+FORM = "report_hazard_form"
+REPORT_SLOTS = (
+    "hazard_type",
+    "hazard_description",
+    "hazard_place",
+    "hazard_region",
+    "hazard_seen",
+    "hazard_injured",
+    "hazard_consent",
+    "hazard_contact",
+)
+# Filled by channels (a Telegram location or venue); cleared with the report.
+LOCATION_SLOTS = ("latitude", "longitude", "place")
+# Messages that are not an answer: the form lets the rules answer them, then resumes.
+INTERRUPTING = frozenset({"cancel", "in_hazard_area", "someone_injured"})
+# At a button question, "I found something" is not an answer either.
+INTERRUPTING_CHOICES = INTERRUPTING | {"found_object"}
+# A typed answer to a free-text question is taken as the answer unless NLU is this sure
+# it is an interruption ("near the minefield by the river" is a place, not an emergency).
+FREE_TEXT_INTERRUPT_CONFIDENCE = 0.7
+MAX_TEXT = 1000
+BACKGROUND_EVERY_S = 300.0
+LANGUAGE_HINT_KEYS = ("language", "language_code")
+
+
+@dataclass
+class Runtime:
+    """What the report actions need, built once per action server process."""
+
+    paths: ProjectPaths
+    database: Database
+    spool: Spool
+    pseudonyms: Pseudonymizer
+    profiles: Mapping[str, CountryProfile]
+    regions: Mapping[str, Mapping[str, Region]]
+    detector: LanguageDetector
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    background: Optional[asyncio.Task[None]] = None
+
+    def profile(self, country: Optional[str]) -> CountryProfile:
+        """The conversation's country profile; the generic one when unknown."""
+        return self.profiles.get(country or "", self.profiles[GENERIC_PROFILE])
+
+
+@functools.lru_cache(maxsize=1)
+def runtime() -> Runtime:
+    """Build the runtime on first use (no I/O at import time)."""
+    paths = project_paths()
+    return Runtime(
+        paths=paths,
+        database=Database.for_project(paths),
+        spool=Spool.for_var(paths.var),
+        pseudonyms=Pseudonymizer(load_key(paths.var)),
+        profiles=load_profiles(paths.countries),
+        regions=load_regions(paths.root / "content" / "regions"),
+        detector=LanguageDetector.offline(),
+    )
+
+
+# ------------------------------------------------------------ the latest message
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The person's latest message, as the form reads it."""
+
+    intent: str
+    confidence: float
+    text: str
+    entities: Mapping[str, Any]
+
+    @classmethod
+    def of(cls, tracker: Tracker) -> Answer:
+        """Read the latest message of `tracker`."""
+        message = tracker.latest_message or {}
+        intent = message.get("intent") or {}
+        entities = {
+            str(e.get("entity")): e.get("value") for e in message.get("entities") or [] if isinstance(e, dict)
+        }
+        return cls(
+            intent=str(intent.get("name") or ""),
+            confidence=float(intent.get("confidence") or 0.0),
+            text=str(message.get("text") or "").strip(),
+            entities=entities,
+        )
+
+    @property
+    def typed(self) -> bool:
+        """True for text the person wrote (not a button payload such as "/affirm")."""
+        return bool(self.text) and not self.text.startswith("/")
+
+    @property
+    def location(self) -> Optional[tuple[float, float]]:
+        """A shared location (latitude, longitude), if the message carries one."""
+        try:
+            latitude, longitude = float(self.entities["latitude"]), float(self.entities["longitude"])
+        except (KeyError, TypeError, ValueError):
+            return None
+        if -90 <= latitude <= 90 and -180 <= longitude <= 180:
+            return latitude, longitude
+        return None
+
+    def interrupts(self, intents: frozenset[str]) -> bool:
+        """True when the message is one of `intents` rather than an answer to a free question."""
+        if self.intent not in intents:
+            return False
+        return not self.typed or self.confidence >= FREE_TEXT_INTERRUPT_CONFIDENCE
+
+
+def _choose_again(dispatcher: CollectingDispatcher, slot: str) -> Dict[str, Any]:
+    # Setting the slot to None (rather than nothing) keeps the form going: it asks again.
+    dispatcher.utter_message(response="utter_hazard_choose_one")
+    return {slot: None}
+
+
+def _country_regions(tracker: Tracker) -> Mapping[str, Region]:
+    return runtime().regions.get(tracker.get_slot("country") or "", {})
+
+
+def conversation_language(tracker: Tracker) -> str:
+    """The conversation's language, decided as the NLG decides it (bot.i18n.resolve_locale)."""
+    rt = runtime()
+    profile = rt.profile(tracker.get_slot("country"))
+    texts: list[str] = []
+    hint: Optional[str] = None
+    for event in tracker.events:
+        if event.get("event") != "user":
+            continue
+        text = event.get("text") or ""
+        if text and not text.startswith("/"):
+            texts.append(text)
+        metadata = event.get("metadata") or {}
+        for key in LANGUAGE_HINT_KEYS:
+            if hint is None and isinstance(metadata.get(key), str) and metadata[key]:
+                hint = metadata[key]
+    inputs = LocaleInputs(
+        chosen=tracker.get_slot("language"),
+        user_texts=texts,
+        channel_hint=hint,
+        country_default=profile.default_language if profile.id != GENERIC_PROFILE else None,
+    )
+    return resolve_locale(inputs, rt.detector)
+
+
+# ---------------------------------------------------------------------- the form
+
+
+class ValidateReportHazardForm(FormValidationAction):
+    """Reads each answer of the report form (custom extraction for every slot)."""
+
+    def name(self) -> str:
+        """The validation action of `report_hazard_form`."""
+        return "validate_report_hazard_form"
+
+    async def required_slots(
+        self,
+        domain_slots: List[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> List[str]:
+        """No region question without regions for the country; contact only with consent."""
+        slots = list(domain_slots)
+        if not _country_regions(tracker):
+            slots.remove("hazard_region")
+        if tracker.get_slot("hazard_consent") != "yes":
+            slots.remove("hazard_contact")
+        return slots
+
+    def extract_hazard_type(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        """A type button, or the person's own words (then the type is "unknown")."""
+        answer = Answer.of(tracker)
+        chosen = answer.entities.get("hazard_type")
+        if chosen in HAZARD_TYPES:
+            return {"hazard_type": chosen}
+        if tracker.get_slot("requested_slot") != "hazard_type" or answer.location:
+            return {}
+        if answer.interrupts(INTERRUPTING):
+            return {}
+        if answer.typed:
+            return {"hazard_type": "unknown", "hazard_description": answer.text[:MAX_TEXT]}
+        return _choose_again(dispatcher, "hazard_type")
+
+    def extract_hazard_description(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        """The person's own words; "I don't know" leaves it empty."""
+        answer = Answer.of(tracker)
+        if tracker.get_slot("requested_slot") != "hazard_description" or answer.location:
+            return {}
+        if answer.interrupts(INTERRUPTING):
+            return {}
+        if answer.intent == "deny" and not answer.typed:
+            return {"hazard_description": ""}
+        if answer.typed:
+            return {"hazard_description": answer.text[:MAX_TEXT]}
+        return _choose_again(dispatcher, "hazard_description")
+
+    def extract_hazard_place(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        """A shared location (at any point of the form), or the place in the person's words."""
+        answer = Answer.of(tracker)
+        if answer.location and tracker.get_slot("hazard_place") is None:
+            dispatcher.utter_message(response="utter_location_received")
+            # Coordinates say where it is: no place or region question is needed.
+            return {"hazard_place": str(answer.entities.get("place") or ""), "hazard_region": ""}
+        if tracker.get_slot("requested_slot") != "hazard_place":
+            return {}
+        if answer.interrupts(INTERRUPTING):
+            return {}
+        if answer.typed:
+            found: Dict[str, Any] = {"hazard_place": answer.text[:MAX_TEXT]}
+            # "Near the school in Izium" names the region too: no need to ask for it.
+            regions = _country_regions(tracker)
+            match = RegionIndex(regions).match(answer.text) if regions else None
+            if match and tracker.get_slot("hazard_region") is None:
+                found["hazard_region"] = regions[match.region].name("en")
+            return found
+        return _choose_again(dispatcher, "hazard_place")
+
+    def extract_hazard_region(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        """A region button (its English name is stored), a typed region, or "I don't know"."""
+        if tracker.get_slot("requested_slot") != "hazard_region":
+            return {}
+        answer = Answer.of(tracker)
+        regions = _country_regions(tracker)
+        chosen = answer.entities.get("hazard_region")
+        if isinstance(chosen, str) and (chosen in regions or chosen == "unknown"):
+            return {"hazard_region": regions[chosen].name("en") if chosen in regions else ""}
+        if answer.interrupts(INTERRUPTING_CHOICES):
+            return {}
+        if answer.typed:
+            match = RegionIndex(regions).match(answer.text)
+            return {"hazard_region": regions[match.region].name("en") if match else answer.text[:200]}
+        return _choose_again(dispatcher, "hazard_region")
+
+    def extract_hazard_seen(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        """Today, this week or earlier (buttons)."""
+        answer = Answer.of(tracker)
+        chosen = answer.entities.get("hazard_seen")
+        if chosen in SEEN:
+            return {"hazard_seen": chosen}
+        if tracker.get_slot("requested_slot") != "hazard_seen" or answer.location:
+            return {}
+        if answer.interrupts(INTERRUPTING_CHOICES):
+            return {}
+        return _choose_again(dispatcher, "hazard_seen")
+
+    def extract_hazard_injured(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        """Yes gets the first-aid safety answer at once; then the form goes on."""
+        answer = Answer.of(tracker)
+        if tracker.get_slot("requested_slot") != "hazard_injured" or answer.location:
+            return {}
+        if answer.intent in ("affirm", "someone_injured"):
+            dispatcher.utter_message(response="utter_someone_injured")
+            return {"hazard_injured": "yes"}
+        if answer.intent == "deny":
+            return {"hazard_injured": "no"}
+        if answer.interrupts(INTERRUPTING_CHOICES):
+            return {}
+        return _choose_again(dispatcher, "hazard_injured")
+
+    def extract_hazard_consent(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        """May the authority contact the person (yes/no)."""
+        answer = Answer.of(tracker)
+        if tracker.get_slot("requested_slot") != "hazard_consent" or answer.location:
+            return {}
+        if answer.intent in ("affirm", "deny"):
+            return {"hazard_consent": "yes" if answer.intent == "affirm" else "no"}
+        if answer.interrupts(INTERRUPTING_CHOICES):
+            return {}
+        return _choose_again(dispatcher, "hazard_consent")
+
+    def extract_hazard_contact(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        """How to reach the person, in their words; "No" withdraws the consent."""
+        answer = Answer.of(tracker)
+        if tracker.get_slot("requested_slot") != "hazard_contact" or answer.location:
+            return {}
+        if answer.interrupts(INTERRUPTING):
+            return {}
+        if answer.intent == "deny" and not answer.typed:
+            return {"hazard_consent": "no", "hazard_contact": ""}
+        if answer.typed:
+            return {"hazard_contact": answer.text[:200]}
+        return _choose_again(dispatcher, "hazard_contact")
+
+
+class AskHazardRegion(Action):
+    """Asks for the region with one button per region of the conversation's country."""
+
+    def name(self) -> str:
+        """The form's question for `hazard_region`."""
+        return "action_ask_hazard_region"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Region names in the conversation's language; "I don't know" comes from the response."""
+        language = conversation_language(tracker)
+        buttons = [
+            {"title": region.name(language), "payload": f'/report_hazard{{"hazard_region": "{region_id}"}}'}
+            for region_id, region in _country_regions(tracker).items()
+        ]
+        dispatcher.utter_message(response="utter_ask_hazard_region", buttons=buttons)
+        return []
+
+
+def _reset_events() -> List[EventType]:
+    return [SlotSet(slot, None) for slot in (*REPORT_SLOTS, *LOCATION_SLOTS)]
+
+
+class ResetHazardReport(Action):
+    """Forgets the answers of a cancelled report."""
+
+    def name(self) -> str:
+        """Run by the cancel rule."""
+        return "action_reset_hazard_report"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Clear every report slot."""
+        return _reset_events()
+
+
+def _float(value: Any) -> Optional[float]:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class SubmitHazardReport(Action):
+    """Stores the report (database, else spool), then confirms with its number."""
+
+    def name(self) -> str:
+        """Run when the form is complete."""
+        return "action_submit_hazard_report"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Save first; the confirmation is only sent for a report that is stored."""
+        rt = runtime()
+        slots = tracker.slots
+        latitude, longitude = _float(slots.get("latitude")), _float(slots.get("longitude"))
+        if latitude is None or longitude is None:
+            latitude = longitude = None
+        consent = slots.get("hazard_consent") == "yes"
+        injured = {"yes": True, "no": False}.get(str(slots.get("hazard_injured")))
+        try:
+            report = new_report(
+                hazard_type=slots.get("hazard_type") or "unknown",
+                description=slots.get("hazard_description") or "",
+                place=slots.get("hazard_place") or "",
+                region=slots.get("hazard_region") or "",
+                seen=slots.get("hazard_seen") or "today",
+                injured=injured,
+                contact_consent=consent,
+                contact=(slots.get("hazard_contact") or None) if consent else None,
+                country=rt.profile(slots.get("country")).iso2 or "",
+                language=conversation_language(tracker),
+                conversation=rt.pseudonyms.of(tracker.sender_id),
+                latitude=latitude,
+                longitude=longitude,
+            )
+            outcome = await asyncio.to_thread(save_report, report, rt.database, rt.spool)
+        except Exception:  # noqa: BLE001  (whatever failed, the person must be told to call)
+            logger.exception("A hazard report could not be stored (database and spool failed)")
+            dispatcher.utter_message(response="utter_hazard_report_not_saved")
+            return _reset_events()
+        logger.info("Hazard report %s stored in the %s", outcome.report.id, outcome.where)
+        dispatcher.utter_message(response="utter_hazard_report_saved", reference=outcome.report.reference)
+        _after_save(rt, outcome.where)
+        return _reset_events()
+
+
+# ------------------------------------------------------------ background work
+
+
+def _after_save(rt: Runtime, where: str) -> None:
+    """Once the database works again, replay the spool and forward; keep a periodic pass running."""
+    if where == "database":
+        _spawn(rt, _catch_up(rt))
+    if rt.background is None or rt.background.done():
+        rt.background = asyncio.get_running_loop().create_task(_periodically(rt))
+
+
+def _spawn(rt: Runtime, work: Any) -> None:
+    task = asyncio.get_running_loop().create_task(work)
+    rt.tasks.add(task)  # a reference, so the task is not garbage-collected mid-way
+    task.add_done_callback(rt.tasks.discard)
+
+
+async def _catch_up(rt: Runtime) -> None:
+    try:
+        if rt.spool.pending():
+            result = await asyncio.to_thread(rt.spool.replay, rt.database)
+            logger.info("Spool replayed: %s", result)
+        url = webhook_url()
+        if url:
+            await forward_pending(rt.database, url)
+    except Exception:  # noqa: BLE001  (a background pass must never kill the server; next pass retries)
+        logger.exception("Background replay/forwarding failed; it will be retried")
+
+
+async def _periodically(rt: Runtime) -> None:
+    while True:
+        await asyncio.sleep(BACKGROUND_EVERY_S)
+        await _catch_up(rt)

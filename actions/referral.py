@@ -1,0 +1,293 @@
+"""Survivor assistance: find services by need and place, and consent-gated referrals."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any, Dict, List, Optional
+
+from babel import Locale, UnknownLocaleError
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.i18n import SUPPORTED_LANGUAGES, LanguageDetector, LocaleInputs, resolve_locale
+from bot.paths import project_paths
+from bot.services.categories import CATEGORIES
+from bot.services.conversation import ServicesContext
+from bot.services.needs import category_from_text
+from bot.services.referrals import ReferralRequest, cancel_referrals, create_referral
+from bot.services.search import find_services
+
+logger = logging.getLogger(__name__)
+
+CATEGORY_SLOT = "service_category"
+REGION_SLOT = "service_region"
+DISTRICT_SLOT = "service_district"
+CONTACT_SLOT = "referral_contact"
+COUNTRY_SLOT = "country"
+LANGUAGE_SLOT = "language"
+
+_state: dict[str, Any] = {}
+
+
+def services_context() -> ServicesContext:
+    """Built on first use (no I/O at import time), then shared by every request."""
+    if "context" not in _state:
+        _state["context"] = ServicesContext.for_project(project_paths())
+    return _state["context"]
+
+
+def _detector() -> LanguageDetector:
+    if "detector" not in _state:
+        _state["detector"] = LanguageDetector.offline()
+    return _state["detector"]
+
+
+def conversation_language(tracker: Tracker) -> str:
+    """The conversation's language, decided as the NLG decides it (bot.i18n.resolve_locale)."""
+    texts, hint = [], None
+    for event in tracker.events:
+        if event.get("event") != "user":
+            continue
+        text = event.get("text") or ""
+        if text and not text.startswith("/"):
+            texts.append(text)
+        metadata = event.get("metadata") or {}
+        for key in ("language", "language_code"):
+            if hint is None and isinstance(metadata.get(key), str) and metadata[key]:
+                hint = metadata[key]
+    country = tracker.get_slot(COUNTRY_SLOT)
+    profile = services_context().reference.profiles.get(country) if country else None
+    inputs = LocaleInputs(
+        chosen=tracker.get_slot(LANGUAGE_SLOT),
+        user_texts=texts,
+        channel_hint=hint,
+        country_default=profile.default_language if profile and profile.iso2 else None,
+    )
+    language = resolve_locale(inputs, _detector())
+    return language if language in SUPPORTED_LANGUAGES else "en"
+
+
+@functools.cache
+def language_name_in(code: str, language: str) -> str:
+    """A service's language named in the conversation's language, from CLDR ("uk" -> "Ukrainian")."""
+    try:
+        return str(Locale.parse(code).get_display_name(language) or code)
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+def _typed_text(tracker: Tracker) -> str:
+    text = str(tracker.latest_message.get("text") or "")
+    return "" if text.startswith("/") else text
+
+
+class ActionServicesStart(Action):
+    """find_services: take the need and the place from the message when it names them."""
+
+    def name(self) -> str:
+        """The action's name in domain.yml."""
+        return "action_services_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
+        """Set what the message tells; the form asks for the rest."""
+        context = services_context()
+        text = _typed_text(tracker)
+        entity = next(
+            (
+                e.get("value")
+                for e in tracker.latest_message.get("entities") or []
+                if e.get("entity") == CATEGORY_SLOT
+            ),
+            None,
+        )
+        category = (
+            entity if entity in CATEGORIES else category_from_text(text, context.needs) if text else None
+        )
+        events: List[EventType] = [SlotSet(CATEGORY_SLOT, category)]
+        place = context.find_place(text, tracker.get_slot(COUNTRY_SLOT)) if text else None
+        if place is not None:
+            country, found = place
+            events += [SlotSet(COUNTRY_SLOT, country), SlotSet(REGION_SLOT, found.region)]
+            events.append(SlotSet(DISTRICT_SLOT, found.district))
+        return events
+
+
+class ValidateServicesForm(FormValidationAction):
+    """Turns what people type into a category id and a region id."""
+
+    def name(self) -> str:
+        """The action's name in domain.yml."""
+        return "validate_services_form"
+
+    async def validate_service_category(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        """A category id from a button, or the category of the words typed."""
+        if slot_value in CATEGORIES:
+            return {CATEGORY_SLOT: slot_value}
+        if not slot_value:  # reset by action_services_start: the form asks, nothing to complain about
+            return {CATEGORY_SLOT: None}
+        category = category_from_text(str(slot_value or ""), services_context().needs)
+        if category is None:
+            dispatcher.utter_message(response="utter_category_not_understood")
+        return {CATEGORY_SLOT: category}
+
+    async def validate_service_region(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        """A region id (and district, and country when none was chosen) from what was typed."""
+        if not slot_value:
+            return {REGION_SLOT: None}
+        context = services_context()
+        current = tracker.get_slot(COUNTRY_SLOT)
+        if isinstance(slot_value, str) and current in context.reference.regions:
+            regions = context.reference.regions[current]
+            if slot_value in regions:  # already an id (set from the first message)
+                return {REGION_SLOT: slot_value}
+        place = context.find_place(str(slot_value or ""), current)
+        if place is None:
+            dispatcher.utter_message(response="utter_region_not_understood")
+            return {REGION_SLOT: None}
+        country, found = place
+        return {REGION_SLOT: found.region, DISTRICT_SLOT: found.district, COUNTRY_SLOT: country}
+
+
+class ActionAskServiceRegion(Action):
+    """Asks where the person is, with the regions of their country as buttons."""
+
+    def name(self) -> str:
+        """The action's name in domain.yml."""
+        return "action_ask_service_region"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
+        """Region names in the conversation's language; typing a name works too."""
+        regions = services_context().reference.regions.get(tracker.get_slot(COUNTRY_SLOT) or "", {})
+        language = conversation_language(tracker)
+        names = [region.name(language) for region in regions.values()]
+        buttons = [{"title": name, "payload": name} for name in names]
+        dispatcher.utter_message(response="utter_ask_service_region", buttons=buttons)
+        return []
+
+
+class ActionShowServices(Action):
+    """Shows up to three services, nearest first, each in its own message."""
+
+    def name(self) -> str:
+        """The action's name in domain.yml."""
+        return "action_show_services"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
+        """One message per service (also what an SMS can carry); examples are labelled."""
+        context = services_context()
+        category = tracker.get_slot(CATEGORY_SLOT)
+        country = tracker.get_slot(COUNTRY_SLOT)
+        try:
+            matches = find_services(
+                context.database,
+                country or "",
+                category or "",
+                tracker.get_slot(REGION_SLOT),
+                tracker.get_slot(DISTRICT_SLOT),
+            )
+        except SQLAlchemyError:
+            logger.exception("services search failed")
+            dispatcher.utter_message(response="utter_services_unavailable")
+            return []
+        if not matches:
+            dispatcher.utter_message(response="utter_no_services")
+            return []
+        if any(m.service.example for m in matches):
+            dispatcher.utter_message(response="utter_services_examples_note")
+        language = conversation_language(tracker)
+        for match in matches:
+            service = match.service
+            dispatcher.utter_message(
+                response=f"utter_service_{service.cost}",
+                organisation=service.organisation,
+                service=service.name,
+                address=service.address,
+                phone=context.phone(service),
+                hours=service.hours,
+                # Named in the reader's language (CLDR); codes would mean nothing to them.
+                languages=", ".join(language_name_in(code, language) for code in service.languages),
+                accessibility=service.accessibility,
+            )
+        return []
+
+
+class ActionCreateReferral(Action):
+    """Records the referral the person just agreed to, and gives its reference."""
+
+    def name(self) -> str:
+        """The action's name in domain.yml."""
+        return "action_create_referral"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
+        """Only reached after an explicit yes (rules: utter_referral_offer, affirm, referral_form)."""
+        context = services_context()
+        request = ReferralRequest(
+            contact=str(tracker.get_slot(CONTACT_SLOT) or ""),
+            category=str(tracker.get_slot(CATEGORY_SLOT) or ""),
+            country=str(tracker.get_slot(COUNTRY_SLOT) or ""),
+            region=tracker.get_slot(REGION_SLOT),
+            district=tracker.get_slot(DISTRICT_SLOT),
+            language=conversation_language(tracker),
+        )
+        try:
+            referral = create_referral(context.database, context.pseudonyms, tracker.sender_id, request)
+        except SQLAlchemyError:
+            logger.exception("referral not recorded")
+            dispatcher.utter_message(response="utter_services_unavailable")
+            return [SlotSet(CONTACT_SLOT, None)]
+        dispatcher.utter_message(response="utter_referral_created", reference=referral.reference)
+        # The contact lives in the referral only, not in the conversation's slots.
+        return [SlotSet(CONTACT_SLOT, None)]
+
+
+class ActionCancelReferral(Action):
+    """ "Cancel my referral": cancels the person's open referrals and erases their contact."""
+
+    def name(self) -> str:
+        """The action's name in domain.yml."""
+        return "action_cancel_referral"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[str, Any]]:
+        """Tell the references cancelled, or that there was none."""
+        context = services_context()
+        try:
+            cancelled = cancel_referrals(context.database, context.pseudonyms, tracker.sender_id)
+        except SQLAlchemyError:
+            logger.exception("referral not cancelled")
+            dispatcher.utter_message(response="utter_services_unavailable")
+            return []
+        if cancelled:
+            dispatcher.utter_message(response="utter_referral_cancelled", reference=", ".join(cancelled))
+        else:
+            dispatcher.utter_message(response="utter_no_referral")
+        return []
+
+
+def delete_referrals_of(sender_id: str) -> Optional[int]:
+    """delete_my_data: erase the conversation's referrals; None if the database failed."""
+    from bot.services.referrals import delete_for_conversation
+
+    try:
+        context = services_context()
+        return delete_for_conversation(context.database, context.pseudonyms, sender_id)
+    except Exception:  # the conversation is still erased by the tracker store: log, never crash
+        logger.exception("referrals not deleted")
+        return None

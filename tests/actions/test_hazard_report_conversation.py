@@ -1,0 +1,185 @@
+"""End to end: the hazard report form through `bot serve` (Rasa + action server) over REST.
+
+Three languages; a Telegram-style location (the payload the Telegram channel sends);
+a cancel; a safety question in the middle of the form, answered, then the form resumes.
+The app database is a SQLite file of this test (DATABASE_URL in the servers' environment).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import urllib.request
+import uuid
+from typing import Any, Iterator
+
+import pytest
+
+from bot.nlg import ResponseContext, build_renderer
+from bot.paths import project_paths
+from bot.reports import store
+from bot.reports.model import HazardReport
+from bot.serve import ServerSettings, bot_serve_command, free_port, wait_until_up, write_local_endpoints
+from bot.store.db import Database
+from bot.store.pseudonym import Pseudonymizer
+from bot.training import ensure_model, rasa_environment
+from tests.factories import PROJECT_ROOT, tracker
+
+pytestmark = pytest.mark.server
+
+KEY = "e2e-pseudonym-key-" + "x" * 16
+
+
+class Assistant:
+    def __init__(self, url: str, database_url: str) -> None:
+        self.url = url
+        self.database_url = database_url
+
+    def send(self, sender: str, message: str) -> str:
+        request = urllib.request.Request(
+            f"{self.url}/webhooks/rest/webhook",
+            data=json.dumps({"sender": sender, "message": message}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return "\n".join(r.get("text", "") for r in json.loads(response.read()))
+
+    def buttons(self, sender: str, message: str) -> list[dict[str, Any]]:
+        request = urllib.request.Request(
+            f"{self.url}/webhooks/rest/webhook",
+            data=json.dumps({"sender": sender, "message": message}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return [b for r in json.loads(response.read()) for b in r.get("buttons", [])]
+
+    def reports_of(self, sender: str) -> list[HazardReport]:
+        database = Database.from_url(self.database_url)
+        try:
+            with database.sessions.begin() as session:
+                mine = Pseudonymizer(KEY.encode()).of(sender)
+                return [r for r in store.list_reports(session) if r.conversation == mine]
+        finally:
+            database.dispose()
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory) -> Iterator[Assistant]:
+    ensure_model(project_paths(PROJECT_ROOT))
+    folder = tmp_path_factory.mktemp("reports")
+    port, actions_port = free_port(), free_port()
+    endpoints = write_local_endpoints(
+        folder / "endpoints.yml", actions_port, folder / "tracker.db", PROJECT_ROOT
+    )
+    database_url = f"sqlite:///{folder / 'app.db'}"
+    env = {**rasa_environment(), "DATABASE_URL": database_url, "PSEUDONYM_KEY": KEY}
+    env.pop("HAZARD_WEBHOOK_URL", None)
+    process = subprocess.Popen(
+        bot_serve_command(ServerSettings(port=port, actions_port=actions_port, endpoints=str(endpoints))),
+        cwd=PROJECT_ROOT,
+        env=env,
+    )
+    try:
+        assert wait_until_up(f"http://localhost:{port}/", process, 300), "the assistant did not start"
+        assert wait_until_up(f"http://localhost:{actions_port}/health", process, 60)
+        yield Assistant(f"http://localhost:{port}", database_url)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    return build_renderer(project_paths(PROJECT_ROOT))
+
+
+class Expect:
+    """What the assistant should say in one language and country."""
+
+    def __init__(self, renderer, language: str, country: str) -> None:
+        self.renderer = renderer
+        self.context: ResponseContext = renderer.context(tracker(language=language, country=country))
+
+    def __call__(self, key: str, channel: str = "rest", **extra: Any) -> str:
+        return self.renderer.render(key, self.context, channel, extra)["text"]
+
+
+def start(assistant: Assistant, sender: str, language: str, country: str) -> None:
+    assistant.send(sender, f'/set_language{{"language": "{language}"}}')
+    assistant.send(sender, f'/set_country{{"country": "{country}"}}')
+
+
+def test_english_report_with_a_telegram_location_is_stored_then_confirmed(assistant, renderer):
+    say = Expect(renderer, "en", "ukraine")
+    sender = f"e2e-{uuid.uuid4().hex}"
+    start(assistant, sender, "en", "ukraine")
+
+    opening = assistant.send(sender, "/report_hazard")
+    assert opening == say("utter_report_safety_first") + "\n" + say("utter_ask_hazard_type")
+    uxo = assistant.send(sender, '/report_hazard{"hazard_type": "uxo"}')
+    assert uxo == say("utter_ask_hazard_description")
+    assert assistant.send(sender, "a rusty shell, half buried, about 40 cm") == say("utter_ask_hazard_place")
+    # What bot.channels.telegram sends for a shared location: no place or region question follows.
+    located = assistant.send(sender, '/report_hazard{"latitude": 49.988358, "longitude": 36.232845}')
+    assert located == say("utter_location_received") + "\n" + say("utter_ask_hazard_seen")
+    assert assistant.send(sender, '/report_hazard{"hazard_seen": "today"}') == say("utter_ask_hazard_injured")
+    assert assistant.send(sender, "/deny") == say("utter_ask_hazard_consent")
+    assert assistant.send(sender, "/affirm") == say("utter_ask_hazard_contact")
+    confirmation = assistant.send(sender, "+380 50 123 4567")
+
+    [report] = assistant.reports_of(sender)
+    assert confirmation == say("utter_hazard_report_saved", reference=report.reference)
+    assert "101" in confirmation and report.reference in confirmation
+    assert (report.hazard_type, report.seen, report.injured, report.country) == ("uxo", "today", False, "UA")
+    assert (report.latitude, report.longitude) == (49.988358, 36.232845)
+    assert report.description == "a rusty shell, half buried, about 40 cm"
+    assert (report.contact_consent, report.contact, report.language) == (True, "+380 50 123 4567", "en")
+
+
+def test_french_report_cancelled_stores_nothing_and_starts_afresh(assistant, renderer):
+    say = Expect(renderer, "fr", "lebanon")
+    sender = f"e2e-{uuid.uuid4().hex}"
+    start(assistant, sender, "fr", "lebanon")
+
+    assistant.send(sender, "/report_hazard")
+    assistant.send(sender, '/report_hazard{"hazard_type": "mine"}')
+    assert assistant.send(sender, "/deny") == say("utter_ask_hazard_place")
+    # Lebanon has regions: their buttons are in French, after "I don't know".
+    buttons = assistant.buttons(sender, "près de l'école du village")
+    titles = [b["title"] for b in buttons]
+    assert titles[0] == "Je ne sais pas" and len(titles) > 2
+    assert assistant.send(sender, "annuler") == say("utter_hazard_report_cancelled")
+    assert assistant.reports_of(sender) == []
+    # A new report starts from the first question again.
+    again = assistant.send(sender, "/report_hazard")
+    assert again == say("utter_report_safety_first") + "\n" + say("utter_ask_hazard_type")
+
+
+def test_ukrainian_safety_question_mid_form_is_answered_and_the_form_resumes(assistant, renderer):
+    say = Expect(renderer, "uk", "ukraine")
+    sender = f"e2e-{uuid.uuid4().hex}"
+    start(assistant, sender, "uk", "ukraine")
+
+    assistant.send(sender, "/report_hazard")
+    assistant.send(sender, '/report_hazard{"hazard_type": "cluster"}')
+    assistant.send(sender, "маленька металева кулька в траві")
+    assert assistant.send(sender, "біля зупинки автобуса в селі Кам'янка") == say("utter_ask_hazard_region")
+    region = assistant.send(sender, '/report_hazard{"hazard_region": "kharkiv"}')
+    assert region == say("utter_ask_hazard_seen")
+    # In the middle of the form: the safety answer first, then the same question again.
+    interrupted = assistant.send(sender, "/in_hazard_area")
+    assert interrupted == say("utter_in_hazard_area") + "\n" + say("utter_ask_hazard_seen")
+    resumed = assistant.send(sender, '/report_hazard{"hazard_seen": "this_week"}')
+    assert resumed == say("utter_ask_hazard_injured")
+    # Someone is hurt: the first-aid answer at once, then the form goes on.
+    hurt = assistant.send(sender, "/affirm")
+    assert hurt == say("utter_someone_injured") + "\n" + say("utter_ask_hazard_consent")
+    confirmation = assistant.send(sender, "/deny")
+
+    [report] = assistant.reports_of(sender)
+    assert confirmation == say("utter_hazard_report_saved", reference=report.reference)
+    assert (report.region, report.language) == ("Kharkiv", "uk")
+    assert report.place == "біля зупинки автобуса в селі Кам'янка"
+    assert (report.injured, report.contact_consent, report.contact) == (True, False, None)
+    assert report.latitude is None and report.seen == "this_week"

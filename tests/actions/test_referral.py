@@ -1,0 +1,158 @@
+"""The referral actions against a real SQLite app database and the shipped content."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.referral as referral_actions
+from actions.privacy import ActionDeleteMyData
+from actions.referral import (
+    ActionAskServiceRegion,
+    ActionCancelReferral,
+    ActionCreateReferral,
+    ActionServicesStart,
+    ActionShowServices,
+    ValidateServicesForm,
+)
+from bot.paths import ProjectPaths
+from bot.services.commands import import_services
+from bot.services.conversation import ServicesContext
+from bot.services.store import referrals
+from tests.factories import PROJECT_ROOT
+
+SENDER = "telegram-12345"
+
+
+@pytest.fixture()
+def context(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ServicesContext:
+    """A project copy with the shipped directory imported into a SQLite database."""
+    shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'app.db'}")
+    monkeypatch.setenv("PSEUDONYM_KEY", "k" * 32)
+    paths = ProjectPaths(tmp_path)
+    assert import_services(paths, out=io.StringIO()) == 0
+    built = ServicesContext.for_project(paths)
+    monkeypatch.setitem(referral_actions._state, "context", built)
+    return built
+
+
+def tracker(text: str = "", slots: dict | None = None, entities: list | None = None) -> Tracker:
+    latest = {"text": text, "entities": entities or [], "intent": {"name": "find_services"}}
+    events = [{"event": "user", "text": text, "metadata": {"language": "uk"}}]
+    return Tracker(SENDER, slots or {}, latest, events, False, None, None, "rest")
+
+
+def run(action, current: Tracker) -> tuple[list, list]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, current, {}))
+    return events, dispatcher.messages
+
+
+def slot_values(events: list) -> dict:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_need_and_place_are_taken_from_the_first_message(context):
+    events, _ = run(ActionServicesStart(), tracker("I lost my leg, I live in Izium", {"country": "ukraine"}))
+    assert slot_values(events) == {
+        "service_category": "rehabilitation",
+        "country": "ukraine",
+        "service_region": "kharkiv",
+        "service_district": "izium",
+    }
+    button = [{"entity": "service_category", "value": "legal"}]
+    events, _ = run(ActionServicesStart(), tracker("/find_services", entities=button))
+    assert slot_values(events) == {"service_category": "legal"}
+
+
+def test_typed_region_is_validated_and_region_buttons_are_in_the_language(context):
+    form = ValidateServicesForm()
+    dispatcher = CollectingDispatcher()
+    current = tracker("Харків", {"country": "ukraine"})
+    found = asyncio.run(form.validate_service_region("Харків", dispatcher, current, {}))
+    assert found == {"service_region": "kharkiv", "service_district": None, "country": "ukraine"}
+    assert asyncio.run(form.validate_service_region("Atlantis", dispatcher, current, {})) == {
+        "service_region": None
+    }
+    assert dispatcher.messages[-1]["response"] == "utter_region_not_understood"
+    _, messages = run(ActionAskServiceRegion(), tracker("", {"country": "ukraine", "language": "uk"}))
+    assert messages[0]["response"] == "utter_ask_service_region"
+    assert {"title": "Харківська область", "payload": "Харківська область"} in messages[0]["buttons"]
+
+
+def test_services_are_shown_one_per_message_nearest_first_with_examples_labelled(context):
+    slots = {"country": "ukraine", "service_category": "rehabilitation", "service_region": "kharkiv"}
+    _, messages = run(ActionShowServices(), tracker("", slots))
+    assert messages[0]["response"] == "utter_services_examples_note"
+    shown = [m for m in messages[1:]]
+    assert [m["organisation"] for m in shown] == [
+        "Example Rehabilitation Centre",
+        "Example National Rehabilitation Network",
+    ]
+    assert {m["response"] for m in shown} == {"utter_service_free"}
+    slots["service_category"] = "emergency_medical"
+    _, messages = run(ActionShowServices(), tracker("", slots))
+    assert messages[1]["phone"] == "101"  # profile:emergency, from the Ukraine profile
+
+
+def test_referral_is_pseudonymous_then_cancelled_then_deleted(context):
+    slots = {
+        "country": "ukraine",
+        "service_category": "rehabilitation",
+        "service_region": "kharkiv",
+        "referral_contact": "+380 50 765 43 21",
+        "language": "uk",
+    }
+    events, messages = run(ActionCreateReferral(), tracker("", slots))
+    assert slot_values(events) == {"referral_contact": None}
+    reference = messages[0]["reference"]
+    with context.database.engine.connect() as connection:
+        [row] = connection.execute(sa.select(referrals)).mappings().all()
+    assert row["reference"] == reference and row["conversation"] == context.pseudonyms.of(SENDER)
+    assert SENDER not in " ".join(str(v) for v in row.values())
+    assert (row["contact"], row["category"], row["region"], row["language"]) == (
+        "+380 50 765 43 21",
+        "rehabilitation",
+        "kharkiv",
+        "uk",
+    )
+    _, messages = run(ActionCancelReferral(), tracker())
+    assert messages == [{**messages[0], "response": "utter_referral_cancelled", "reference": reference}]
+    _, messages = run(ActionCancelReferral(), tracker())
+    assert messages[0]["response"] == "utter_no_referral"
+    run(ActionDeleteMyData(), tracker())
+    with context.database.engine.connect() as connection:
+        assert connection.execute(sa.select(referrals)).all() == []
+
+
+def test_an_empty_slot_is_asked_for_without_complaint(context):
+    """action_services_start resets the need; validating that reset says nothing."""
+    form = ValidateServicesForm()
+    dispatcher = CollectingDispatcher()
+    current = tracker("/find_services", {"country": "ukraine"})
+    assert asyncio.run(form.validate_service_category(None, dispatcher, current, {})) == {
+        "service_category": None
+    }
+    assert asyncio.run(form.validate_service_region(None, dispatcher, current, {})) == {
+        "service_region": None
+    }
+    assert dispatcher.messages == []
+    assert asyncio.run(form.validate_service_category("a lawyer", dispatcher, current, {})) == {
+        "service_category": "legal"
+    }
+
+
+def test_a_services_languages_are_named_in_the_readers_language(context):
+    slots = {"country": "ukraine", "service_category": "rehabilitation", "service_region": "kharkiv"}
+    _, messages = run(ActionShowServices(), tracker("", {**slots, "language": "en"}))
+    assert messages[1]["languages"] == "Ukrainian, Russian, English"
+    _, messages = run(ActionShowServices(), tracker("", {**slots, "language": "fr"}))
+    assert messages[1]["languages"] == "ukrainien, russe, anglais"

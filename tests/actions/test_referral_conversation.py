@@ -1,0 +1,255 @@
+"""End to end: the survivor-assistance conversation through the real `bot serve` (REST channel).
+
+Need -> region -> matches -> referral offer -> declined (nothing stored) or given (one
+pseudonymous row) -> delete_my_data removes it, in English, Ukrainian and Khmer.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import signal
+import subprocess
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
+from bot.paths import ProjectPaths, project_paths
+from bot.serve import ServerSettings, bot_serve_command, free_port, wait_until_up, write_local_endpoints
+from bot.services.commands import import_services
+from bot.services.store import referrals
+from bot.store.db import Database
+from bot.store.pseudonym import Pseudonymizer
+from bot.training import ensure_model, rasa_environment
+from tests.factories import GRENADE, PROJECT_ROOT
+
+pytestmark = pytest.mark.server
+
+PSEUDONYM_KEY = "test-pseudonym-key-for-referral-conversations"
+
+
+class Assistant:
+    """The running assistant, its tracker store and its app database."""
+
+    def __init__(self, url: str, app_db: str, tracker_db: Path) -> None:
+        self.url = url
+        self.app_db = app_db
+        self.tracker_db = tracker_db
+
+    def send(self, sender: str, message: str) -> list[dict[str, Any]]:
+        request = urllib.request.Request(
+            f"{self.url}/webhooks/rest/webhook",
+            data=json.dumps({"sender": sender, "message": message}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return list(json.loads(response.read()))
+
+    def referral_rows(self) -> list[dict[str, Any]]:
+        engine = sa.create_engine(self.app_db, future=True)
+        try:
+            with engine.connect() as connection:
+                return [dict(r) for r in connection.execute(sa.select(referrals)).mappings()]
+        finally:
+            engine.dispose()
+
+    def rows_of(self, sender: str) -> list[dict[str, Any]]:
+        conversation = Pseudonymizer(PSEUDONYM_KEY.encode()).of(sender)
+        return [r for r in self.referral_rows() if r["conversation"] == conversation]
+
+    def stored_events(self, sender: str) -> int:
+        engine = sa.create_engine(f"sqlite:///{self.tracker_db}", future=True)
+        try:
+            with engine.connect() as connection:
+                return int(
+                    connection.execute(
+                        sa.text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": sender}
+                    ).scalar_one()
+                )
+        finally:
+            engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    """`bot serve` on free ports, with its own app database holding the example directory."""
+    ensure_model(project_paths(PROJECT_ROOT))
+    folder = tmp_path_factory.mktemp("referrals")
+    app_db = f"sqlite:///{folder / 'app.db'}"
+    database = Database.from_url(app_db)
+    try:
+        out = io.StringIO()
+        assert import_services(ProjectPaths(PROJECT_ROOT), database=database, out=out) == 0, out.getvalue()
+    finally:
+        database.dispose()
+    port, actions_port = free_port(), free_port()
+    endpoints = write_local_endpoints(
+        folder / "endpoints.yml", actions_port, folder / "tracker.db", PROJECT_ROOT
+    )
+    env = rasa_environment()
+    env.update(DATABASE_URL=app_db, PSEUDONYM_KEY=PSEUDONYM_KEY)
+    process = subprocess.Popen(
+        bot_serve_command(ServerSettings(port=port, actions_port=actions_port, endpoints=str(endpoints))),
+        cwd=PROJECT_ROOT,
+        env=env,
+    )
+    try:
+        assert wait_until_up(f"http://localhost:{port}/", process, 300), "the assistant did not start"
+        assert wait_until_up(f"http://localhost:{actions_port}/health", process, 60)
+        yield Assistant(f"http://localhost:{port}", app_db, folder / "tracker.db")
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def expected() -> ResponseRenderer:
+    return build_renderer(project_paths(PROJECT_ROOT))
+
+
+def texts(replies: list[dict[str, Any]]) -> list[str]:
+    return [r.get("text", "") for r in replies]
+
+
+def rendered(expected: ResponseRenderer, key: str, language: str, country: str, **extra: Any) -> str:
+    context = ResponseContext(language, expected.profile(country))
+    return str(expected.render(key, context, "rest", extra)["text"])
+
+
+# language: (country chosen first, the need as typed, the place as typed or None to press a
+# region button, the region button's title, an example organisation expected, the contact)
+CONVERSATIONS = {
+    "en": (None, "I lost my leg, where can I get a prosthesis?", "Kharkiv", None,
+           "Example Rehabilitation Centre", "+380 50 765 43 21, after 5 pm"),
+    "uk": ("ukraine", "Я втратив ногу, де отримати протез?", None, "Харківська область",
+           "Example Rehabilitation Centre", "+380 67 123 45 67"),
+    "km": ("cambodia", "ខ្ញុំត្រូវការជើងសិប្បនិម្មិត", "បាត់ដំបង", None,
+           "Example Rehabilitation Centre", "012 345 678"),
+}  # fmt: skip
+REGION = {"en": ("ukraine", "kharkiv"), "uk": ("ukraine", "kharkiv"), "km": ("cambodia", "battambang")}
+
+
+@pytest.mark.parametrize("language", sorted(CONVERSATIONS))
+def test_need_place_matches_then_decline_then_referral_then_erasure(assistant, expected, language):
+    country_chosen, need, place, button, organisation, contact = CONVERSATIONS[language]
+    country, region = REGION[language]
+    sender = f"t-{uuid.uuid4().hex}"
+    if country_chosen:
+        assistant.send(sender, f'/set_country{{"country": "{country_chosen}"}}')
+
+    # The need is understood from the words; the place is asked (with region buttons once
+    # the country is known).
+    asked = assistant.send(sender, need)
+    assert texts(asked)[-1] == rendered(expected, "utter_ask_service_region", language, country)
+    if button is not None:
+        titles = [b["title"] for b in asked[-1].get("buttons", [])]
+        assert button in titles, titles
+        place = next(b["payload"] for b in asked[-1]["buttons"] if b["title"] == button)
+
+    # Matches, nearest first, each in its own message, labelled as examples; then the offer.
+    shown = assistant.send(sender, place)
+    said = texts(shown)
+    assert said[0] == rendered(expected, "utter_services_examples_note", language, country)
+    assert said[1].startswith(f"{organisation}: ")
+    assert said[-1] == rendered(expected, "utter_referral_offer", language, country)
+    assert [b["payload"] for b in shown[-1]["buttons"]] == ["/affirm", "/deny"]
+
+    # Declined: nothing stored.
+    declined = assistant.send(sender, "/deny")
+    assert texts(declined)[0] == rendered(expected, "utter_referral_declined", language, country)
+    assert assistant.rows_of(sender) == []
+
+    # Asked again (the region is remembered), accepted, contact given: one pseudonymous row.
+    again = assistant.send(sender, '/find_services{"service_category": "rehabilitation"}')
+    assert texts(again)[-1] == rendered(expected, "utter_referral_offer", language, country)
+    question = assistant.send(sender, "/affirm")
+    assert texts(question) == [rendered(expected, "utter_ask_referral_contact", language, country)]
+    assert assistant.rows_of(sender) == []  # nothing before the contact is given
+    created = assistant.send(sender, contact)
+    [row] = assistant.rows_of(sender)
+    assert texts(created)[0] == rendered(
+        expected, "utter_referral_created", language, country, reference=row["reference"]
+    )
+    assert (row["category"], row["country"], row["region"], row["language"]) == (
+        "rehabilitation",
+        country,
+        region,
+        language,
+    )
+    assert (row["contact"], row["status"]) == (contact, "open")
+    assert sender not in " ".join(str(value) for value in row.values())
+
+    # delete_my_data, through the conversation: the referral and the conversation are gone.
+    assistant.send(sender, "/delete_my_data")
+    assistant.send(sender, "/affirm")
+    assert assistant.rows_of(sender) == []
+    assert assistant.stored_events(sender) == 0
+
+
+def test_cancel_my_referral_erases_the_contact_and_a_safety_message_interrupts_the_form(assistant, expected):
+    sender = f"t-{uuid.uuid4().hex}"
+    assistant.send(sender, '/set_country{"country": "ukraine"}')
+    asked = assistant.send(sender, "I need a wheelchair")
+    assert texts(asked)[-1] == rendered(expected, "utter_ask_service_region", "en", "ukraine")
+
+    # A safety message in the middle of the form gets the safety answer, then the same question.
+    interrupted = assistant.send(sender, GRENADE["en"])
+    assert texts(interrupted) == [
+        rendered(expected, "utter_found_object", "en", "ukraine"),
+        rendered(expected, "utter_ask_service_region", "en", "ukraine"),
+    ]
+
+    assistant.send(sender, "Izium")
+    assistant.send(sender, "/affirm")
+    assistant.send(sender, "+380 50 000 11 22")
+    [row] = assistant.rows_of(sender)
+    assert (row["region"], row["district"], row["status"]) == ("kharkiv", "izium", "open")
+
+    cancelled = assistant.send(sender, "cancel my referral")
+    assert texts(cancelled) == [
+        rendered(expected, "utter_referral_cancelled", "en", "ukraine", reference=row["reference"])
+    ]
+    [row] = assistant.rows_of(sender)
+    assert (row["status"], row["contact"]) == ("cancelled", "")
+    nothing = assistant.send(sender, "/cancel_referral")
+    assert texts(nothing) == [rendered(expected, "utter_no_referral", "en", "ukraine")]
+
+
+def test_no_at_the_contact_question_records_nothing(assistant, expected):
+    sender = f"t-{uuid.uuid4().hex}"
+    asked = assistant.send(sender, "I need a lawyer for my disability pension")
+    assert texts(asked)[-1] == rendered(expected, "utter_ask_service_region", "en", "ukraine")
+    assistant.send(sender, "Kherson")
+    assistant.send(sender, "/affirm")
+    replies = assistant.send(sender, "/deny")
+    assert texts(replies) == [rendered(expected, "utter_referral_declined", "en", "ukraine")]
+    assert assistant.rows_of(sender) == []
+
+
+def test_the_menu_button_asks_the_category_then_typed_words_are_understood(assistant, expected):
+    sender = f"t-{uuid.uuid4().hex}"
+    asked = assistant.send(sender, "/find_services")
+    assert texts(asked) == [rendered(expected, "utter_ask_service_category", "en", "generic")]
+    assert len(asked[0]["buttons"]) == 7
+    region = assistant.send(sender, "prosthesis")
+    assert texts(region) == [rendered(expected, "utter_ask_service_region", "en", "generic")]
+    unknown = assistant.send(sender, "Atlantis")
+    assert texts(unknown) == [
+        rendered(expected, "utter_region_not_understood", "en", "generic"),
+        rendered(expected, "utter_ask_service_region", "en", "generic"),
+    ]
+    stopped = assistant.send(sender, "cancel")
+    assert texts(stopped) == [rendered(expected, "utter_help", "en", "generic")]
+    assert assistant.rows_of(sender) == []
+
+
+def test_survivor_rights_are_answered(assistant, expected):
+    replies = assistant.send(f"t-{uuid.uuid4().hex}", "What are my rights as a mine survivor?")
+    assert texts(replies) == [rendered(expected, "utter_ask_survivor_rights", "en", "generic")]
+    payloads = [b["payload"] for b in replies[0]["buttons"]]
+    assert '/find_services{"service_category": "legal"}' in payloads
