@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from typing import Any, Dict, List, Optional
 
-from babel import Locale, UnknownLocaleError
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -16,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.i18n import SUPPORTED_LANGUAGES, LanguageDetector, LocaleInputs, resolve_locale
 from bot.paths import project_paths
 from bot.services.categories import CATEGORIES
-from bot.services.conversation import ServicesContext
+from bot.services.conversation import ServicesContext, service_message
 from bot.services.needs import category_from_text
 from bot.services.referrals import ReferralRequest, cancel_referrals, create_referral
 from bot.services.search import find_services
@@ -69,15 +67,6 @@ def conversation_language(tracker: Tracker) -> str:
     )
     language = resolve_locale(inputs, _detector())
     return language if language in SUPPORTED_LANGUAGES else "en"
-
-
-@functools.cache
-def language_name_in(code: str, language: str) -> str:
-    """A service's language named in the conversation's language, from CLDR ("uk" -> "Ukrainian")."""
-    try:
-        return str(Locale.parse(code).get_display_name(language) or code)
-    except (ValueError, UnknownLocaleError):
-        return code
 
 
 def _typed_text(tracker: Tracker) -> str:
@@ -210,18 +199,8 @@ class ActionShowServices(Action):
             dispatcher.utter_message(response="utter_services_examples_note")
         language = conversation_language(tracker)
         for match in matches:
-            service = match.service
-            dispatcher.utter_message(
-                response=f"utter_service_{service.cost}",
-                organisation=service.organisation,
-                service=service.name,
-                address=service.address,
-                phone=context.phone(service),
-                hours=service.hours,
-                # Named in the reader's language (CLDR); codes would mean nothing to them.
-                languages=", ".join(language_name_in(code, language) for code in service.languages),
-                accessibility=service.accessibility,
-            )
+            key, values = service_message(match.service, context.phone(match.service), language)
+            dispatcher.utter_message(response=key, **values)
         return []
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional, Union
+
+from babel import Locale, UnknownLocaleError
 
 from bot.content.countries import CountryProfile
 from bot.paths import ProjectPaths
 from bot.services.check import load_reference
-from bot.services.directory import PROFILE_PHONE_PREFIX, Reference
+from bot.services.directory import PROFILE_PHONE_PREFIX, Reference, Service
 from bot.services.needs import load_needs
 from bot.services.regions import RegionIndex, RegionMatch
 from bot.services.store import ServiceRecord
@@ -50,10 +53,35 @@ class ServicesContext:
                 return candidate, found
         return None
 
-    def phone(self, service: ServiceRecord) -> str:
+    def phone(self, service: Union[Service, ServiceRecord]) -> str:
         """The number to show: the service's own, or its country profile's (profile:KIND)."""
         if not service.phone.startswith(PROFILE_PHONE_PREFIX):
             return service.phone
         profile: Optional[CountryProfile] = self.reference.profiles.get(service.country)
         number = profile.numbers.get(service.phone[len(PROFILE_PHONE_PREFIX) :]) if profile else None
         return number.number if number else ""
+
+
+@functools.cache
+def language_name_in(code: str, language: str) -> str:
+    """A service's language named in the conversation's language, from CLDR ("uk" -> "Ukrainian")."""
+    try:
+        return str(Locale.parse(code).get_display_name(language) or code)
+    except (ValueError, UnknownLocaleError):
+        return code
+
+
+def service_message(
+    service: Union[Service, ServiceRecord], phone: str, language: str
+) -> tuple[str, dict[str, Any]]:
+    """The response key for one service and its placeholder values, for a reader of `language`."""
+    return f"utter_service_{service.cost}", {
+        "organisation": service.organisation,
+        "service": service.name,
+        "address": service.address,
+        "phone": phone,
+        "hours": service.hours,
+        # Named in the reader's language (CLDR); codes would mean nothing to them.
+        "languages": ", ".join(language_name_in(code, language) for code in service.languages),
+        "accessibility": service.accessibility,
+    }

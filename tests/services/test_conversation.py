@@ -1,0 +1,47 @@
+"""One service per SMS: every example entry fits the segment budget in its readers' languages."""
+
+import pytest
+
+from bot.nlg import ResponseContext, build_renderer
+from bot.paths import project_paths
+from bot.services.check import load_reference
+from bot.services.conversation import language_name_in, service_message
+from bot.services.directory import read_directory
+from bot.sms import DEFAULT_SEGMENT_BUDGET, SMS_OUTPUT_CHANNEL
+from bot.sms.segments import count_segments
+from tests.factories import PROJECT_ROOT
+
+PATHS = project_paths(PROJECT_ROOT)
+
+
+def example_services():
+    reference = load_reference(PATHS)
+    files = read_directory(sorted((PATHS.root / "content" / "services").glob("*.csv")), reference)
+    return [(service, reference.profiles[service.country]) for f in files for service in f.services]
+
+
+@pytest.fixture(scope="module")
+def renderer():
+    return build_renderer(PATHS)
+
+
+def test_languages_are_named_in_the_readers_language():
+    assert language_name_in("uk", "en") == "Ukrainian"
+    assert language_name_in("uk", "fr") == "ukrainien"
+    assert language_name_in("xx-not-a-code", "en") == "xx-not-a-code"
+
+
+def test_every_example_service_fits_one_sms(renderer):
+    services = example_services()
+    assert len(services) >= 30
+    too_long = []
+    for service, profile in services:
+        for language in {profile.default_language or "en", "en"}:
+            phone = service.phone if not service.phone.startswith("profile:") else "112"
+            key, values = service_message(service, phone, language)
+            reply = renderer.render(key, ResponseContext(language, profile), SMS_OUTPUT_CHANNEL, values)
+            assert reply and service.organisation in reply["text"] and "{" not in reply["text"]
+            cost = count_segments(reply["text"])
+            if cost.segments > DEFAULT_SEGMENT_BUDGET:
+                too_long.append((service.id, language, cost.segments, cost.units))
+    assert too_long == []
