@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -28,16 +28,12 @@ from bot.store.db import Database
 
 logger = logging.getLogger(__name__)
 
-# Durability tests set this to a step name to kill the process right there (os._exit).
-CRASH_ENV = "BOT_TEST_CRASH_AT"
-CRASH_EXIT_CODE = 86
 # A new reference is drawn when the stored ones already use it (best effort, database only).
 REFERENCE_TRIES = 5
 
 
-def _crash_point(step: str) -> None:
-    if os.environ.get(CRASH_ENV) == step:
-        os._exit(CRASH_EXIT_CODE)
+def _no_hook(report: HazardReport) -> None:
+    """Default replay hook: nothing."""
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -124,8 +120,17 @@ class Spool:
         os.replace(temporary, self.path)
         _fsync_directory(self.directory)
 
-    def replay(self, database: Database, now: Optional[datetime] = None) -> ReplayResult:
-        """Move spooled reports into the database; stops (keeping the rest) if it fails again."""
+    def replay(
+        self,
+        database: Database,
+        now: Optional[datetime] = None,
+        after_insert: Callable[[HazardReport], None] = _no_hook,
+    ) -> ReplayResult:
+        """Move spooled reports into the database; stops (keeping the rest) if it fails again.
+
+        `after_insert` runs between a report's commit and the spool's rewrite: the durability
+        test kills the process there.
+        """
         with self._locked():
             lines = self._lines()
             if not lines:
@@ -154,7 +159,7 @@ class Spool:
                     )
                     remaining.extend(lines[index:])
                     break
-                _crash_point("replay:after_insert")
+                after_insert(report)
                 if stored:
                     inserted += 1
                 else:
