@@ -19,6 +19,7 @@ from bot.i18n import LanguageDetector
 from bot.paths import project_paths
 from bot.serve import (
     ServerSettings,
+    action_server_command,
     free_port,
     rasa_server_command,
     stop,
@@ -117,20 +118,24 @@ def sms(tmp_path_factory) -> Iterator[SmsServer]:
         f"  api_url: {gateway.url}\n",
         encoding="utf-8",
     )
-    port = free_port()
+    port, actions_port = free_port(), free_port()
     endpoints = write_local_endpoints(
-        folder / "endpoints.yml", free_port(), folder / "tracker.db", PROJECT_ROOT
+        folder / "endpoints.yml", actions_port, folder / "tracker.db", PROJECT_ROOT
     )
-    settings = ServerSettings(port=port, endpoints=str(endpoints), credentials=str(credentials))
+    settings = ServerSettings(
+        port=port, actions_port=actions_port, endpoints=str(endpoints), credentials=str(credentials)
+    )
     env = rasa_environment()
     env["DATABASE_URL"] = f"sqlite:///{folder / 'app.db'}"
     env["PSEUDONYM_KEY"] = "sms-test-pseudonym-key-0123456789"
+    actions = subprocess.Popen(action_server_command(settings), cwd=PROJECT_ROOT, env=env)
     process = subprocess.Popen(rasa_server_command(settings, model), cwd=PROJECT_ROOT, env=env)
     try:
         assert wait_until_up(f"http://localhost:{port}/", process, 300)
+        assert wait_until_up(f"http://localhost:{actions_port}/health", actions, 60)
         yield SmsServer(f"http://localhost:{port}", gateway)
     finally:
-        stop([process])
+        stop([process, actions])
         gateway.stop()
 
 
@@ -278,3 +283,18 @@ def test_gateway_failures_are_retried_until_delivered(sms):
     sms.twilio(number, GRENADE["uk"])
     assert sms.replies(number, 1)
     assert sms.gateway.failures == before + 2
+
+
+def test_hazard_report_form_by_numbers(sms):
+    number = "+447700900123"  # no country profile: English, the generic numbers
+    sms.twilio(number, "HELP")
+    menu = sms.replies(number, 1)[-1]
+    report = next(line.split(" ", 1)[0] for line in menu.splitlines() if line.endswith(" Report danger"))
+    sms.twilio(number, report)
+    question = sms.replies(number, 3)[-1]  # the safety reminder, then what was seen
+    assert "\n1 Mine" in question and count_segments(question).segments <= 3
+    sms.twilio(number, "1")
+    following = sms.replies(number, 4)[-1]
+    assert "\n1 Mine" not in following and count_segments(following).segments <= 3
+    sms.twilio(number, "cancel")
+    assert len(sms.replies(number, 5)) == 5

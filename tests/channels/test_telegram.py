@@ -16,6 +16,7 @@ from bot.i18n import LanguageDetector
 from bot.paths import project_paths
 from bot.serve import (
     ServerSettings,
+    action_server_command,
     free_port,
     rasa_server_command,
     stop,
@@ -87,17 +88,23 @@ def webhook(telegram, tmp_path_factory) -> Iterator[Webhook]:
         f"  base_url: '{telegram.base_url}'\n",
         encoding="utf-8",
     )
-    port = free_port()
+    port, actions_port = free_port(), free_port()
     endpoints = write_local_endpoints(
-        folder / "endpoints.yml", free_port(), folder / "tracker.db", PROJECT_ROOT
+        folder / "endpoints.yml", actions_port, folder / "tracker.db", PROJECT_ROOT
     )
-    settings = ServerSettings(port=port, endpoints=str(endpoints), credentials=str(credentials))
-    process = subprocess.Popen(rasa_server_command(settings, model), cwd=PROJECT_ROOT, env=rasa_environment())
+    settings = ServerSettings(
+        port=port, actions_port=actions_port, endpoints=str(endpoints), credentials=str(credentials)
+    )
+    env = {**rasa_environment(), "DATABASE_URL": f"sqlite:///{folder / 'app.db'}"}
+    env["PSEUDONYM_KEY"] = "telegram-test-pseudonym-key-0123"
+    actions = subprocess.Popen(action_server_command(settings), cwd=PROJECT_ROOT, env=env)
+    process = subprocess.Popen(rasa_server_command(settings, model), cwd=PROJECT_ROOT, env=env)
     try:
         assert wait_until_up(f"http://localhost:{port}/", process, 300)
+        assert wait_until_up(f"http://localhost:{actions_port}/health", actions, 60)
         yield Webhook(f"http://localhost:{port}/webhooks/telegram/webhook")
     finally:
-        stop([process])
+        stop([process, actions])
 
 
 def texts(sent: list[dict[str, Any]]) -> str:
@@ -153,8 +160,10 @@ def test_button_press_round_trip(webhook, telegram):
 def test_shared_location_is_taken_for_a_report(webhook, telegram):
     chat_id = 7300
     webhook.update(message(chat_id, location={"latitude": 11.55, "longitude": 104.91}))
-    sent = wait_for(lambda: telegram.sent_to(chat_id))
-    assert texts(sent).startswith("Thank you. I have the location you shared.")
+    sent = wait_for(lambda: (lambda m: m if len(m) >= 2 else None)(telegram.sent_to(chat_id)))
+    # The hazard report form starts (safety reminder, then what was seen), not "where is it?".
+    assert texts(sent).startswith("Thank you for reporting. Stay well away")
+    assert sent[1]["text"].startswith("What did you see?") and "reply_markup" in sent[1]
 
 
 def test_photos_get_a_polite_reply_in_the_users_language(webhook, telegram):
@@ -214,8 +223,9 @@ def test_a_shared_venue_is_taken_too(webhook, telegram):
     chat_id = 7310
     venue = {"location": {"latitude": 48.5, "longitude": 35.0}, "title": "School No. 3", "address": "Main st"}
     webhook.update(message(chat_id, venue=venue, location=venue["location"]))
-    sent = wait_for(lambda: telegram.sent_to(chat_id))
-    assert texts(sent).startswith("Thank you. I have the location you shared.")
+    sent = wait_for(lambda: (lambda m: m if len(m) >= 2 else None)(telegram.sent_to(chat_id)))
+    assert texts(sent).startswith("Thank you for reporting. Stay well away")
+    assert sent[1]["text"].startswith("What did you see?")
 
 
 def test_polling_mode_forwards_updates_to_the_same_webhook(webhook, telegram):
