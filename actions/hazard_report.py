@@ -23,8 +23,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.locale import conversation_language as language_of
 from bot.content.countries import GENERIC_PROFILE, CountryProfile, load_profiles
-from bot.i18n import LanguageDetector, LocaleInputs, resolve_locale
 from bot.paths import ProjectPaths, project_paths
 from bot.reports.forward import forward_pending, webhook_url
 from bot.reports.model import HAZARD_TYPES, SEEN, new_report
@@ -57,7 +57,6 @@ INTERRUPTING_CHOICES = INTERRUPTING | {"found_object"}
 FREE_TEXT_INTERRUPT_CONFIDENCE = 0.7
 MAX_TEXT = 1000
 BACKGROUND_EVERY_S = 300.0
-LANGUAGE_HINT_KEYS = ("language", "language_code")
 
 
 @dataclass
@@ -70,7 +69,6 @@ class Runtime:
     pseudonyms: Pseudonymizer
     profiles: Mapping[str, CountryProfile]
     regions: Mapping[str, Mapping[str, Region]]
-    detector: LanguageDetector
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     background: Optional[asyncio.Task[None]] = None
 
@@ -90,7 +88,6 @@ def runtime() -> Runtime:
         pseudonyms=Pseudonymizer(load_key(paths.var)),
         profiles=load_profiles(paths.countries),
         regions=load_regions(paths.root / "content" / "regions"),
-        detector=LanguageDetector.offline(),
     )
 
 
@@ -155,28 +152,9 @@ def _country_regions(tracker: Tracker) -> Mapping[str, Region]:
 
 
 def conversation_language(tracker: Tracker) -> str:
-    """The conversation's language, decided as the NLG decides it (bot.i18n.resolve_locale)."""
-    rt = runtime()
-    profile = rt.profile(tracker.get_slot("country"))
-    texts: list[str] = []
-    hint: Optional[str] = None
-    for event in tracker.events:
-        if event.get("event") != "user":
-            continue
-        text = event.get("text") or ""
-        if text and not text.startswith("/"):
-            texts.append(text)
-        metadata = event.get("metadata") or {}
-        for key in LANGUAGE_HINT_KEYS:
-            if hint is None and isinstance(metadata.get(key), str) and metadata[key]:
-                hint = metadata[key]
-    inputs = LocaleInputs(
-        chosen=tracker.get_slot("language"),
-        user_texts=texts,
-        channel_hint=hint,
-        country_default=profile.default_language if profile.id != GENERIC_PROFILE else None,
-    )
-    return resolve_locale(inputs, rt.detector)
+    """The conversation's language (actions.locale, as the NLG decides it)."""
+    profile = runtime().profile(tracker.get_slot("country"))
+    return language_of(tracker, profile.default_language if profile.id != GENERIC_PROFILE else None)
 
 
 # ---------------------------------------------------------------------- the form

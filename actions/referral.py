@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.i18n import SUPPORTED_LANGUAGES, LanguageDetector, LocaleInputs, resolve_locale
+from actions.locale import conversation_language as language_of
 from bot.paths import project_paths
 from bot.services.categories import CATEGORIES
 from bot.services.conversation import ServicesContext, service_message
@@ -38,35 +38,11 @@ def services_context() -> ServicesContext:
     return _state["context"]
 
 
-def _detector() -> LanguageDetector:
-    if "detector" not in _state:
-        _state["detector"] = LanguageDetector.offline()
-    return _state["detector"]
-
-
 def conversation_language(tracker: Tracker) -> str:
-    """The conversation's language, decided as the NLG decides it (bot.i18n.resolve_locale)."""
-    texts, hint = [], None
-    for event in tracker.events:
-        if event.get("event") != "user":
-            continue
-        text = event.get("text") or ""
-        if text and not text.startswith("/"):
-            texts.append(text)
-        metadata = event.get("metadata") or {}
-        for key in ("language", "language_code"):
-            if hint is None and isinstance(metadata.get(key), str) and metadata[key]:
-                hint = metadata[key]
+    """The conversation's language (actions.locale, as the NLG decides it)."""
     country = tracker.get_slot(COUNTRY_SLOT)
     profile = services_context().reference.profiles.get(country) if country else None
-    inputs = LocaleInputs(
-        chosen=tracker.get_slot(LANGUAGE_SLOT),
-        user_texts=texts,
-        channel_hint=hint,
-        country_default=profile.default_language if profile and profile.iso2 else None,
-    )
-    language = resolve_locale(inputs, _detector())
-    return language if language in SUPPORTED_LANGUAGES else "en"
+    return language_of(tracker, profile.default_language if profile and profile.iso2 else None)
 
 
 def _typed_text(tracker: Tracker) -> str:

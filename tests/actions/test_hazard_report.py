@@ -12,7 +12,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.hazard_report as hazard
 from bot.content.countries import load_profiles
-from bot.i18n import LanguageDetector
 from bot.paths import ProjectPaths
 from bot.reports import store
 from bot.reports.spool import Spool
@@ -35,7 +34,6 @@ def make_runtime(tmp_path: Path, database: Database) -> hazard.Runtime:
         pseudonyms=Pseudonymizer(b"k" * 32),
         profiles=load_profiles(paths.countries),
         regions=load_regions(PROJECT_ROOT / "content" / "regions"),
-        detector=LanguageDetector.offline(),
     )
 
 
