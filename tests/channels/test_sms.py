@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 import pytest
+import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 
 from bot.content.countries import load_profiles
@@ -52,7 +53,17 @@ SENDERS = {
 class SmsServer:
     base: str
     gateway: FakeSmsGateway
+    tracker_db: Path
     _ids: int = 0
+
+    def stored_events(self) -> dict[str, int]:
+        """Events per conversation in the tracker store."""
+        engine = sa.create_engine(f"sqlite:///{self.tracker_db}", future=True)
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text("SELECT sender_id, count(*) FROM events GROUP BY sender_id"))
+            counts = {str(sender): int(count) for sender, count in rows}
+        engine.dispose()
+        return counts
 
     def post(
         self, path: str, form: dict[str, str], headers: Optional[dict[str, str]] = None
@@ -133,7 +144,7 @@ def sms(tmp_path_factory) -> Iterator[SmsServer]:
     try:
         assert wait_until_up(f"http://localhost:{port}/", process, 300)
         assert wait_until_up(f"http://localhost:{actions_port}/health", actions, 60)
-        yield SmsServer(f"http://localhost:{port}", gateway)
+        yield SmsServer(f"http://localhost:{port}", gateway, folder / "tracker.db")
     finally:
         stop([process, actions])
         gateway.stop()
@@ -298,3 +309,20 @@ def test_hazard_report_form_by_numbers(sms):
     assert "\n1 Mine" not in following and count_segments(following).segments <= 3
     sms.twilio(number, "cancel")
     assert len(sms.replies(number, 5)) == 5
+
+
+def test_delete_keyword_erases_the_conversation_after_confirmation(sms):
+    number = "+573001230009"
+    before = sms.stored_events()
+    sms.twilio(number, GRENADE["es"])
+    sms.replies(number, 1)
+    ours = set(sms.stored_events()) - set(before)
+    assert len(ours) == 1  # one conversation, stored under a pseudonym, never the number
+    (conversation,) = ours
+    assert number not in conversation and number.lstrip("+") not in conversation
+    sms.twilio(number, "BORRAR")
+    confirm = sms.replies(number, 2)[-1]
+    assert "\n1 " in confirm and "\n2 " in confirm
+    sms.twilio(number, "1")
+    sms.replies(number, 3)
+    assert conversation not in sms.stored_events()
