@@ -2,49 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
-from typing import Any, Optional
+from typing import Any
 
 from aiohttp import web
 
-from bot.serve import free_port
+from tests.channels.local_server import LocalServer
 
 
-class FakeSmsGateway:
+class FakeSmsGateway(LocalServer):
     """Serves both send APIs on 127.0.0.1 in a background thread."""
 
     def __init__(self) -> None:
-        self.port = free_port()
-        self.sent: list[dict[str, Any]] = []  # {"api", "to", "body", "headers"}
+        super().__init__()
+        self.sent: list[dict[str, Any]] = []  # {"api", "to", "body", "headers", "form"}
         self.fail_next = 0  # how many next sends get a 500
         self.failures = 0
-        self._lock = threading.Lock()
-        self._loop = asyncio.new_event_loop()
-        self._runner: Optional[web.AppRunner] = None
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> FakeSmsGateway:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
-        return self
-
-    def stop(self) -> None:
-        if self._runner:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-
-    async def _start(self) -> None:
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._twilio)
         app.router.add_post("/version1/messaging", self._africastalking)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
 
     def _should_fail(self) -> bool:
         with self._lock:

@@ -4,50 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
-from typing import Any, Callable, Optional
+from typing import Any, Callable
 
 from aiohttp import web
 
-from bot.serve import free_port
+from tests.channels.local_server import LocalServer
 
 
-class FakeTelegram:
+class FakeTelegram(LocalServer):
     """Serves /bot<token>/<method> on 127.0.0.1 in a background thread."""
 
     def __init__(self, username: str = "test_bot") -> None:
+        super().__init__()
         self.username = username
-        self.port = free_port()
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.rate_limit_next = 0  # how many next sendMessage calls get a 429
-        self._lock = threading.Lock()
-        self._loop = asyncio.new_event_loop()
-        self._runner: Optional[web.AppRunner] = None
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._message_id = 0
         self.pending_updates: list[dict[str, Any]] = []  # served by getUpdates (polling mode)
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/bot"
+        return f"{self.url}/bot"
 
-    def start(self) -> FakeTelegram:
-        self._thread.start()
-        asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(timeout=10)
-        return self
-
-    def stop(self) -> None:
-        if self._runner:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-
-    async def _start(self) -> None:
-        app = web.Application()
+    def add_routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
-        self._runner = web.AppRunner(app)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
