@@ -15,7 +15,7 @@ import asyncio
 import logging
 import unicodedata
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Set
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Set, TypeVar
 
 import aiohttp
 import phonenumbers
@@ -24,6 +24,7 @@ from rasa.shared.core.events import SlotSet, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.content.countries import CountryProfile, load_profiles
 from bot.paths import ProjectPaths, project_paths
@@ -38,6 +39,7 @@ from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer, load_key
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Longer bodies are cut here before understanding (a concatenated SMS is at most ~1,600 characters).
 MAX_BODY_CHARS = 1600
@@ -67,13 +69,26 @@ class SmsServices:
 
     @classmethod
     def for_project(cls, paths: ProjectPaths) -> SmsServices:
-        """Factory: the app database (migrated), the pseudonym key, profiles and keywords."""
+        """Factory: the app database (migrated on first use), the pseudonym key, profiles, keywords."""
         return cls(
-            store=SmsStore(Database.for_project(paths).migrate()),
+            store=SmsStore(Database.for_project(paths)),
             pseudonyms=Pseudonymizer(load_key(paths.var)),
             profiles=load_profiles(paths.countries),
             keywords=Keywords.load(paths.sms_keywords),
         )
+
+
+async def stored(default: T, call: Callable[..., T], *args: Any) -> T:
+    """Run a store call off the event loop; if the database fails, log it and go on with `default`.
+
+    Answering matters more than SMS bookkeeping: with the database down a message may be
+    answered twice, or a menu number not understood, but it is still answered.
+    """
+    try:
+        return await asyncio.to_thread(call, *args)
+    except SQLAlchemyError:
+        logger.exception("SMS state unavailable (%s); going on without it", getattr(call, "__name__", call))
+        return default
 
 
 def clean_body(body: str) -> str:
@@ -154,9 +169,7 @@ class SmsInput(InputChannel):
             if number is None:
                 return response.json({"error": "sender is not a valid phone number"}, status=400)
             services = self.services
-            first = await asyncio.to_thread(
-                services.store.first_delivery, inbound.gateway, inbound.message_id
-            )
+            first = await stored(True, services.store.first_delivery, inbound.gateway, inbound.message_id)
             if first:
                 self._spawn(self.handle(inbound, number, on_new_message, request.app.ctx.agent))
             return self.acknowledge()
@@ -233,15 +246,15 @@ class Turn:
         keyword = found.keyword if found else None
         # A local keyword ("AIDE") tells the language even when detection cannot.
         self.metadata = self._metadata(found.language if found else None)
-        if await asyncio.to_thread(store.opted_out, self.key):
+        if await stored(False, store.opted_out, self.key):
             if keyword == "start":
-                await asyncio.to_thread(store.set_opted_out, self.key, False)
+                await stored(None, store.set_opted_out, self.key, False)
                 await self._confirm(STARTED_RESPONSE)
             else:
                 logger.info("SMS from an opted-out number: nothing sent")
             return
         if keyword == "stop":
-            await asyncio.to_thread(store.set_opted_out, self.key, True)
+            await stored(None, store.set_opted_out, self.key, True)
             await self._confirm(STOPPED_RESPONSE)
             return
         text = await self._meaning(keyword)
@@ -265,7 +278,7 @@ class Turn:
         """A menu number becomes its option's payload, a keyword its request; else the text."""
         if not self.text:
             return EMPTY_MESSAGE_PAYLOAD
-        menu = await asyncio.to_thread(self.services.store.last_menu, self.key)
+        menu: list[str] = await stored(list[str](), self.services.store.last_menu, self.key)
         chosen = choose(self.text, menu)
         if chosen:
             return chosen
@@ -304,7 +317,7 @@ class Turn:
             if text or buttons:
                 outgoing.append(compose(text, buttons, self.channel.segment_budget))
         menus = [sms.payloads for sms in outgoing if sms.payloads]
-        await asyncio.to_thread(self.services.store.save_menu, self.key, menus[-1] if menus else [])
+        await stored(None, self.services.store.save_menu, self.key, menus[-1] if menus else [])
         await self.channel.send_all(self.number, outgoing)
 
 

@@ -42,7 +42,12 @@ class SmsStore:
     """Durable SMS state in the app database (each method is one transaction)."""
 
     def __init__(self, database: Database) -> None:
-        self.database = database
+        self._database = database
+
+    @property
+    def database(self) -> Database:
+        """The app database, migrated the first time it is reached (it may be down at start-up)."""
+        return self._database.migrate()
 
     def first_delivery(self, gateway: str, message_id: str) -> bool:
         """Record a delivered message id; False when it was already recorded (a retry)."""

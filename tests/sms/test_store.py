@@ -32,3 +32,19 @@ def test_menu_is_remembered_replaced_and_forgotten(app_database: Database):
     store.save_menu("k", ["/c"])
     store.forget_menu("k")
     assert store.last_menu("k") == [] and store.opted_out("k")
+
+
+def test_an_unreachable_database_raises_sqlalchemy_errors_the_channel_survives():
+    import asyncio
+
+    import pytest
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.channels.sms import stored
+
+    store = SmsStore(Database.from_url("postgresql://postgres@127.0.0.1:1/unreachable"))
+    with pytest.raises(SQLAlchemyError):
+        store.first_delivery("twilio", "SM1")
+    # The channel goes on: the message counts as new and the number as not opted out.
+    assert asyncio.run(stored(True, store.first_delivery, "twilio", "SM1")) is True
+    assert asyncio.run(stored(False, store.opted_out, "k")) is False
