@@ -144,6 +144,28 @@ class LocaleInputs:
     country_default: Optional[str] = None
 
 
+# Keys a channel may put in message metadata to hint at the language.
+LANGUAGE_HINT_KEYS = ("language", "language_code")
+
+
+def locale_inputs(
+    messages: Iterable[tuple[Optional[str], Any]], chosen: Optional[str], country_default: Optional[str]
+) -> LocaleInputs:
+    """Inputs from what the person sent, oldest first, as (text, metadata) pairs.
+
+    Button payloads ("/intent") are not typed text; the first hint a channel put
+    in the metadata counts.
+    """
+    texts: list[str] = []
+    hint: Optional[str] = None
+    for text, metadata in messages:
+        if text and not text.startswith("/"):
+            texts.append(text)
+        if hint is None and isinstance(metadata, Mapping):
+            hint = next((v for k in LANGUAGE_HINT_KEYS if isinstance(v := metadata.get(k), str) and v), None)
+    return LocaleInputs(chosen=chosen, user_texts=texts, channel_hint=hint, country_default=country_default)
+
+
 def resolve_locale(inputs: LocaleInputs, detector: LanguageDetector) -> str:
     """Decide the conversation's language.
 

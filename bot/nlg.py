@@ -18,8 +18,8 @@ from bot.i18n import (
     SUPPORTED_LANGUAGES,
     Catalogs,
     LanguageDetector,
-    LocaleInputs,
     language_name,
+    locale_inputs,
     resolve_locale,
     territory_name,
 )
@@ -30,8 +30,6 @@ logger = logging.getLogger(__name__)
 
 LANGUAGE_SLOT = "language"
 COUNTRY_SLOT = "country"
-# Keys a channel may put in message metadata to hint at the language.
-LANGUAGE_HINT_KEYS = ("language", "language_code")
 
 
 @dataclass
@@ -67,11 +65,10 @@ class ResponseRenderer:
     def context(self, tracker: DialogueStateTracker) -> ResponseContext:
         """Resolve the language and country of a conversation from its tracker."""
         profile = self.profile(tracker.get_slot(COUNTRY_SLOT))
-        inputs = LocaleInputs(
-            chosen=tracker.get_slot(LANGUAGE_SLOT),
-            user_texts=_typed_texts(tracker),
-            channel_hint=_channel_hint(tracker),
-            country_default=profile.default_language if profile.id != GENERIC_PROFILE else None,
+        inputs = locale_inputs(
+            ((e.text, e.metadata) for e in tracker.events if isinstance(e, UserUttered)),
+            tracker.get_slot(LANGUAGE_SLOT),
+            profile.default_language if profile.id != GENERIC_PROFILE else None,
         )
         return ResponseContext(resolve_locale(inputs, self.detector), profile, _ranking(tracker))
 
@@ -107,31 +104,11 @@ class ResponseRenderer:
         return render(variation, translate, values, context.intent_ranking)
 
 
-def _typed_texts(tracker: DialogueStateTracker) -> list[str]:
-    """What the person typed, oldest first; button payloads ("/intent") are not text."""
-    return [
-        event.text
-        for event in tracker.events
-        if isinstance(event, UserUttered) and event.text and not event.text.startswith("/")
-    ]
-
-
 def _ranking(tracker: DialogueStateTracker) -> list[str]:
     """Intents of the latest message, most likely first (for "did you mean" menus)."""
     ranking = tracker.latest_message.parse_data.get("intent_ranking") if tracker.latest_message else None
     names = [r.get("name") for r in ranking or [] if isinstance(r, dict)]
     return [n for n in names if isinstance(n, str) and n != "nlu_fallback"]
-
-
-def _channel_hint(tracker: DialogueStateTracker) -> Optional[str]:
-    """The first language hint a channel put in message metadata."""
-    for event in tracker.events:
-        if isinstance(event, UserUttered) and isinstance(event.metadata, dict):
-            for key in LANGUAGE_HINT_KEYS:
-                hint = event.metadata.get(key)
-                if isinstance(hint, str) and hint:
-                    return hint
-    return None
 
 
 def load_responses(paths: ProjectPaths, domain: Optional[Domain]) -> Mapping[str, Any]:

@@ -10,6 +10,7 @@ from bot.i18n import (
     LanguageDetector,
     LocaleInputs,
     language_name,
+    locale_inputs,
     normalise_language,
     resolve_locale,
     territory_name,
@@ -128,3 +129,16 @@ def test_catalogs_load_compiled_files(tmp_path):
         write_mo(handle, catalog("km", {"Next": "បន្ទាប់"}))
     catalogs = Catalogs.load(tmp_path, ["en", "km"])
     assert catalogs.gettext("km", "Next") == "បន្ទាប់"
+
+
+def test_inputs_keep_typed_text_and_the_first_hint():
+    events = [
+        {"event": "user", "text": "/report_hazard", "metadata": {"language_code": "fr"}},
+        {"event": "bot", "text": "ignored"},
+        {"event": "user", "text": "j'ai vu une mine", "metadata": {"language": "es"}},
+    ]
+    inputs = locale_inputs(
+        ((e.get("text"), e.get("metadata")) for e in events if e["event"] == "user"), None, "uk"
+    )
+    assert inputs.user_texts == ["j'ai vu une mine"]
+    assert inputs.channel_hint == "fr" and inputs.country_default == "uk"
