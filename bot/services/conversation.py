@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Mapping, Optional
 
 from babel import Locale, UnknownLocaleError
 
@@ -14,7 +14,6 @@ from bot.services.check import load_reference
 from bot.services.directory import PROFILE_PHONE_PREFIX, Reference, Service
 from bot.services.needs import load_needs
 from bot.services.regions import RegionIndex, RegionMatch
-from bot.services.store import ServiceRecord
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer, load_key
 
@@ -53,7 +52,7 @@ class ServicesContext:
                 return candidate, found
         return None
 
-    def phone(self, service: Union[Service, ServiceRecord]) -> str:
+    def phone(self, service: Service) -> str:
         """The number to show: the service's own, or its country profile's (profile:KIND)."""
         if not service.phone.startswith(PROFILE_PHONE_PREFIX):
             return service.phone
@@ -72,7 +71,7 @@ def language_name_in(code: str, language: str) -> str:
 
 
 def service_message(
-    service: Union[Service, ServiceRecord], phone: str, language: str
+    service: Service, phone: str, language: str
 ) -> tuple[str, dict[str, Any]]:
     """The response key for one service and its placeholder values, for a reader of `language`."""
     return f"utter_service_{service.cost}", {

@@ -161,25 +161,9 @@ def import_directory(
 
 
 @dataclass(frozen=True)
-class ServiceRecord:
+class ServiceRecord(Service):
     """A service as stored (active or retired)."""
 
-    source: str
-    id: str
-    organisation: str
-    name: str
-    categories: tuple[str, ...]
-    country: str
-    region: Optional[str]
-    district: Optional[str]
-    address: str
-    phone: str
-    hours: str
-    languages: tuple[str, ...]
-    accessibility: str
-    cost: str
-    last_verified: dt.date
-    example: bool
     retired: bool
 
 
