@@ -258,7 +258,8 @@ class Turn:
             await self._confirm(STOPPED_RESPONSE)
             return
         text = await self._meaning(keyword)
-        await self._ensure_country()
+        if self.profile is not None:  # nothing to set otherwise: no extra tracker load
+            await self._ensure_country()
         collector = SmsOutput()
         await self.on_new_message(
             UserMessage(
@@ -286,22 +287,23 @@ class Turn:
             return PAYLOADS[keyword]
         return self.text
 
-    async def _ensure_country(self) -> None:
-        """The sender's country becomes the conversation's country until the person changes it."""
-        if self.profile is None:
-            return
+    async def _ensure_country(self) -> Any:
+        """The sender's country becomes the conversation's country until the person changes it.
+
+        Returns the conversation's tracker as it now is.
+        """
         processor = self.agent.processor
         async with self.agent.lock_store.lock(self.sender_id):
             tracker = await processor.get_tracker(self.sender_id)
-            if tracker.get_slot(COUNTRY_SLOT) is None:
+            if self.profile is not None and tracker.get_slot(COUNTRY_SLOT) is None:
                 tracker.update(SlotSet(COUNTRY_SLOT, self.profile.id))
                 await processor.save_tracker(tracker)
+        return tracker
 
     async def _confirm(self, response_key: str) -> None:
         """Send one confirmation rendered by the assistant's NLG (the person's language)."""
-        await self._ensure_country()
         processor = self.agent.processor
-        tracker = await processor.get_tracker(self.sender_id)
+        tracker = await self._ensure_country()
         # Seen only for rendering (language detection), never stored.
         tracker.update(UserUttered(self.text, metadata=self.metadata))
         rendered = await processor.nlg.generate(response_key, tracker, SMS_OUTPUT_CHANNEL)

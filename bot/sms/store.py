@@ -87,15 +87,6 @@ class SmsStore:
         """Remember the menu just sent ([] forgets it: a reply of "1" is then ordinary text)."""
         self._upsert(number_key, menu=json.dumps(payloads) if payloads else None, menu_at=_now())
 
-    def forget_menu(self, number_key: str) -> None:
-        """Erase the stored menu (the person asked to delete their data); the opt-out stays."""
-        with self.database.sessions.begin() as session:
-            session.execute(
-                sa.update(sms_numbers)
-                .where(sms_numbers.c.number_key == number_key)
-                .values(menu=None, menu_at=None)
-            )
-
     def _upsert(self, number_key: str, **values: Optional[object]) -> None:
         with self.database.sessions.begin() as session:
             updated = session.execute(

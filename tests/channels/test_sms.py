@@ -3,7 +3,6 @@ a local fake of both send APIs, requests signed exactly as Twilio signs them."""
 
 from __future__ import annotations
 
-import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -18,19 +17,10 @@ from twilio.request_validator import RequestValidator
 from bot.content.countries import load_profiles
 from bot.i18n import LanguageDetector
 from bot.paths import project_paths
-from bot.serve import (
-    ServerSettings,
-    action_server_command,
-    free_port,
-    rasa_server_command,
-    stop,
-    wait_until_up,
-    write_local_endpoints,
-)
 from bot.sms.segments import count_segments
-from bot.training import ensure_model, rasa_environment
 from tests.channels.fake_sms_gateway import FakeSmsGateway
 from tests.channels.fake_telegram import wait_for
+from tests.channels.servers import rasa_with_actions
 from tests.factories import GRENADE, PROJECT_ROOT
 
 pytestmark = pytest.mark.server
@@ -111,11 +101,9 @@ class SmsServer:
 
 @pytest.fixture(scope="module")
 def sms(tmp_path_factory) -> Iterator[SmsServer]:
-    model = ensure_model(project_paths(PROJECT_ROOT))
     gateway = FakeSmsGateway().start()
     folder: Path = tmp_path_factory.mktemp("sms")
-    credentials = folder / "credentials.yml"
-    credentials.write_text(
+    credentials = (
         "bot.channels.sms.TwilioInput:\n"
         "  account_sid: ACtest\n"
         f"  auth_token: {AUTH_TOKEN}\n"
@@ -126,27 +114,12 @@ def sms(tmp_path_factory) -> Iterator[SmsServer]:
         "  username: sandbox\n"
         "  api_key: at-api-key\n"
         f"  webhook_key: {AT_KEY}\n"
-        f"  api_url: {gateway.url}\n",
-        encoding="utf-8",
+        f"  api_url: {gateway.url}\n"
     )
-    port, actions_port = free_port(), free_port()
-    endpoints = write_local_endpoints(
-        folder / "endpoints.yml", actions_port, folder / "tracker.db", PROJECT_ROOT
-    )
-    settings = ServerSettings(
-        port=port, actions_port=actions_port, endpoints=str(endpoints), credentials=str(credentials)
-    )
-    env = rasa_environment()
-    env["DATABASE_URL"] = f"sqlite:///{folder / 'app.db'}"
-    env["PSEUDONYM_KEY"] = "sms-test-pseudonym-key-0123456789"
-    actions = subprocess.Popen(action_server_command(settings), cwd=PROJECT_ROOT, env=env)
-    process = subprocess.Popen(rasa_server_command(settings, model), cwd=PROJECT_ROOT, env=env)
     try:
-        assert wait_until_up(f"http://localhost:{port}/", process, 300)
-        assert wait_until_up(f"http://localhost:{actions_port}/health", actions, 60)
-        yield SmsServer(f"http://localhost:{port}", gateway, folder / "tracker.db")
+        with rasa_with_actions(folder, credentials) as url:
+            yield SmsServer(url, gateway, folder / "tracker.db")
     finally:
-        stop([process, actions])
         gateway.stop()
 
 

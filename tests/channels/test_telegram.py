@@ -7,24 +7,17 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
-from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
 from bot.i18n import LanguageDetector
-from bot.paths import project_paths
 from bot.serve import (
-    ServerSettings,
-    action_server_command,
-    free_port,
-    rasa_server_command,
     stop,
-    wait_until_up,
-    write_local_endpoints,
 )
-from bot.training import ensure_model, rasa_environment
+from bot.training import rasa_environment
 from tests.channels.fake_telegram import FakeTelegram, wait_for
+from tests.channels.servers import rasa_with_actions
 from tests.factories import GRENADE, PROJECT_ROOT
 
 pytestmark = pytest.mark.server
@@ -76,35 +69,16 @@ def telegram() -> Iterator[FakeTelegram]:
 
 @pytest.fixture(scope="module")
 def webhook(telegram, tmp_path_factory) -> Iterator[Webhook]:
-    model = ensure_model(project_paths(PROJECT_ROOT))
-    folder: Path = tmp_path_factory.mktemp("telegram")
-    credentials = folder / "credentials.yml"
-    credentials.write_text(
+    credentials = (
         "rest:\n"
         "bot.channels.telegram.TelegramInput:\n"
         "  token: '123:TEST'\n"
         f"  secret_token: '{SECRET}'\n"
         "  bot_username: test_bot\n"
-        f"  base_url: '{telegram.base_url}'\n",
-        encoding="utf-8",
+        f"  base_url: '{telegram.base_url}'\n"
     )
-    port, actions_port = free_port(), free_port()
-    endpoints = write_local_endpoints(
-        folder / "endpoints.yml", actions_port, folder / "tracker.db", PROJECT_ROOT
-    )
-    settings = ServerSettings(
-        port=port, actions_port=actions_port, endpoints=str(endpoints), credentials=str(credentials)
-    )
-    env = {**rasa_environment(), "DATABASE_URL": f"sqlite:///{folder / 'app.db'}"}
-    env["PSEUDONYM_KEY"] = "telegram-test-pseudonym-key-0123"
-    actions = subprocess.Popen(action_server_command(settings), cwd=PROJECT_ROOT, env=env)
-    process = subprocess.Popen(rasa_server_command(settings, model), cwd=PROJECT_ROOT, env=env)
-    try:
-        assert wait_until_up(f"http://localhost:{port}/", process, 300)
-        assert wait_until_up(f"http://localhost:{actions_port}/health", actions, 60)
-        yield Webhook(f"http://localhost:{port}/webhooks/telegram/webhook")
-    finally:
-        stop([process, actions])
+    with rasa_with_actions(tmp_path_factory.mktemp("telegram"), credentials) as url:
+        yield Webhook(f"{url}/webhooks/telegram/webhook")
 
 
 def texts(sent: list[dict[str, Any]]) -> str:

@@ -20,7 +20,7 @@ def test_opt_out_and_back_in(app_database: Database):
     assert not store.opted_out("k1")
 
 
-def test_menu_is_remembered_replaced_and_forgotten(app_database: Database):
+def test_menu_is_remembered_and_replaced(app_database: Database):
     store = SmsStore(app_database)
     assert store.last_menu("k") == []
     store.save_menu("k", ["/a", "/b"])
@@ -29,9 +29,7 @@ def test_menu_is_remembered_replaced_and_forgotten(app_database: Database):
     assert store.last_menu("k") == ["/a", "/b"]
     store.save_menu("k", [])
     assert store.last_menu("k") == []
-    store.save_menu("k", ["/c"])
-    store.forget_menu("k")
-    assert store.last_menu("k") == [] and store.opted_out("k")
+    assert store.opted_out("k")
 
 
 def test_an_unreachable_database_raises_sqlalchemy_errors_the_channel_survives():
