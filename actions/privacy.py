@@ -45,22 +45,17 @@ class ActionDeleteMyData(Action):
 
 def erase_report_contacts(sender_id: str) -> int:
     """Remove contact details from every report of this conversation; returns how many changed."""
-    from bot.paths import project_paths
+    from actions import hazard_report
     from bot.reports import store
-    from bot.reports.spool import Spool
-    from bot.store.db import Database
-    from bot.store.pseudonym import Pseudonymizer, load_key
 
-    paths = project_paths()
-    conversation = Pseudonymizer(load_key(paths.var)).of(sender_id)
-    changed = Spool.for_var(paths.var).erase_contacts(conversation)
-    database = Database.for_project(paths)
+    # The report actions' runtime: one database engine and key per action server.
+    runtime = hazard_report.runtime()
+    conversation = runtime.pseudonyms.of(sender_id)
+    changed = runtime.spool.erase_contacts(conversation)
     try:
-        database.migrate()
-        with database.sessions.begin() as session:
+        runtime.database.migrate()
+        with runtime.database.sessions.begin() as session:
             changed += store.erase_contacts(session, conversation)
     except SQLAlchemyError:
         logger.exception("Could not erase report contact details now (database unavailable)")
-    finally:
-        database.dispose()
     return changed
