@@ -1,6 +1,6 @@
 """Cross-validated intent accuracy and macro-F1 per language, on the project's own data.
 
-Usage: .venv/bin/python bench/nlu_crossval.py [--folds 5]
+Usage: .venv/bin/python bench/nlu_crossval.py [--folds 5] [--config config.yml]
 
 One model is trained per fold on every language at once (as in production),
 and its predictions on the held-out fold are scored per language (the
@@ -71,6 +71,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--config", default=str(ROOT / "config.yml"), help="pipeline to evaluate")
     args = parser.parse_args()
 
     from rasa.model_training import train_nlu
@@ -91,7 +92,7 @@ def main() -> int:
             data_file.write_text(data.nlu_as_yaml(), encoding="utf-8")
             started = time.monotonic()
             model = train_nlu(
-                str(ROOT / "config.yml"), str(data_file), work, fixed_model_name=f"fold{number}"
+                args.config, str(data_file), work, fixed_model_name=f"fold{number}"
             )
             train_seconds.append(time.monotonic() - started)
             texts = [examples[i][2].get("text") for i in test_indices]

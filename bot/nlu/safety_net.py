@@ -2,8 +2,10 @@
 
 Terms live in content/safety_net/<lang>.yml (NGO staff edit them); every
 language's terms are checked on every message, since people mix languages and
-scripts. The component runs after the intent classifiers and the
-FallbackClassifier, so it decides before dialogue prediction.
+scripts. Without any term, a message whose safety intents together come
+close to NLU's top intent also gets the safety answer (`urgent_share`). The
+component runs after the intent classifiers and the FallbackClassifier, so it
+decides before dialogue prediction.
 """
 
 from __future__ import annotations
@@ -29,8 +31,9 @@ class SafetyNet(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         """terms_dir: term lists; threshold: a sure safety prediction; unsure_below: an unsure one;
-        evidence: the least NLU confidence in a safety intent that, with a danger word, wins."""
-        return {"terms_dir": "content/safety_net", "threshold": 0.8, "unsure_below": 0.6, "evidence": 0.15}
+        urgent_share: the share of the top intent's confidence that the safety intents together
+        must reach for a safety answer, term or not."""
+        return {"terms_dir": "content/safety_net", "threshold": 0.8, "unsure_below": 0.6, "urgent_share": 0.8}
 
     def __init__(self, config: Dict[str, Any], terms: Optional[SafetyTerms] = None) -> None:
         self._config = {**self.get_default_config(), **config}
@@ -55,7 +58,7 @@ class SafetyNet(GraphComponent):
         return self._terms
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Give the safety intent to unsure messages with urgent terms."""
+        """Give the safety intent to unsure messages with urgent terms, and to likely urgent ones."""
         for message in messages:
             text = message.get(TEXT)
             if not text or text.startswith("/"):
@@ -68,14 +71,14 @@ class SafetyNet(GraphComponent):
                 float(self._config["threshold"]),
                 float(self._config["unsure_below"]),
                 message.get(INTENT_RANKING_KEY) or [],
-                float(self._config["evidence"]),
+                float(self._config["urgent_share"]),
             )
-            if match is not None:
+            if match is not None or override is not None:
                 message.set(
                     SAFETY_NET_KEY,
                     {
-                        "term": match.term,
-                        "intent": match.intent,
+                        "term": match.term if match else None,
+                        "intent": match.intent if match else None,
                         "fired": override is not None,
                         "nlu_intent": parsed,
                     },

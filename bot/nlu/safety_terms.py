@@ -23,6 +23,7 @@ SAFETY_NET_KEY = "safety_net"
 DANGER_WORDS = "danger_words"
 DANGER_WORD_INTENT = "found_object"
 TERM_KEYS: tuple[str, ...] = (*SAFETY_INTENTS, DANGER_WORDS)
+FALLBACK_INTENT = "nlu_fallback"
 
 
 @dataclass(frozen=True)
@@ -97,39 +98,64 @@ def apply_safety_net(
     threshold: float,
     unsure_below: float = 0.6,
     ranking: Sequence[Mapping[str, Any]] = (),
-    evidence: float = 0.15,
+    urgent_share: float = 0.8,
 ) -> Optional[Dict[str, Any]]:
     """The intent to use instead of NLU's, or None to keep NLU's.
 
-    NLU is kept when nothing matched, or when it already predicted a safety
-    intent (unless it is unsure and an urgent term points to a more urgent
-    one). Over any other intent, an urgent term always wins; a bare danger
-    word only when it is the whole message ("mine!!") or when NLU is unsure
-    (the fallback, or a confidence under `unsure_below`).
+    With a term: a sure safety prediction of NLU is kept; an unsure one is
+    confirmed (confidence 1.0) by an urgent term, and moved to the term's intent
+    when that is more urgent. Over any
+    other intent, an urgent term always wins; a bare danger word only when it
+    is the whole message ("mine!!") or when NLU is unsure (the fallback, or a
+    confidence under `unsure_below`). With or without a term, a message whose
+    safety intents together reach `urgent_share` of the top intent's confidence
+    gets the likeliest safety answer, with their total as confidence: missing
+    an urgent message costs a limb, a safety answer to a question costs a
+    second message. A term's override has confidence 1.0.
     """
-    if match is None:
-        return None
     name = parsed_intent.get("name")
     confidence = float(parsed_intent.get("confidence") or 0.0)
+    if match is not None:
+        override = _term_override(name, confidence, match, threshold, unsure_below)
+        if override is not None or name in SAFETY_INTENTS:
+            return override
     if name in SAFETY_INTENTS:
-        # NLU already chose a safety answer: keep it unless an urgent term asks
-        # for a more urgent one and NLU is not sure ("accident mine" stays an injury).
-        more_urgent = SAFETY_INTENTS.index(match.intent) < SAFETY_INTENTS.index(str(name))
-        if confidence >= threshold or not match.urgent or not more_urgent:
+        return None
+    likely = likely_urgent(ranking, urgent_share)
+    if likely is None:
+        return None
+    # The confidence is the safety intents' total: no term vouches for more.
+    return {"name": likely[0], "confidence": likely[1]}
+
+
+def _term_override(
+    name: Any, confidence: float, match: Match, threshold: float, unsure_below: float
+) -> Optional[Dict[str, Any]]:
+    """What a matched term alone decides (see apply_safety_net)."""
+    if name in SAFETY_INTENTS:
+        # NLU already chose a safety answer: a sure one stands; an unsure one is confirmed
+        # by an urgent term (forms then treat it as an interruption, not as an answer),
+        # and moved to the term's intent only if that is more urgent ("accident mine"
+        # stays an injury).
+        if confidence >= threshold or not match.urgent:
             return None
+        more_urgent = SAFETY_INTENTS.index(match.intent) < SAFETY_INTENTS.index(str(name))
+        return {"name": match.intent if more_urgent else str(name), "confidence": 1.0}
+    unsure = name in (None, FALLBACK_INTENT) or confidence < unsure_below
+    if match.urgent or match.alone or unsure:
         return {"name": match.intent, "confidence": 1.0}
-    unsure = name in (None, "nlu_fallback") or confidence < unsure_below
-    if not match.urgent and not (match.alone or unsure):
-        # A danger word in a sentence NLU also finds urgent ("my kid has a toy that looks
-        # like a bomb"): the safety answer NLU itself ranks highest, when it is a real contender.
-        contender = _safety_contender(ranking, evidence)
-        return {"name": contender, "confidence": 1.0} if contender else None
-    return {"name": match.intent, "confidence": 1.0}
-
-
-def _safety_contender(ranking: Sequence[Mapping[str, Any]], evidence: float) -> Optional[str]:
-    """The best-ranked safety intent with a confidence of at least `evidence`, if any."""
-    for entry in ranking:
-        if entry.get("name") in SAFETY_INTENTS and float(entry.get("confidence") or 0.0) >= evidence:
-            return str(entry["name"])
     return None
+
+
+def likely_urgent(ranking: Sequence[Mapping[str, Any]], share: float) -> Optional[tuple[str, float]]:
+    """The best-ranked safety intent and the safety intents' total confidence, if that total
+    reaches `share` of the top intent's confidence."""
+    ranked = [entry for entry in ranking if entry.get("name") != FALLBACK_INTENT]
+    if not ranked:
+        return None
+    top = float(ranked[0].get("confidence") or 0.0)
+    safety = [entry for entry in ranked if entry.get("name") in SAFETY_INTENTS]
+    mass = sum(float(entry.get("confidence") or 0.0) for entry in safety)
+    if not safety or top <= 0.0 or mass < share * top:
+        return None
+    return str(safety[0]["name"]), min(1.0, mass)

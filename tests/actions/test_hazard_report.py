@@ -106,7 +106,8 @@ def test_found_object_interrupts_only_button_questions(content):
 
 def test_unsure_urgent_intent_on_a_free_text_question_is_the_answer(content):
     place = "by the old minefield fence near Izium"
-    unsure = tracker(place, "in_hazard_area", 0.55, slots=asked("hazard_place"))
+    # the trained model gives this place 0.47 (a danger word, no urgent term)
+    unsure = tracker(place, "in_hazard_area", 0.47, slots=asked("hazard_place"))
     assert extract("hazard_place", unsure) == ({"hazard_place": place}, [])
     sure = tracker("I am inside a minefield now", "in_hazard_area", 0.97, slots=asked("hazard_place"))
     assert extract("hazard_place", sure) == ({}, [])

@@ -17,3 +17,15 @@ def test_component_overrides_and_records_why():
     assert message.get("safety_net")["fired"] is True
     assert message.get("safety_net")["nlu_intent"]["name"] == "nlu_fallback"
     assert payload.get("intent")["name"] == "help"
+
+
+def test_component_records_a_share_decision_without_a_term():
+    net = SafetyNet({"urgent_share": 0.8}, terms=SafetyTerms({}))
+    ranking = [
+        {"name": "ask_safe_behaviour", "confidence": 0.34},
+        {"name": "found_object", "confidence": 0.33},
+    ]
+    message = Message({"text": "fi 2azife bel 7atab", "intent": ranking[0], "intent_ranking": ranking})
+    net.process([message])
+    assert message.get("intent") == {"name": "found_object", "confidence": 0.33}
+    assert message.get("safety_net")["term"] is None and message.get("safety_net")["fired"] is True

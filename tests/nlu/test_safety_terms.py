@@ -94,8 +94,11 @@ def test_unsure_or_wrong_predictions_are_overridden():
         "name": "found_object",
         "confidence": 1.0,
     }
-    # a safety prediction is never downgraded to a less urgent answer
-    assert apply_safety_net({"name": "someone_injured", "confidence": 0.5}, match, 0.8) is None
+    # a safety prediction is never downgraded to a less urgent answer, but an urgent term confirms it
+    assert apply_safety_net({"name": "someone_injured", "confidence": 0.5}, match, 0.8) == {
+        "name": "someone_injured",
+        "confidence": 1.0,
+    }
     injured = SafetyTerms({"someone_injured": ["bleeding"]}).match("bleeding")
     assert (
         apply_safety_net({"name": "found_object", "confidence": 0.5}, injured, 0.8)["name"]
@@ -132,16 +135,41 @@ def test_a_broken_term_file_is_skipped_not_fatal(tmp_path):
     assert terms.match("he is bleeding").intent == "someone_injured"
 
 
-def test_danger_word_with_a_safety_contender_in_the_ranking_gets_the_safety_answer():
-    word = Match("found_object", "bomb", urgent=False, alone=False)
-    sure_other = {"name": "ask_object_types", "confidence": 0.7}
-    contender = [sure_other, {"name": "someone_injured", "confidence": 0.2}]
-    assert apply_safety_net(sure_other, word, 0.8, ranking=contender) == {
-        "name": "someone_injured",
-        "confidence": 1.0,
+def test_safety_intents_close_to_the_top_together_get_the_safety_answer():
+    # "fragments of a drone with its warhead lying in the field": NLU hesitates
+    # between a question and two safety answers, which together weigh more.
+    split = [
+        {"name": "ask_object_types", "confidence": 0.36},
+        {"name": "in_hazard_area", "confidence": 0.21},
+        {"name": "found_object", "confidence": 0.19},
+    ]
+    # the confidence is the safety intents' total, not a term's 1.0
+    assert apply_safety_net(split[0], None, 0.8, ranking=split) == {
+        "name": "in_hazard_area",
+        "confidence": pytest.approx(0.40),
     }
-    # "what does a cluster bomb look like?": no safety intent worth the name in the ranking
+    # close, but under the share: NLU is kept
+    assert apply_safety_net(split[0], None, 0.8, ranking=split, urgent_share=2.2) is None
+    # a clear question with a faint safety intent behind it
+    clear = [{"name": "ask_object_types", "confidence": 0.9}, {"name": "found_object", "confidence": 0.05}]
+    assert apply_safety_net(clear[0], None, 0.8, ranking=clear) is None
+    # the fallback entry in front is not the top intent
+    unsure = [{"name": "nlu_fallback", "confidence": 0.25}, *split]
+    assert apply_safety_net(unsure[0], None, 0.8, ranking=unsure)["name"] == "in_hazard_area"
+
+
+def test_a_safety_prediction_is_never_changed_by_the_ranking():
+    ranking = [{"name": "found_object", "confidence": 0.4}, {"name": "someone_injured", "confidence": 0.35}]
+    assert apply_safety_net(ranking[0], None, 0.8, ranking=ranking) is None
+
+
+def test_a_danger_word_nlu_is_sure_about_still_gets_the_share_rule():
+    word = Match("found_object", "bomb", urgent=False, alone=False)
+    sure_other = {"name": "ask_object_types", "confidence": 0.5}
+    contender = [sure_other, {"name": "someone_injured", "confidence": 0.45}]
+    assert apply_safety_net(sure_other, word, 0.8, 0.2, contender) == {
+        "name": "someone_injured",
+        "confidence": pytest.approx(0.45),
+    }
     weak = [{"name": "ask_object_types", "confidence": 0.95}, {"name": "found_object", "confidence": 0.03}]
-    assert apply_safety_net({"name": "ask_object_types", "confidence": 0.95}, word, 0.8, ranking=weak) is None
-    # no danger word: the ranking alone never overrides NLU
-    assert apply_safety_net(sure_other, None, 0.8, ranking=contender) is None
+    assert apply_safety_net(weak[0], word, 0.8, 0.2, weak) is None
