@@ -175,12 +175,17 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Set the intent and the intent ranking of each message."""
-        if self._model is None:
-            return messages
-        usable = [m for m in messages if m.get(TEXT) and _sentence_features(m)]
+        usable = [m for m in messages if m.get(TEXT) and _sentence_features(m)] if self._model else []
+        classified = {id(m) for m in usable}
+        for message in messages:
+            if id(message) not in classified and not message.get(INTENT):
+                # Nothing to classify: no intent, so the FallbackClassifier asks "did you mean".
+                no_intent = {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}
+                message.set(INTENT, no_intent, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [], add_to_output=True)
         if not usable:
             return messages
-        probabilities = self._model["classifier"].predict_proba(self._matrix(usable))
+        probabilities = self._model["classifier"].predict_proba(self._matrix(usable))  # type: ignore[index]
         for message, row in zip(usable, probabilities, strict=True):
             ranking = self._ranking(row)
             message.set(INTENT, ranking[0], add_to_output=True)

@@ -123,19 +123,26 @@ def test_training_is_reproducible(tmp_path: Path) -> None:
     assert rankings[0] == rankings[1]
 
 
-def test_a_message_without_text_or_features_is_left_alone(trained: Pipeline) -> None:
+NO_INTENT = {"name": None, "confidence": 0.0}
+
+
+def test_a_message_without_text_or_features_gets_no_intent(trained: Pipeline) -> None:
     classifier = trained.load()
     empty = Message({"text": ""})
     featureless = Message({"text": "hello"})
-    classifier.process([empty, featureless])
-    assert empty.get("intent") is None and featureless.get("intent") is None
+    button = Message({"text": "/help", "intent": {"name": "help", "confidence": 1.0}})
+    classifier.process([empty, featureless, button])
+    # the FallbackClassifier after it turns "no intent" into the did-you-mean menu
+    assert empty.get("intent") == NO_INTENT and featureless.get("intent") == NO_INTENT
+    assert featureless.get("intent_ranking") == []
+    assert button.get("intent") == {"name": "help", "confidence": 1.0}
 
 
 def test_no_examples_gives_an_untrained_component_that_changes_nothing(tmp_path: Path) -> None:
     pipeline = Pipeline(tmp_path)
     pipeline.classifier().train(TrainingData([Message({"text": "hello"})]))
     (message,) = parse(pipeline, pipeline.load(), "hello")
-    assert message.get("intent") is None
+    assert message.get("intent") == NO_INTENT
 
 
 def test_a_model_file_with_foreign_types_is_refused(tmp_path: Path) -> None:
