@@ -173,3 +173,10 @@ def test_a_danger_word_nlu_is_sure_about_still_gets_the_share_rule():
     }
     weak = [{"name": "ask_object_types", "confidence": 0.95}, {"name": "found_object", "confidence": 0.03}]
     assert apply_safety_net(weak[0], word, 0.8, 0.2, weak) is None
+
+
+def test_a_bomb_symbol_alone_is_a_danger_word(shipped):
+    for text in ("💣", "💣💣!!", "🧨"):
+        match = shipped.match(text)
+        assert match is not None and match.alone and match.intent == "found_object", text
+    assert not shipped.match("there is a 💣 emoji in my phone").alone
