@@ -102,16 +102,15 @@ def apply_safety_net(
 ) -> Optional[Dict[str, Any]]:
     """The intent to use instead of NLU's, or None to keep NLU's.
 
-    With a term: a sure safety prediction of NLU is kept; an unsure one is
-    confirmed (confidence 1.0) by an urgent term, and moved to the term's intent
-    when that is more urgent. Over any
-    other intent, an urgent term always wins; a bare danger word only when it
-    is the whole message ("mine!!") or when NLU is unsure (the fallback, or a
-    confidence under `unsure_below`). With or without a term, a message whose
-    safety intents together reach `urgent_share` of the top intent's confidence
-    gets the likeliest safety answer, with their total as confidence: missing
-    an urgent message costs a limb, a safety answer to a question costs a
-    second message. A term's override has confidence 1.0.
+    With a term (overrides have confidence 1.0): a sure safety prediction of
+    NLU is kept; an unsure one is confirmed by an urgent term, and moved to the
+    term's intent when that is more urgent. Over any other intent, an urgent
+    term always wins; a bare danger word only when it is the whole message
+    ("mine!!") or when NLU is unsure (the fallback, or a confidence under
+    `unsure_below`). With or without a term, a message whose safety intents
+    together reach `urgent_share` of the top intent's confidence gets the
+    likeliest safety answer, with their total as confidence: missing an urgent
+    message costs a limb, a safety answer to a question costs a second message.
     """
     name = parsed_intent.get("name")
     confidence = float(parsed_intent.get("confidence") or 0.0)
