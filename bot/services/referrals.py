@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any, Optional, TextIO
 
 import sqlalchemy as sa
@@ -41,23 +41,6 @@ EXPORT_FIELDS = (
 
 
 @dataclass(frozen=True)
-class Referral:
-    """One referral as stored."""
-
-    reference: str
-    conversation: str
-    contact: str
-    category: str
-    country: str
-    region: Optional[str]
-    district: Optional[str]
-    language: str
-    consent_at: dt.datetime
-    status: str
-    closed_at: Optional[dt.datetime]
-
-
-@dataclass(frozen=True)
 class ReferralRequest:
     """What the person agreed to share."""
 
@@ -67,6 +50,17 @@ class ReferralRequest:
     region: Optional[str]
     district: Optional[str]
     language: str
+
+
+@dataclass(frozen=True)
+class Referral(ReferralRequest):
+    """One referral as stored: the request plus its reference, pseudonym and status."""
+
+    reference: str
+    conversation: str
+    consent_at: dt.datetime
+    status: str
+    closed_at: Optional[dt.datetime]
 
 
 def new_reference() -> str:
@@ -80,15 +74,11 @@ def clean_reference(typed: str) -> str:
 
 
 def _referral(row: Any) -> Referral:
+    request = {f.name: row[f.name] for f in fields(ReferralRequest)}
     return Referral(
+        **request,
         reference=row["reference"],
         conversation=row["conversation"],
-        contact=row["contact"],
-        category=row["category"],
-        country=row["country"],
-        region=row["region"],
-        district=row["district"],
-        language=row["language"],
         consent_at=_aware(row["consent_at"]),
         status=row["status"],
         closed_at=_aware(row["closed_at"]) if row["closed_at"] else None,
@@ -119,14 +109,10 @@ def create_referral(
         while _reference_taken(session, reference):
             reference = new_reference()
         values = {
+            **asdict(request),
+            "contact": request.contact.strip(),
             "reference": reference,
             "conversation": pseudonyms.of(sender_id),
-            "contact": request.contact.strip(),
-            "category": request.category,
-            "country": request.country,
-            "region": request.region,
-            "district": request.district,
-            "language": request.language,
             "consent_at": consent_at,
             "status": OPEN,
             "closed_at": None,
