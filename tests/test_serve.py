@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import urllib.request
 import uuid
@@ -19,7 +18,6 @@ from bot.nlg import build_renderer
 from bot.paths import project_paths
 from bot.serve import (
     ServerSettings,
-    bot_serve_command,
     free_port,
     rasa_server_command,
     stop,
@@ -28,6 +26,7 @@ from bot.serve import (
 )
 from bot.training import ensure_model, rasa_environment
 from tests.factories import GRENADE, PROJECT_ROOT, tracker
+from tests.servers import bot_serve
 
 pytestmark = pytest.mark.server
 
@@ -77,22 +76,9 @@ def model() -> Path:
 def assistant(model, tmp_path_factory) -> Iterator[Assistant]:
     """`bot serve` exactly as `make run` starts it, on free ports."""
     folder = tmp_path_factory.mktemp("serve")
-    port, actions_port = free_port(), free_port()
-    endpoints = write_local_endpoints(
-        folder / "endpoints.yml", actions_port, folder / "tracker.db", PROJECT_ROOT
-    )
-    process = subprocess.Popen(
-        bot_serve_command(ServerSettings(port=port, actions_port=actions_port, endpoints=str(endpoints))),
-        cwd=PROJECT_ROOT,
-        env=rasa_environment(),
-    )
-    try:
-        assert wait_until_up(f"http://localhost:{port}/", process, 300), "the assistant did not start"
-        assert wait_until_up(f"http://localhost:{actions_port}/health", process, 60)
-        yield Assistant(f"http://localhost:{port}", folder / "tracker.db")
-    finally:
-        process.send_signal(signal.SIGINT)
-        code = process.wait(timeout=60)
+    with bot_serve(folder) as served:
+        yield Assistant(served.url, folder / "tracker.db")
+    code = served.process.returncode
     assert code == 0, "bot serve did not stop cleanly on Ctrl-C"
 
 

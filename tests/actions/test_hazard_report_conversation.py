@@ -8,8 +8,6 @@ The app database is a SQLite file of this test (DATABASE_URL in the servers' env
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
 import urllib.request
 import uuid
 from typing import Any, Iterator
@@ -20,11 +18,10 @@ from bot.nlg import ResponseContext, build_renderer
 from bot.paths import project_paths
 from bot.reports import store
 from bot.reports.model import HazardReport
-from bot.serve import ServerSettings, bot_serve_command, free_port, wait_until_up, write_local_endpoints
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer
-from bot.training import ensure_model, rasa_environment
 from tests.factories import PROJECT_ROOT, tracker
+from tests.servers import bot_serve
 
 pytestmark = pytest.mark.server
 
@@ -66,27 +63,12 @@ class Assistant:
 
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory) -> Iterator[Assistant]:
-    ensure_model(project_paths(PROJECT_ROOT))
     folder = tmp_path_factory.mktemp("reports")
-    port, actions_port = free_port(), free_port()
-    endpoints = write_local_endpoints(
-        folder / "endpoints.yml", actions_port, folder / "tracker.db", PROJECT_ROOT
-    )
     database_url = f"sqlite:///{folder / 'app.db'}"
-    env = {**rasa_environment(), "DATABASE_URL": database_url, "PSEUDONYM_KEY": KEY}
-    env.pop("HAZARD_WEBHOOK_URL", None)
-    process = subprocess.Popen(
-        bot_serve_command(ServerSettings(port=port, actions_port=actions_port, endpoints=str(endpoints))),
-        cwd=PROJECT_ROOT,
-        env=env,
-    )
-    try:
-        assert wait_until_up(f"http://localhost:{port}/", process, 300), "the assistant did not start"
-        assert wait_until_up(f"http://localhost:{actions_port}/health", process, 60)
-        yield Assistant(f"http://localhost:{port}", database_url)
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=60)
+    # An empty HAZARD_WEBHOOK_URL turns forwarding off, whatever the test's environment says.
+    env = {"DATABASE_URL": database_url, "PSEUDONYM_KEY": KEY, "HAZARD_WEBHOOK_URL": ""}
+    with bot_serve(folder, env) as served:
+        yield Assistant(served.url, database_url)
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import signal
-import subprocess
 import urllib.request
 import uuid
 from pathlib import Path
@@ -20,13 +18,12 @@ import sqlalchemy as sa
 
 from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
 from bot.paths import ProjectPaths, project_paths
-from bot.serve import ServerSettings, bot_serve_command, free_port, wait_until_up, write_local_endpoints
 from bot.services.commands import import_services
 from bot.services.store import referrals
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer
-from bot.training import ensure_model, rasa_environment
 from tests.factories import GRENADE, PROJECT_ROOT
+from tests.servers import bot_serve
 
 pytestmark = pytest.mark.server
 
@@ -78,7 +75,6 @@ class Assistant:
 @pytest.fixture(scope="module")
 def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     """`bot serve` on free ports, with its own app database holding the example directory."""
-    ensure_model(project_paths(PROJECT_ROOT))
     folder = tmp_path_factory.mktemp("referrals")
     app_db = f"sqlite:///{folder / 'app.db'}"
     database = Database.from_url(app_db)
@@ -87,24 +83,8 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
         assert import_services(ProjectPaths(PROJECT_ROOT), database=database, out=out) == 0, out.getvalue()
     finally:
         database.dispose()
-    port, actions_port = free_port(), free_port()
-    endpoints = write_local_endpoints(
-        folder / "endpoints.yml", actions_port, folder / "tracker.db", PROJECT_ROOT
-    )
-    env = rasa_environment()
-    env.update(DATABASE_URL=app_db, PSEUDONYM_KEY=PSEUDONYM_KEY)
-    process = subprocess.Popen(
-        bot_serve_command(ServerSettings(port=port, actions_port=actions_port, endpoints=str(endpoints))),
-        cwd=PROJECT_ROOT,
-        env=env,
-    )
-    try:
-        assert wait_until_up(f"http://localhost:{port}/", process, 300), "the assistant did not start"
-        assert wait_until_up(f"http://localhost:{actions_port}/health", process, 60)
-        yield Assistant(f"http://localhost:{port}", app_db, folder / "tracker.db")
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=60)
+    with bot_serve(folder, {"DATABASE_URL": app_db, "PSEUDONYM_KEY": PSEUDONYM_KEY}) as served:
+        yield Assistant(served.url, app_db, folder / "tracker.db")
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,8 @@ from bot.paths import project_paths
 from bot.sms.segments import count_segments
 from tests.channels.fake_sms_gateway import FakeSmsGateway
 from tests.channels.fake_telegram import wait_for
-from tests.channels.servers import rasa_with_actions
 from tests.factories import GRENADE, PROJECT_ROOT
+from tests.servers import rasa_with_actions
 
 pytestmark = pytest.mark.server
 

@@ -17,8 +17,8 @@ from bot.serve import (
 )
 from bot.training import rasa_environment
 from tests.channels.fake_telegram import FakeTelegram, wait_for
-from tests.channels.servers import rasa_with_actions
 from tests.factories import GRENADE, PROJECT_ROOT
+from tests.servers import rasa_with_actions
 
 pytestmark = pytest.mark.server
 SECRET = "s3cret-token-for-tests"

@@ -1,16 +1,19 @@
-"""The real Rasa server with our channels and the action server, on free ports, for channel tests."""
+"""The real servers on free ports, for tests that talk to them over HTTP."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping
 
 from bot.paths import project_paths
 from bot.serve import (
     ServerSettings,
     action_server_command,
+    bot_serve_command,
     free_port,
     rasa_server_command,
     stop,
@@ -52,3 +55,37 @@ def rasa_with_actions(folder: Path, credentials: str) -> Iterator[str]:
         yield f"http://localhost:{port}"
     finally:
         stop([process, actions])
+
+
+@dataclass(frozen=True)
+class Served:
+    """A running `bot serve`: the Rasa server's base URL and the process."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+
+@contextmanager
+def bot_serve(folder: Path, env: Mapping[str, str] | None = None) -> Iterator[Served]:
+    """`bot serve` as `make run` starts it, with its tracker store in `folder / "tracker.db"`.
+
+    On exit it is stopped with Ctrl-C (SIGINT) and waited for, so the process's
+    `returncode` tells how it stopped.
+    """
+    ensure_model(project_paths(PROJECT_ROOT))
+    port, actions_port = free_port(), free_port()
+    endpoints = write_local_endpoints(
+        folder / "endpoints.yml", actions_port, folder / "tracker.db", PROJECT_ROOT
+    )
+    process = subprocess.Popen(
+        bot_serve_command(ServerSettings(port=port, actions_port=actions_port, endpoints=str(endpoints))),
+        cwd=PROJECT_ROOT,
+        env={**rasa_environment(), **(env or {})},
+    )
+    try:
+        assert wait_until_up(f"http://localhost:{port}/", process, 300), "the assistant did not start"
+        assert wait_until_up(f"http://localhost:{actions_port}/health", process, 60)
+        yield Served(f"http://localhost:{port}", process)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
