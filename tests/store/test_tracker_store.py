@@ -2,9 +2,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+import sqlalchemy as sa
+from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.store.tracker_store import ErasableSQLTrackerStore, asks_for_erasure
+from bot.store.tracker_store import ErasableSQLTrackerStore, UnstorableConversation, asks_for_erasure
 from tests.factories import DOMAIN
 
 
@@ -56,3 +60,70 @@ def test_a_new_conversation_after_erasure_is_stored_again(tmp_path):
 def test_asks_for_erasure():
     assert asks_for_erasure([UserUttered("x"), ActionExecuted("action_delete_my_data")])
     assert not asks_for_erasure([ActionExecuted("utter_help")])
+
+
+# A conversation id or an event the database cannot encode is refused, never the
+# end of the process (Rasa's session scope exits on any ValueError, and
+# UnicodeEncodeError is one).
+
+LONE_SURROGATE_SENDER = "x\ud800"
+
+
+def test_a_lone_surrogate_sender_is_refused_not_an_exit(tmp_path):
+    store = store_in(tmp_path)
+    tracker = DialogueStateTracker.from_events(LONE_SURROGATE_SENDER, [UserUttered("hello")])
+    with pytest.raises(UnstorableConversation) as refused:
+        asyncio.run(store.save(tracker))
+    assert str(refused.value) == "conversation id is not valid Unicode"
+    with pytest.raises(UnstorableConversation):
+        asyncio.run(store.retrieve(LONE_SURROGATE_SENDER))
+
+
+def test_behind_rasas_fail_safe_wrapper_the_turn_is_kept_in_memory_and_others_are_stored(tmp_path):
+    store = store_in(tmp_path)
+    safe = FailSafeTrackerStore(store)
+    tracker = asyncio.run(safe.get_or_create_tracker(LONE_SURROGATE_SENDER))
+    tracker.update(UserUttered("hello"))
+    asyncio.run(safe.save(tracker))
+    kept = asyncio.run(safe.fallback_tracker_store.retrieve(LONE_SURROGATE_SENDER))
+    assert [e.text for e in kept.events if isinstance(e, UserUttered)] == ["hello"]
+    other = asyncio.run(safe.get_or_create_tracker("alice"))
+    other.update(UserUttered("hello"))
+    asyncio.run(safe.save(other))
+    assert [e.text for e in asyncio.run(store.retrieve("alice")).events if isinstance(e, UserUttered)] == [
+        "hello"
+    ]
+
+
+def test_an_event_the_database_cannot_encode_is_refused_not_an_exit(tmp_path):
+    store = store_in(tmp_path)
+    typed_payload = UserUttered("/x\ud800", intent={"name": "x\ud800", "confidence": 1.0})
+    tracker = DialogueStateTracker.from_events("bob", [typed_payload])
+    with pytest.raises(UnstorableConversation) as refused:
+        asyncio.run(store.save(tracker))
+    assert str(refused.value) == "the database cannot store this conversation (UnicodeEncodeError)"
+    assert asyncio.run(store.retrieve("bob")) is None
+
+
+def test_postgresql_refuses_a_nul_in_the_sender_instead_of_exiting(postgres_url):
+    url = sa.engine.make_url(postgres_url)
+    store = ErasableSQLTrackerStore(
+        domain=DOMAIN,
+        dialect="postgresql",
+        host=url.host,
+        port=url.port,
+        db=url.database,
+        username=url.username,
+        password=url.password,
+    )
+    for sender, reason in (
+        ("x\x00y", "conversation id contains a NUL character"),
+        (LONE_SURROGATE_SENDER, "conversation id is not valid Unicode"),
+    ):
+        with pytest.raises(UnstorableConversation) as refused:
+            asyncio.run(store.save(DialogueStateTracker.from_events(sender, [UserUttered("hello")])))
+        assert str(refused.value) == reason
+    asyncio.run(store.save(DialogueStateTracker.from_events("carol", [UserUttered("hello")])))
+    stored = asyncio.run(store.retrieve("carol"))
+    assert [e.text for e in stored.events if isinstance(e, UserUttered)] == ["hello"]
+    store.engine.dispose()
