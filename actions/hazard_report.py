@@ -23,7 +23,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.locale import conversation_language as language_of
+from actions.locale import conversation_context
 from bot.content.countries import GENERIC_PROFILE, CountryProfile, load_profiles
 from bot.paths import ProjectPaths, project_paths
 from bot.reports.forward import forward_pending, webhook_url
@@ -150,13 +150,17 @@ def _choose_again(dispatcher: CollectingDispatcher, slot: str) -> Dict[str, Any]
 
 
 def _country_regions(tracker: Tracker) -> Mapping[str, Region]:
-    return runtime().regions.get(tracker.get_slot("country") or "", {})
+    return runtime().regions.get(conversation_profile(tracker).id, {})
+
+
+def conversation_profile(tracker: Tracker) -> CountryProfile:
+    """The conversation's country profile (actions.locale, as the NLG decides it)."""
+    return conversation_context(tracker, runtime().profiles).profile
 
 
 def conversation_language(tracker: Tracker) -> str:
     """The conversation's language (actions.locale, as the NLG decides it)."""
-    profile = runtime().profile(tracker.get_slot("country"))
-    return language_of(tracker, profile.default_language if profile.id != GENERIC_PROFILE else None)
+    return conversation_context(tracker, runtime().profiles).language
 
 
 # ---------------------------------------------------------------------- the form
@@ -388,7 +392,7 @@ class SubmitHazardReport(Action):
                 injured=injured,
                 contact_consent=consent,
                 contact=(slots.get("hazard_contact") or None) if consent else None,
-                country=rt.profile(slots.get("country")).iso2 or "",
+                country=conversation_profile(tracker).iso2 or "",
                 language=conversation_language(tracker),
                 conversation=rt.pseudonyms.of(tracker.sender_id),
                 latitude=latitude,

@@ -1,18 +1,19 @@
-"""The conversation's language in the action server, decided as the NLG decides it.
+"""The conversation's language and country in the action server, decided as the NLG decides them.
 
-Same inputs, same function (`bot.i18n.resolve_locale`): the language chosen,
-then what the person typed, then the channel's hint, then the country default.
+Same inputs, same function (`bot.conversation.decide`): the language and
+country chosen, then the channels' hints, then the country's default.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Optional
+from typing import Mapping
 
 from rasa_sdk import Tracker
 
-from bot.i18n import SUPPORTED_LANGUAGES, LanguageDetector, locale_inputs, resolve_locale
-from bot.nlg import LANGUAGE_SLOT
+from bot.content.countries import CountryProfile
+from bot.conversation import ConversationContext, decide, slots_of
+from bot.i18n import LanguageDetector
 
 
 @functools.lru_cache(maxsize=1)
@@ -21,9 +22,7 @@ def detector() -> LanguageDetector:
     return LanguageDetector.offline()
 
 
-def conversation_language(tracker: Tracker, country_default: Optional[str]) -> str:
-    """The language to answer in (a supported one)."""
+def conversation_context(tracker: Tracker, profiles: Mapping[str, CountryProfile]) -> ConversationContext:
+    """The language to answer in and the country profile of this conversation."""
     messages = ((e.get("text"), e.get("metadata")) for e in tracker.events if e.get("event") == "user")
-    inputs = locale_inputs(messages, tracker.get_slot(LANGUAGE_SLOT), country_default)
-    language = resolve_locale(inputs, detector())
-    return language if language in SUPPORTED_LANGUAGES else "en"
+    return decide(slots_of(tracker.get_slot), messages, profiles, detector())

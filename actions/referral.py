@@ -11,7 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.locale import conversation_language as language_of
+from actions.locale import conversation_context
+from bot.conversation import COUNTRY_SLOT
 from bot.paths import project_paths
 from bot.services.categories import CATEGORIES
 from bot.services.conversation import ServicesContext, service_message
@@ -25,8 +26,6 @@ CATEGORY_SLOT = "service_category"
 REGION_SLOT = "service_region"
 DISTRICT_SLOT = "service_district"
 CONTACT_SLOT = "referral_contact"
-COUNTRY_SLOT = "country"
-LANGUAGE_SLOT = "language"
 
 _state: dict[str, Any] = {}
 
@@ -40,9 +39,12 @@ def services_context() -> ServicesContext:
 
 def conversation_language(tracker: Tracker) -> str:
     """The conversation's language (actions.locale, as the NLG decides it)."""
-    country = tracker.get_slot(COUNTRY_SLOT)
-    profile = services_context().reference.profiles.get(country) if country else None
-    return language_of(tracker, profile.default_language if profile and profile.iso2 else None)
+    return conversation_context(tracker, services_context().reference.profiles).language
+
+
+def conversation_country(tracker: Tracker) -> Optional[str]:
+    """The conversation's country profile id (chosen, else the channel's hint), None when unknown."""
+    return conversation_context(tracker, services_context().reference.profiles).country
 
 
 def _typed_text(tracker: Tracker) -> str:
@@ -75,7 +77,7 @@ class ActionServicesStart(Action):
             entity if entity in CATEGORIES else category_from_text(text, context.needs) if text else None
         )
         events: List[EventType] = [SlotSet(CATEGORY_SLOT, category)]
-        place = context.find_place(text, tracker.get_slot(COUNTRY_SLOT)) if text else None
+        place = context.find_place(text, conversation_country(tracker)) if text else None
         if place is not None:
             country, found = place
             events += [SlotSet(COUNTRY_SLOT, country), SlotSet(REGION_SLOT, found.region)]
@@ -110,8 +112,8 @@ class ValidateServicesForm(FormValidationAction):
         if not slot_value:
             return {REGION_SLOT: None}
         context = services_context()
-        current = tracker.get_slot(COUNTRY_SLOT)
-        if isinstance(slot_value, str) and current in context.reference.regions:
+        current = conversation_country(tracker)
+        if isinstance(slot_value, str) and current is not None and current in context.reference.regions:
             regions = context.reference.regions[current]
             if slot_value in regions:  # already an id (set from the first message)
                 return {REGION_SLOT: slot_value}
@@ -134,7 +136,7 @@ class ActionAskServiceRegion(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[str, Any]]:
         """Region names in the conversation's language; typing a name works too."""
-        regions = services_context().reference.regions.get(tracker.get_slot(COUNTRY_SLOT) or "", {})
+        regions = services_context().reference.regions.get(conversation_country(tracker) or "", {})
         language = conversation_language(tracker)
         names = [region.name(language) for region in regions.values()]
         buttons = [{"title": name, "payload": name} for name in names]
@@ -155,7 +157,7 @@ class ActionShowServices(Action):
         """One message per service (also what an SMS can carry); examples are labelled."""
         context = services_context()
         category = tracker.get_slot(CATEGORY_SLOT)
-        country = tracker.get_slot(COUNTRY_SLOT)
+        country = conversation_country(tracker)
         try:
             matches = find_services(
                 context.database,
@@ -195,7 +197,7 @@ class ActionCreateReferral(Action):
         request = ReferralRequest(
             contact=str(tracker.get_slot(CONTACT_SLOT) or ""),
             category=str(tracker.get_slot(CATEGORY_SLOT) or ""),
-            country=str(tracker.get_slot(COUNTRY_SLOT) or ""),
+            country=conversation_country(tracker) or "",
             region=tracker.get_slot(REGION_SLOT),
             district=tracker.get_slot(DISTRICT_SLOT),
             language=conversation_language(tracker),

@@ -14,22 +14,12 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.content.countries import GENERIC_PROFILE, CountryProfile, load_profiles
-from bot.i18n import (
-    SUPPORTED_LANGUAGES,
-    Catalogs,
-    LanguageDetector,
-    language_name,
-    locale_inputs,
-    resolve_locale,
-    territory_name,
-)
+from bot.conversation import decide, slots_of
+from bot.i18n import SUPPORTED_LANGUAGES, Catalogs, LanguageDetector, language_name, territory_name
 from bot.paths import ProjectPaths, project_paths
 from bot.responses import choose_variation, render
 
 logger = logging.getLogger(__name__)
-
-LANGUAGE_SLOT = "language"
-COUNTRY_SLOT = "country"
 
 
 @dataclass
@@ -63,14 +53,10 @@ class ResponseRenderer:
         return self.profiles[GENERIC_PROFILE]
 
     def context(self, tracker: DialogueStateTracker) -> ResponseContext:
-        """Resolve the language and country of a conversation from its tracker."""
-        profile = self.profile(tracker.get_slot(COUNTRY_SLOT))
-        inputs = locale_inputs(
-            ((e.text, e.metadata) for e in tracker.events if isinstance(e, UserUttered)),
-            tracker.get_slot(LANGUAGE_SLOT),
-            profile.default_language if profile.id != GENERIC_PROFILE else None,
-        )
-        return ResponseContext(resolve_locale(inputs, self.detector), profile, _ranking(tracker))
+        """The conversation's language and country (bot.conversation decides), and its ranking."""
+        messages = ((e.text, e.metadata) for e in tracker.events if isinstance(e, UserUttered))
+        decided = decide(slots_of(tracker.get_slot), messages, self.profiles, self.detector)
+        return ResponseContext(decided.language, decided.profile, _ranking(tracker))
 
     def values(self, context: ResponseContext, extra: Mapping[str, Any]) -> dict[str, Any]:
         """Placeholder values: profile numbers, language and country names, then `extra`."""
