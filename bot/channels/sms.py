@@ -1,36 +1,56 @@
 """SMS channels for basic phones, served by the Rasa server.
 
 `/webhooks/twilio/webhook` and `/webhooks/africastalking/webhook` (registered in
-credentials.yml as `bot.channels.sms.TwilioInput` / `AfricasTalkingInput`). The
-webhook is answered at once; the conversation turn and the replies (through the
-gateway's send API, retried) run in the background.
+credentials.yml as `bot.channels.sms.TwilioInput` / `AfricasTalkingInput`).
 
-Per number, durably and only under a pseudonym: opt-out (STOP/START), the last
-numbered menu (so "2" means its second option) and delivered message ids.
+Inbox before answer: an authentic message is stored in the inbox (bot.inbox)
+before the webhook is acknowledged; the conversation turn and the replies
+(through the gateway's send API, retried) run in the background, and the row is
+marked done once the gateway has taken the replies. Rows left unfinished by a
+crash are processed when the server starts again; a retried delivery of a
+stored message is ignored.
+
+The sender's country is a channel hint in the message metadata; the
+conversation's language and country are decided by `bot.conversation` alone.
+Per number, durably and only under a pseudonym: opt-out (STOP/START) and the
+last numbered menu (so "2" means its second option).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import unicodedata
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Set, TypeVar
+from urllib.parse import parse_qsl
 
 import aiohttp
 import phonenumbers
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.channels.inbound import PayloadGate, clean_text
 from bot.content.countries import CountryProfile, load_profiles
+from bot.conversation import COUNTRY_HINT_KEY, decide, slots_of
+from bot.i18n import LANGUAGE_HINT_KEYS
+from bot.inbox.store import SENDING, InboxItem, InboxStore, Sealer
+from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
 from bot.paths import ProjectPaths, project_paths
 from bot.sms import DEFAULT_SEGMENT_BUDGET, SMS_OUTPUT_CHANNEL
 from bot.sms.compose import OutgoingSms, compose
-from bot.sms.gateways import AfricasTalking, BadWebhookError, Gateway, InboundSms, gateway_from_credentials
+from bot.sms.gateways import (
+    AfricasTalking,
+    BadWebhookError,
+    FormFields,
+    Gateway,
+    InboundSms,
+    SendRefusedError,
+    gateway_from_credentials,
+)
 from bot.sms.keywords import PAYLOADS, Keywords
 from bot.sms.menu import choose
 from bot.sms.senders import parse_sender, profile_for_sender
@@ -43,10 +63,13 @@ T = TypeVar("T")
 
 # Longer bodies are cut here before understanding (a concatenated SMS is at most ~1,600 characters).
 MAX_BODY_CHARS = 1600
-COUNTRY_SLOT = "country"
 STOPPED_RESPONSE = "utter_sms_stopped"
 STARTED_RESPONSE = "utter_sms_started"
 EMPTY_MESSAGE_PAYLOAD = "/help"
+# A database slower than this counts as down for SMS bookkeeping: the person is answered anyway.
+STORE_TIMEOUT_S = 5.0
+# The purpose under which reply addresses in the inbox are sealed.
+INBOX_KEY_PURPOSE = "inbox-reply-to"
 
 
 class SmsOutput(CollectingOutputChannel):
@@ -60,42 +83,58 @@ class SmsOutput(CollectingOutputChannel):
 
 @dataclass
 class SmsServices:
-    """What the SMS channel reads and keeps, built once on first use (no I/O at start-up)."""
+    """What the SMS channel reads and keeps, built once when the server starts."""
 
+    database: Database
     store: SmsStore
+    inbox: InboxStore
     pseudonyms: Pseudonymizer
     profiles: Mapping[str, CountryProfile]
     keywords: Keywords
+    renderer: ResponseRenderer
+    gate: PayloadGate
 
     @classmethod
-    def for_project(cls, paths: ProjectPaths) -> SmsServices:
-        """Factory: the app database (migrated on first use), the pseudonym key, profiles, keywords."""
+    def for_project(
+        cls,
+        paths: ProjectPaths,
+        database: Optional[Database] = None,
+        pseudonyms: Optional[Pseudonymizer] = None,
+    ) -> SmsServices:
+        """Factory: the app database, the pseudonym key, profiles, keywords, the response renderer."""
+        database = database or Database.for_project(paths)
+        pseudonyms = pseudonyms or Pseudonymizer(load_key(paths.var))
         return cls(
-            store=SmsStore(Database.for_project(paths)),
-            pseudonyms=Pseudonymizer(load_key(paths.var)),
+            database=database,
+            store=SmsStore(database),
+            inbox=InboxStore(database, Sealer(pseudonyms.derived_key(INBOX_KEY_PURPOSE))),
+            pseudonyms=pseudonyms,
             profiles=load_profiles(paths.countries),
             keywords=Keywords.load(paths.sms_keywords),
+            renderer=build_renderer(paths),
+            gate=PayloadGate.for_project(paths),
         )
 
 
 async def stored(default: T, call: Callable[..., T], *args: Any) -> T:
-    """Run a store call off the event loop; if the database fails, log it and go on with `default`.
+    """Run a store call off the event loop; if the database fails or hangs, log it, go on with `default`.
 
     Answering matters more than SMS bookkeeping: with the database down a message may be
     answered twice, or a menu number not understood, but it is still answered.
     """
+    name = getattr(call, "__name__", "store call")
     try:
-        return await asyncio.to_thread(call, *args)
-    except SQLAlchemyError:
-        logger.exception("SMS state unavailable (%s); going on without it", getattr(call, "__name__", call))
-        return default
+        return await asyncio.wait_for(asyncio.to_thread(call, *args), STORE_TIMEOUT_S)
+    except SQLAlchemyError as error:
+        logger.error("SMS state unavailable (%s: %s); going on without it", name, type(error).__name__)
+    except asyncio.TimeoutError:
+        logger.error("SMS state too slow (%s over %.0f s); going on without it", name, STORE_TIMEOUT_S)
+    return default
 
 
 def clean_body(body: str) -> str:
-    """The message as understood: NFC, control characters out, at most MAX_BODY_CHARS."""
-    text = unicodedata.normalize("NFC", body)
-    text = "".join(c for c in text if c in "\n\t" or unicodedata.category(c) != "Cc")
-    return text.strip()[:MAX_BODY_CHARS]
+    """The message as understood: NFC, control and surrogate characters out, at most MAX_BODY_CHARS."""
+    return clean_text(body, MAX_BODY_CHARS)
 
 
 def e164(number: str) -> Optional[str]:
@@ -104,6 +143,25 @@ def e164(number: str) -> Optional[str]:
     if parsed is None:
         return None
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def raw_form(request: Request) -> Optional[list[tuple[str, str]]]:
+    """The posted form as sent, blank values and repeated names kept; None when it cannot be read."""
+    content_type = request.headers.get("content-type", "")
+    if content_type and not content_type.startswith("application/x-www-form-urlencoded"):
+        return None
+    try:
+        return parse_qsl((request.body or b"").decode("utf-8"), keep_blank_values=True)
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def first_values(fields: FormFields) -> dict[str, str]:
+    """Each field's first value (what the gateway adapters parse)."""
+    form: dict[str, str] = {}
+    for name, value in fields:
+        form.setdefault(name, value)
+    return form
 
 
 class SmsInput(InputChannel):
@@ -135,12 +193,12 @@ class SmsInput(InputChannel):
         self.segment_budget = max(1, segment_budget)
         self._services = services
         self._tasks: Set[asyncio.Task[None]] = set()
-        # Messages from one number are handled one at a time, in arrival order ("1" after its menu).
-        self._number_locks: Dict[str, asyncio.Lock] = {}
+        # Messages of one conversation are handled one at a time, in arrival order ("1" after its menu).
+        self._locks: Dict[str, asyncio.Lock] = {}
 
     @property
     def services(self) -> SmsServices:
-        """Built on first use, inside the server (BOT_HOME or the working directory)."""
+        """Built when the server starts (or on first use outside a server, e.g. the simulator)."""
         if self._services is None:
             self._services = SmsServices.for_project(project_paths())
         return self._services
@@ -153,30 +211,81 @@ class SmsInput(InputChannel):
         """Routes: GET / (health), POST /webhook (and /webhook/<key> for URL-keyed gateways)."""
         hook = Blueprint(f"{self.name()}_webhook", __name__)
 
+        @hook.listener("before_server_start")
+        async def prepare(app: Any, _loop: Any) -> None:
+            # Everything a message needs is built and the schema migrated before the first message.
+            services = await asyncio.to_thread(lambda: self.services)
+            try:
+                await asyncio.to_thread(services.database.migrate)
+            except SQLAlchemyError as error:
+                logger.error("App database unavailable at start (%s): SMS runs without it", error)
+
+        @hook.listener("after_server_start")
+        async def recover(app: Any, _loop: Any) -> None:
+            await self.recover(on_new_message, app.ctx.agent)
+
         @hook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
         async def receive(request: Request, key: str = "") -> HTTPResponse:
-            form = {name: values[0] for name, values in request.form.items() if values}
-            if not self.gateway.authentic(request.url, form, request.headers):
+            fields = raw_form(request)
+            if fields is None:
+                return response.json({"error": "body is not a URL-encoded UTF-8 form"}, status=400)
+            if not self.gateway.authentic(request.url, fields, request.headers):
                 return response.json({"error": "request not signed by the gateway"}, status=403)
             try:
-                inbound = self.gateway.parse(form)
+                inbound = self.gateway.parse(first_values(fields))
             except BadWebhookError as error:
                 return response.json({"error": str(error)}, status=400)
             number = e164(inbound.sender)
             if number is None:
                 return response.json({"error": "sender is not a valid phone number"}, status=400)
-            services = self.services
-            first = await stored(True, services.store.first_delivery, inbound.gateway, inbound.message_id)
-            if first:
-                self._spawn(self.handle(inbound, number, on_new_message, request.app.ctx.agent))
+            item = self.inbox_item(inbound, number)
+            # Stored before the acknowledgement: what the gateway hands over is never lost.
+            accepted = await stored(None, self.services.inbox.accept, item)
+            if accepted is False:  # a retried delivery of a message already stored
+                return self.acknowledge()
+            self._spawn(self.handle(item, on_new_message, request.app.ctx.agent, durable=bool(accepted)))
             return self.acknowledge()
 
         hook.add_route(receive, "/webhook", methods=["POST"])
         hook.add_route(receive, "/webhook/<key>", methods=["POST"], name="webhook_keyed")
         return hook
+
+    def inbox_item(self, inbound: InboundSms, number: str) -> InboxItem:
+        """The inbox row of an accepted SMS: pseudonymous conversation, the channel's hints."""
+        services = self.services
+        text = clean_body(inbound.body)
+        metadata: dict[str, str] = {}
+        profile = profile_for_sender(number, services.profiles)
+        if profile is not None:
+            metadata[COUNTRY_HINT_KEY] = profile.id
+        found = services.keywords.match(text) if text else None
+        if found and found.language:  # a local keyword ("AIDE") tells the language
+            metadata[LANGUAGE_HINT_KEYS[0]] = found.language
+        return InboxItem(
+            channel=inbound.gateway,
+            message_id=inbound.message_id,
+            # The conversation is stored under the pseudonym, never the number.
+            conversation=f"sms-{services.pseudonyms.of(number)[:32]}",
+            reply_to=number,
+            text=text,
+            metadata=metadata,
+        )
+
+    async def recover(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Any) -> None:
+        """Process the messages a previous run accepted but did not finish, oldest first."""
+        pending: list[InboxItem] = await stored([], self.services.inbox.unfinished, self.gateway.name)
+        if pending:
+            logger.warning(
+                "%s: %d accepted SMS not finished before the restart; answering now",
+                self.gateway.name,
+                len(pending),
+            )
+        for item in pending:
+            if item.reply_to:
+                self._spawn(self.handle(item, on_new_message, agent, durable=True, recovering=True))
 
     def _spawn(self, coroutine: Awaitable[None]) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(coroutine)
@@ -185,31 +294,44 @@ class SmsInput(InputChannel):
 
     async def handle(
         self,
-        inbound: InboundSms,
-        number: str,
+        item: InboxItem,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         agent: Any,
+        durable: bool = False,
+        recovering: bool = False,
     ) -> None:
-        """Handle one accepted SMS (in order per number) and send the replies."""
-        lock = self._number_locks.setdefault(number, asyncio.Lock())
+        """Handle one accepted SMS (in order per conversation) and send the replies."""
+        lock = self._locks.setdefault(item.conversation, asyncio.Lock())
         async with lock:  # asyncio.Lock is fair: waiting tasks go in the order they came
             try:
-                await Turn(self, inbound, number, on_new_message, agent).run()
-            except Exception:  # one failed conversation must not stop the others
-                logger.exception("Could not handle an SMS (%s %s)", inbound.gateway, inbound.message_id)
-        if not lock.locked() and self._number_locks.get(number) is lock:
-            del self._number_locks[number]
+                await Turn(self, item, on_new_message, agent, durable, recovering).run()
+            except Exception as error:  # one failed conversation must not stop the others
+                # The row stays unfinished: it is answered after the next start.
+                logger.error(
+                    "Could not handle an SMS (%s %s): %s",
+                    item.channel,
+                    item.message_id,
+                    type(error).__name__,
+                    exc_info=error,
+                )
+        if not lock.locked() and self._locks.get(item.conversation) is lock:
+            del self._locks[item.conversation]
 
-    async def send_all(self, number: str, messages: list[OutgoingSms]) -> None:
-        """Send each SMS in order; a message the gateway refuses is logged, the rest still go."""
+    async def send_all(self, number: str, messages: list[OutgoingSms]) -> bool:
+        """Send each SMS in order; False when one could not be handed to the gateway (worth a retry)."""
+        delivered = True
         async with aiohttp.ClientSession() as session:
             for sms in messages:
                 if not sms.fits:
                     logger.warning("An SMS of %d segments is over the budget", sms.cost.segments)
                 try:
                     await self.gateway.send(session, number, sms.body)
+                except SendRefusedError as error:  # final: retrying would be refused again
+                    logger.error("SMS refused by %s: %s", self.gateway.name, error)
                 except Exception as error:
                     logger.error("SMS not delivered by %s: %s", self.gateway.name, error)
+                    delivered = False
+        return delivered
 
     def get_output_channel(self) -> Optional[SmsOutput]:
         """Messages Rasa sends on its own are collected, not sent (no number to send to)."""
@@ -217,63 +339,71 @@ class SmsInput(InputChannel):
 
 
 class Turn:
-    """One incoming SMS: keywords, opt-out, menu numbers, then the assistant's reply."""
+    """One accepted SMS: keywords, opt-out, menu numbers, then the assistant's reply."""
 
     def __init__(
         self,
         channel: SmsInput,
-        inbound: InboundSms,
-        number: str,
+        item: InboxItem,
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
         agent: Any,
+        durable: bool,
+        recovering: bool,
     ) -> None:
         self.channel = channel
         self.services = channel.services
-        self.number = number
-        self.text = clean_body(inbound.body)
+        self.item = item
+        self.number = item.reply_to
+        self.text = item.text
+        self.metadata = dict(item.metadata)
         self.on_new_message = on_new_message
         self.agent = agent
-        self.key = self.services.pseudonyms.of(number)
-        # The conversation is stored under the pseudonym, never the number.
-        self.sender_id = f"sms-{self.key[:32]}"
-        self.profile = profile_for_sender(number, self.services.profiles)
-        self.metadata: Dict[str, str] = self._metadata(None)
+        self.durable = durable
+        self.recovering = recovering
+        self.key = self.services.pseudonyms.of(self.number)
+        self.sender_id = item.conversation
 
     async def run(self) -> None:
-        """Handle the message and send the replies."""
+        """Handle the message, send the replies, then mark the inbox row done."""
+        inbox = self.services.inbox
+        if self.durable:
+            await stored(None, inbox.begin, self.item)
+        outgoing = await self._answer()
+        if self.durable:
+            await stored(None, inbox.sending, self.item)
+        delivered = await self.channel.send_all(self.number, outgoing) if outgoing else True
+        if self.durable and delivered:
+            await stored(None, inbox.finish, self.item)
+
+    async def _answer(self) -> list[OutgoingSms]:
+        """What to send: a confirmation, nothing (opted out), or the assistant's reply."""
         store = self.services.store
         found = self.services.keywords.match(self.text) if self.text else None
         keyword = found.keyword if found else None
-        # A local keyword ("AIDE") tells the language even when detection cannot.
-        self.metadata = self._metadata(found.language if found else None)
         if await stored(False, store.opted_out, self.key):
             if keyword == "start":
                 await stored(None, store.set_opted_out, self.key, False)
-                await self._confirm(STARTED_RESPONSE)
-            else:
-                logger.info("SMS from an opted-out number: nothing sent")
-            return
+                return await self._confirmation(STARTED_RESPONSE)
+            logger.info("SMS from an opted-out number: nothing sent")
+            return []
         if keyword == "stop":
             await stored(None, store.set_opted_out, self.key, True)
-            await self._confirm(STOPPED_RESPONSE)
-            return
-        text = await self._meaning(keyword)
-        if self.profile is not None:  # nothing to set otherwise: no extra tracker load
-            await self._ensure_country()
-        collector = SmsOutput()
-        await self.on_new_message(
-            UserMessage(
-                text, collector, self.sender_id, input_channel=self.channel.name(), metadata=self.metadata
+            return await self._confirmation(STOPPED_RESPONSE)
+        replies = await self._replies_made_before() if self.recovering else None
+        if replies is None:
+            collector = SmsOutput()
+            await self.on_new_message(
+                UserMessage(
+                    await self._meaning(keyword),
+                    collector,
+                    self.sender_id,
+                    input_channel=self.channel.name(),
+                    metadata=self.metadata,
+                    message_id=self.item.key,
+                )
             )
-        )
-        await self._reply(collector.messages)
-
-    def _metadata(self, language: Optional[str]) -> Dict[str, str]:
-        """What the channel knows: the sender's country, and a language a keyword gave away."""
-        metadata = {"country": self.profile.id} if self.profile else {}
-        if language:
-            metadata["language"] = language
-        return metadata
+            replies = collector.messages
+        return await self._compose(replies)
 
     async def _meaning(self, keyword: Optional[str]) -> str:
         """A menu number becomes its option's payload, a keyword its request; else the text."""
@@ -285,33 +415,47 @@ class Turn:
             return chosen
         if keyword in PAYLOADS:
             return PAYLOADS[keyword]
-        return self.text
+        # A typed "/restart" or "/report_hazard{...}" is text: only buttons give payloads.
+        return self.services.gate.admit(self.text)
 
-    async def _ensure_country(self) -> Any:
-        """The sender's country becomes the conversation's country until the person changes it.
+    async def _replies_made_before(self) -> Optional[list[Dict[str, Any]]]:
+        """After a crash: the replies the assistant already made to this message, if it did.
 
-        Returns the conversation's tracker as it now is.
+        Rasa saves the conversation before the channel sends, so a message it has
+        seen (same message id) is not understood twice; its replies are sent again.
         """
-        processor = self.agent.processor
-        async with self.agent.lock_store.lock(self.sender_id):
-            tracker = await processor.get_tracker(self.sender_id)
-            if self.profile is not None and tracker.get_slot(COUNTRY_SLOT) is None:
-                tracker.update(SlotSet(COUNTRY_SLOT, self.profile.id))
-                await processor.save_tracker(tracker)
-        return tracker
+        tracker = await self.agent.tracker_store.retrieve(self.sender_id)
+        if tracker is None:
+            return None
+        replies: Optional[list[Dict[str, Any]]] = None
+        for event in tracker.events:
+            if isinstance(event, UserUttered):
+                if replies is not None:
+                    break
+                if event.message_id == self.item.key:
+                    replies = []
+            elif isinstance(event, BotUttered) and replies is not None:
+                replies.append({"text": event.text, "buttons": (event.data or {}).get("buttons")})
+        if replies is not None and self.item.status == SENDING:
+            logger.warning("SMS %s may have been answered before the restart: sent again", self.item.key)
+        return replies
 
-    async def _confirm(self, response_key: str) -> None:
-        """Send one confirmation rendered by the assistant's NLG (the person's language)."""
-        processor = self.agent.processor
-        tracker = await self._ensure_country()
-        # Seen only for rendering (language detection), never stored.
-        tracker.update(UserUttered(self.text, metadata=self.metadata))
-        rendered = await processor.nlg.generate(response_key, tracker, SMS_OUTPUT_CHANNEL)
-        if rendered and rendered.get("text"):
-            sms = compose(str(rendered["text"]), [], self.channel.segment_budget)
-            await self.channel.send_all(self.number, [sms])
+    async def _confirmation(self, response_key: str) -> list[OutgoingSms]:
+        """One confirmation in the conversation's language (read, never written, from its tracker)."""
+        tracker = await self.agent.tracker_store.retrieve(self.sender_id)
+        events = tracker.events if tracker is not None else []
+        messages = [(e.text, e.metadata) for e in events if isinstance(e, UserUttered)]
+        messages.append((self.text, self.metadata))
+        renderer = self.services.renderer
+        slots = slots_of(tracker.get_slot) if tracker else {}
+        decided = decide(slots, messages, renderer.profiles, renderer.detector)
+        context = ResponseContext(decided.language, decided.profile)
+        rendered = renderer.render(response_key, context, SMS_OUTPUT_CHANNEL, {})
+        if not rendered or not rendered.get("text"):
+            return []
+        return [compose(str(rendered["text"]), [], self.channel.segment_budget)]
 
-    async def _reply(self, messages: list[Dict[str, Any]]) -> None:
+    async def _compose(self, messages: list[Dict[str, Any]]) -> list[OutgoingSms]:
         outgoing: list[OutgoingSms] = []
         for message in messages:
             text = str(message.get("text") or "")
@@ -320,7 +464,7 @@ class Turn:
                 outgoing.append(compose(text, buttons, self.channel.segment_budget))
         menus = [sms.payloads for sms in outgoing if sms.payloads]
         await stored(None, self.services.store.save_menu, self.key, menus[-1] if menus else [])
-        await self.channel.send_all(self.number, outgoing)
+        return outgoing
 
 
 class TwilioInput(SmsInput):

@@ -10,7 +10,7 @@ import asyncio
 import hmac
 import logging
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Sequence
 
 import aiohttp
 from twilio.request_validator import RequestValidator
@@ -41,14 +41,33 @@ class BadWebhookError(ValueError):
     """The webhook request is not a message this gateway would send."""
 
 
+FormFields = Sequence[tuple[str, str]]
+
+
+class SignedParams(dict[str, list[str]]):
+    """Every field of a form as posted, blank values and repeats kept, as twilio's validator reads them."""
+
+    @classmethod
+    def of(cls, fields: FormFields) -> SignedParams:
+        """Group `fields` by name, in order."""
+        params = cls()
+        for name, value in fields:
+            params.setdefault(name, []).append(value)
+        return params
+
+    def getlist(self, name: str) -> list[str]:
+        """All values posted under `name` (RequestValidator.get_values calls this)."""
+        return self.get(name, [])
+
+
 class Gateway(abc.ABC):
     """What the SMS channel needs from a gateway."""
 
     name: str
 
     @abc.abstractmethod
-    def authentic(self, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> bool:
-        """True when the request provably comes from the gateway."""
+    def authentic(self, url: str, fields: FormFields, headers: Mapping[str, str]) -> bool:
+        """True when the request provably comes from the gateway (`fields`: the raw form, blanks kept)."""
 
     @abc.abstractmethod
     def parse(self, form: Mapping[str, str]) -> InboundSms:
@@ -105,12 +124,17 @@ class Twilio(Gateway):
         self.api_url = api_url.rstrip("/")
         self._validator = RequestValidator(auth_token)
 
-    def authentic(self, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> bool:
-        """Check X-Twilio-Signature against the public URL Twilio was given (not the proxied one)."""
+    def authentic(self, url: str, fields: FormFields, headers: Mapping[str, str]) -> bool:
+        """Check X-Twilio-Signature against the public URL Twilio was given (not the proxied one).
+
+        Twilio signs every field it posts, empty ones too (FromCity, FromZip... are empty for
+        most senders outside the US), so the check must see the raw form, blanks kept.
+        """
         signature = headers.get("X-Twilio-Signature", "")
         query = url.partition("?")[2]
         signed_url = self.public_url + ("?" + query if query else "")
-        return bool(signature) and bool(self._validator.validate(signed_url, dict(form), signature))
+        params = SignedParams.of(fields)
+        return bool(signature) and bool(self._validator.validate(signed_url, params, signature))
 
     def parse(self, form: Mapping[str, str]) -> InboundSms:
         """From, Body and MessageSid (SmsSid on older webhooks)."""
@@ -149,7 +173,7 @@ class AfricasTalking(Gateway):
         self.sender_id = sender_id
         self.api_url = api_url.rstrip("/")
 
-    def authentic(self, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> bool:
+    def authentic(self, url: str, fields: FormFields, headers: Mapping[str, str]) -> bool:
         """The key must be the `key` query parameter or the last path segment."""
         path, _, query = url.partition("?")
         given = [v for k, _, v in (p.partition("=") for p in query.split("&")) if k == "key"]

@@ -15,13 +15,10 @@ from typing import Any, Callable, Mapping, Optional
 import aiohttp
 
 from bot.channels.sms import SmsInput, SmsServices, e164
-from bot.content.countries import load_profiles
 from bot.paths import ProjectPaths
 from bot.sms import DEFAULT_SEGMENT_BUDGET
-from bot.sms.gateways import Gateway, InboundSms
-from bot.sms.keywords import Keywords
+from bot.sms.gateways import FormFields, Gateway, InboundSms
 from bot.sms.segments import count_segments
-from bot.sms.store import SmsStore
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer
 
@@ -34,7 +31,7 @@ class Screen(Gateway):
     def __init__(self, write: Callable[[str], Any] = print) -> None:
         self.write = write
 
-    def authentic(self, url: str, form: Mapping[str, str], headers: Mapping[str, str]) -> bool:
+    def authentic(self, url: str, fields: FormFields, headers: Mapping[str, str]) -> bool:
         """Everything typed at the terminal is authentic."""
         return True
 
@@ -61,13 +58,9 @@ class SimulatedSms(SmsInput):
 
 
 def simulation_services(paths: ProjectPaths, folder: Path) -> SmsServices:
-    """Throwaway SMS state in `folder`; profiles and keywords from the project's content."""
-    return SmsServices(
-        store=SmsStore(Database.from_url(f"sqlite:///{folder / 'sms.db'}").migrate()),
-        pseudonyms=Pseudonymizer(b"simulation-only-key-not-secret"),
-        profiles=load_profiles(paths.countries),
-        keywords=Keywords.load(paths.sms_keywords),
-    )
+    """Throwaway SMS state in `folder`; profiles, keywords and responses from the project's content."""
+    database = Database.from_url(f"sqlite:///{folder / 'sms.db'}").migrate()
+    return SmsServices.for_project(paths, database, Pseudonymizer(b"simulation-only-key-not-secret"))
 
 
 async def simulate(
@@ -103,7 +96,7 @@ async def simulate(
                 break
             count += 1
             inbound = InboundSms(Screen.name, f"sim-{count}", sender, line)
-            await channel.handle(inbound, sender, agent.handle_message, agent)
+            await channel.handle(channel.inbox_item(inbound, sender), agent.handle_message, agent)
     return 0
 
 

@@ -1,4 +1,4 @@
-"""What the SMS channel remembers per phone number: opt-out, last menu, delivered message ids.
+"""What the SMS channel remembers per phone number: opt-out and the last menu (ids: bot.inbox).
 
 Numbers are stored only as pseudonyms (keyed hashes), never in clear.
 """
@@ -14,14 +14,6 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.store.db import Database
 from bot.store.schema import metadata
-
-sms_seen = sa.Table(
-    "sms_seen",
-    metadata,
-    sa.Column("gateway", sa.String(32), primary_key=True),
-    sa.Column("message_id", sa.String(128), primary_key=True),
-    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
-)
 
 sms_numbers = sa.Table(
     "sms_numbers",
@@ -48,19 +40,6 @@ class SmsStore:
     def database(self) -> Database:
         """The app database, migrated the first time it is reached (it may be down at start-up)."""
         return self._database.migrate()
-
-    def first_delivery(self, gateway: str, message_id: str) -> bool:
-        """Record a delivered message id; False when it was already recorded (a retry)."""
-        try:
-            with self.database.sessions.begin() as session:
-                session.execute(
-                    sa.insert(sms_seen).values(
-                        gateway=gateway, message_id=message_id[:128], received_at=_now()
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
 
     def opted_out(self, number_key: str) -> bool:
         """True when this number sent STOP and not START since."""

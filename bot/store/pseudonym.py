@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import logging
@@ -26,6 +27,11 @@ class Pseudonymizer:
     def of(self, identifier: str) -> str:
         """The pseudonym of `identifier` (64 hex characters)."""
         return hmac.new(self._key, identifier.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def derived_key(self, purpose: str) -> bytes:
+        """A Fernet key for `purpose`, derived from the pseudonym key (one secret to keep)."""
+        digest = hmac.new(self._key, f"key:{purpose}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest)
 
 
 def load_key(var: Path, environ: Optional[Mapping[str, str]] = None) -> bytes:

@@ -3,6 +3,7 @@ a local fake of both send APIs, requests signed exactly as Twilio signs them."""
 
 from __future__ import annotations
 
+import json
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -15,8 +16,10 @@ import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 
 from bot.content.countries import load_profiles
-from bot.i18n import LanguageDetector
+from bot.i18n import SUPPORTED_LANGUAGES, LanguageDetector
+from bot.nlg import ResponseContext, build_renderer
 from bot.paths import project_paths
+from bot.sms.compose import compose
 from bot.sms.segments import count_segments
 from tests.channels.fake_sms_gateway import FakeSmsGateway
 from tests.channels.fake_telegram import wait_for
@@ -29,6 +32,16 @@ AUTH_TOKEN = "twilio-test-auth-token"
 AT_KEY = "africas-talking-webhook-key-0123"
 PUBLIC_URL = "https://bot.example.org/webhooks/twilio/webhook"
 PROFILES = load_profiles(project_paths(PROJECT_ROOT).countries)
+RENDERER = build_renderer(project_paths(PROJECT_ROOT))
+# Twilio posts these for every sender and signs them, empty outside the US.
+TWILIO_EMPTY_FIELDS = {
+    "FromCity": "",
+    "FromState": "",
+    "FromZip": "",
+    "ToCity": "",
+    "ToState": "",
+    "ToZip": "",
+}
 
 # One sender per country: (number, language, profile id)
 SENDERS = {
@@ -55,6 +68,17 @@ class SmsServer:
         engine.dispose()
         return counts
 
+    def events_of(self, conversation: str) -> list[dict]:
+        """The stored events of one conversation, oldest first."""
+        engine = sa.create_engine(f"sqlite:///{self.tracker_db}", future=True)
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"), {"s": conversation}
+            )
+            events = [json.loads(data) for (data,) in rows]
+        engine.dispose()
+        return events
+
     def post(
         self, path: str, form: dict[str, str], headers: Optional[dict[str, str]] = None
     ) -> tuple[int, str]:
@@ -74,9 +98,15 @@ class SmsServer:
         return f"SM{self._ids:032d}"
 
     def twilio(
-        self, sender: str, body: str, sid: Optional[str] = None, signature: Optional[str] = "sign"
+        self,
+        sender: str,
+        body: str,
+        sid: Optional[str] = None,
+        signature: Optional[str] = "sign",
+        extra: Optional[dict[str, str]] = None,
     ) -> int:
         form = {"From": sender, "To": "+15550001111", "Body": body, "MessageSid": sid or self.next_id()}
+        form.update(extra or {})
         headers = {}
         if signature == "sign":
             headers["X-Twilio-Signature"] = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC_URL, form)
@@ -125,6 +155,98 @@ def sms(tmp_path_factory) -> Iterator[SmsServer]:
 
 def language_of(text: str) -> str:
     return LanguageDetector.offline().detect(text).language
+
+
+def expected_sms(key: str, language: str, country: str = "generic") -> str:
+    """The SMS the assistant must send for response `key`, rendered and composed as the channel does."""
+    rendered = RENDERER.render(key, ResponseContext(language, RENDERER.profile(country)), "sms", {})
+    assert rendered is not None
+    return compose(str(rendered["text"]), rendered.get("buttons") or [], 3).body
+
+
+def send(sms: SmsServer, gateway: str, number: str, text: str) -> int:
+    return sms.twilio(number, text) if gateway == "twilio" else sms.africastalking(number, text)
+
+
+def new_number(country: str, serial: int) -> str:
+    """A number of `country` nobody else in the suite uses."""
+    prefix = {"cambodia": "+85512", "ukraine": "+38050", "colombia": "+57300", "lebanon": "+9613"}[country]
+    digits = 6 if country == "lebanon" else 7
+    return f"{prefix}{serial:0{digits}d}"
+
+
+MATRIX = [
+    (gateway, country, language)
+    for gateway in ("twilio", "africastalking")
+    for country in sorted(SENDERS)
+    for language in SUPPORTED_LANGUAGES
+]
+
+
+@pytest.mark.parametrize("gateway, country, language", MATRIX)
+def test_the_first_message_of_a_new_conversation_gets_the_safety_answer(sms, gateway, country, language):
+    # Before: the channel wrote the country into a conversation Rasa had not started, so no
+    # rule matched and the very first SMS got "Sorry, I did not understand".
+    serial = 100 + MATRIX.index((gateway, country, language))
+    number = new_number(country, serial)
+    assert send(sms, gateway, number, GRENADE[language]) == 200
+    assert sms.replies(number, 1) == [expected_sms("utter_found_object", language, country)]
+
+
+@pytest.mark.parametrize("gateway", ["twilio", "africastalking"])
+@pytest.mark.parametrize("country", sorted(SENDERS))
+def test_help_then_1_on_a_new_conversation(sms, gateway, country):
+    number = new_number(country, 300 + 10 * sorted(SENDERS).index(country) + (gateway == "twilio"))
+    language = SENDERS[country][1]
+    assert send(sms, gateway, number, "HELP") == 200
+    assert sms.replies(number, 1) == [expected_sms("utter_help", language, country)]
+    assert send(sms, gateway, number, "1") == 200
+    assert sms.replies(number, 2)[1:] == [expected_sms("utter_found_object", language, country)]
+
+
+def test_the_first_message_after_stop_and_start_gets_its_answer(sms):
+    number = new_number("ukraine", 400)
+    sms.twilio(number, "STOP")
+    sms.twilio(number, "START")
+    sms.twilio(number, GRENADE["uk"])
+    assert sms.replies(number, 3) == [
+        expected_sms("utter_sms_stopped", "uk", "ukraine"),
+        expected_sms("utter_sms_started", "uk", "ukraine"),
+        expected_sms("utter_found_object", "uk", "ukraine"),
+    ]
+
+
+def test_twilio_signed_empty_fields_are_accepted(sms):
+    # Before: Sanic's request.form dropped the blank fields Twilio had signed: 403.
+    number = new_number("colombia", 401)
+    assert sms.twilio(number, GRENADE["es"], extra=TWILIO_EMPTY_FIELDS) == 200
+    assert sms.replies(number, 1) == [expected_sms("utter_found_object", "es", "colombia")]
+
+
+def test_twilio_mms_without_text_gets_the_menu(sms):
+    number = new_number("lebanon", 402)
+    media = {
+        "NumMedia": "1",
+        "MediaUrl0": "https://api.twilio.com/media/1",
+        "MediaContentType0": "image/jpeg",
+    }
+    assert sms.twilio(number, "", extra={**TWILIO_EMPTY_FIELDS, **media}) == 200
+    assert sms.replies(number, 1) == [expected_sms("utter_help", "ar", "lebanon")]
+
+
+@pytest.mark.parametrize("typed", ["/restart", '/report_hazard{"hazard_place": "typed-payload-place"}'])
+def test_a_typed_payload_is_text_not_a_command(sms, typed):
+    number = new_number("cambodia", 403 + len(typed))
+    before = set(sms.stored_events())
+    sms.twilio(number, GRENADE["km"])
+    sms.twilio(number, typed)
+    sms.replies(number, 2)
+    (conversation,) = set(sms.stored_events()) - before
+    events = sms.events_of(conversation)
+    # Read as words: no restart, no slot set from the typed entities.
+    assert [e["text"] for e in events if e["event"] == "user"] == [GRENADE["km"], typed.lstrip("/")]
+    assert "restart" not in [e["event"] for e in events]
+    assert all(e.get("value") != "typed-payload-place" for e in events if e["event"] == "slot")
 
 
 @pytest.mark.parametrize("signature", [None, "bad", "c2lnbmF0dXJl"])

@@ -16,12 +16,24 @@ def test_twilio_accepts_exactly_what_twilio_signs():
     form = {"From": "+85512345678", "Body": "hello", "MessageSid": "SM1"}
     signature = RequestValidator("token-123").compute_signature(URL, form)
     gateway = twilio()
+    fields = list(form.items())
     # The server may see another host (behind a proxy): the configured public URL is what counts.
     assert gateway.authentic(
-        "http://10.0.0.5:5005/webhooks/twilio/webhook", form, {"X-Twilio-Signature": signature}
+        "http://10.0.0.5:5005/webhooks/twilio/webhook", fields, {"X-Twilio-Signature": signature}
     )
-    assert not gateway.authentic(URL, {**form, "Body": "changed"}, {"X-Twilio-Signature": signature})
-    assert not gateway.authentic(URL, form, {})
+    changed = list({**form, "Body": "changed"}.items())
+    assert not gateway.authentic(URL, changed, {"X-Twilio-Signature": signature})
+    assert not gateway.authentic(URL, fields, {})
+
+
+def test_twilio_signature_covers_blank_and_repeated_fields():
+    form = {"From": "+573001234567", "Body": "", "MessageSid": "SM1", "FromCity": "", "FromZip": ""}
+    signature = RequestValidator("token-123").compute_signature(URL, form)
+    fields = list(form.items())
+    assert twilio().authentic(URL, fields, {"X-Twilio-Signature": signature})
+    # Dropping the blank fields (as Sanic's request.form does) breaks the signature.
+    without_blanks = [(k, v) for k, v in fields if v]
+    assert not twilio().authentic(URL, without_blanks, {"X-Twilio-Signature": signature})
 
 
 def test_twilio_parse_requires_from_body_and_sid():
@@ -43,10 +55,10 @@ def test_twilio_send_request_uses_basic_auth_and_service_sid():
 
 def test_africastalking_key_in_query_or_path():
     gateway = AfricasTalking("sandbox", "api", "k" * 20)
-    assert gateway.authentic(f"https://h/webhooks/africastalking/webhook?key={'k' * 20}", {}, {})
-    assert gateway.authentic(f"https://h/webhooks/africastalking/webhook/{'k' * 20}", {}, {})
-    assert not gateway.authentic("https://h/webhooks/africastalking/webhook?key=nope", {}, {})
-    assert not gateway.authentic("https://h/webhooks/africastalking/webhook", {}, {})
+    assert gateway.authentic(f"https://h/webhooks/africastalking/webhook?key={'k' * 20}", [], {})
+    assert gateway.authentic(f"https://h/webhooks/africastalking/webhook/{'k' * 20}", [], {})
+    assert not gateway.authentic("https://h/webhooks/africastalking/webhook?key=nope", [], {})
+    assert not gateway.authentic("https://h/webhooks/africastalking/webhook", [], {})
 
 
 def test_africastalking_refuses_a_short_key():

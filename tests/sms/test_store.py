@@ -4,13 +4,6 @@ from bot.sms.store import SmsStore
 from bot.store.db import Database
 
 
-def test_first_delivery_only_once_per_gateway(app_database: Database):
-    store = SmsStore(app_database)
-    assert store.first_delivery("twilio", "SM1")
-    assert not store.first_delivery("twilio", "SM1")
-    assert store.first_delivery("africastalking", "SM1")
-
-
 def test_opt_out_and_back_in(app_database: Database):
     store = SmsStore(app_database)
     assert not store.opted_out("k1")
@@ -42,7 +35,7 @@ def test_an_unreachable_database_raises_sqlalchemy_errors_the_channel_survives()
 
     store = SmsStore(Database.from_url("postgresql://postgres@127.0.0.1:1/unreachable"))
     with pytest.raises(SQLAlchemyError):
-        store.first_delivery("twilio", "SM1")
-    # The channel goes on: the message counts as new and the number as not opted out.
-    assert asyncio.run(stored(True, store.first_delivery, "twilio", "SM1")) is True
+        store.opted_out("k")
+    # The channel goes on: the number counts as not opted out, no menu is known.
     assert asyncio.run(stored(False, store.opted_out, "k")) is False
+    assert asyncio.run(stored(["none"], store.last_menu, "k")) == ["none"]

@@ -22,7 +22,7 @@ def test_migrations_create_tables_and_are_idempotent(app_database: Database):
     app_database.migrate()
     Database(app_database.engine).migrate()  # a second process finds nothing to do
     tables = set(sa.inspect(app_database.engine).get_table_names())
-    assert {"sms_seen", "sms_numbers", "alembic_version"} <= tables
+    assert {"inbox", "sms_numbers", "alembic_version"} <= tables
 
 
 def test_downgrade_to_base_removes_tables(app_database: Database):

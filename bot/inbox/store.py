@@ -1,0 +1,180 @@
+"""The inbox table: one row per accepted message, kept until it is answered (and for dedupe after).
+
+A channel stores the message before it acknowledges the webhook, marks it
+`sending` once the assistant has answered and the replies are about to leave,
+and `done` once the gateway has taken them; after a crash, rows that are not
+done are processed again. The reply address (a phone number) is sealed with a
+key derived from the pseudonym key and erased with the text when the row is done.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Mapping, Optional
+
+import sqlalchemy as sa
+from cryptography.fernet import Fernet, InvalidToken
+from sqlalchemy.exc import IntegrityError
+
+from bot.store.db import Database
+from bot.store.schema import metadata as schema
+
+RECEIVED = "received"
+SENDING = "sending"
+DONE = "done"
+
+inbox = sa.Table(
+    "inbox",
+    schema,
+    sa.Column("channel", sa.String(32), primary_key=True),
+    sa.Column("message_id", sa.String(128), primary_key=True),
+    sa.Column("conversation", sa.String(128), nullable=False),
+    sa.Column("reply_to", sa.Text()),
+    sa.Column("text", sa.Text()),
+    sa.Column("metadata", sa.Text()),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Index("ix_inbox_status", "channel", "status"),
+    sa.Index("ix_inbox_received_at", "received_at"),
+)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """One accepted message: where it came from, whom to answer, what it said."""
+
+    channel: str
+    message_id: str
+    conversation: str
+    reply_to: str
+    text: str
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    status: str = RECEIVED
+    attempts: int = 0
+
+    @property
+    def key(self) -> str:
+        """Unique across channels: the Rasa message id of this message."""
+        return f"{self.channel}:{self.message_id}"
+
+
+class Sealer:
+    """Symmetric encryption of reply addresses at rest (Fernet)."""
+
+    def __init__(self, key: bytes) -> None:
+        self._fernet = Fernet(key)
+
+    def seal(self, value: str) -> str:
+        """Encrypt `value`."""
+        return self._fernet.encrypt(value.encode("utf-8")).decode("ascii")
+
+    def open(self, token: Optional[str]) -> str:
+        """Decrypt a sealed value; "" when there is none or the key changed."""
+        if not token:
+            return ""
+        try:
+            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except InvalidToken:
+            return ""
+
+
+class InboxStore:
+    """The inbox in the app database; each method is one transaction."""
+
+    def __init__(self, database: Database, sealer: Sealer) -> None:
+        self._database = database
+        self._sealer = sealer
+
+    def accept(self, item: InboxItem) -> bool:
+        """Store a newly accepted message; False when it was accepted before (a retried delivery)."""
+        now = _now()
+        row = {
+            "channel": item.channel,
+            "message_id": item.message_id[:128],
+            "conversation": item.conversation,
+            "reply_to": self._sealer.seal(item.reply_to),
+            "text": item.text,
+            "metadata": json.dumps(dict(item.metadata), ensure_ascii=False),
+            "status": RECEIVED,
+            "attempts": 0,
+            "received_at": now,
+            "updated_at": now,
+        }
+        try:
+            with self._database.sessions.begin() as session:
+                session.execute(sa.insert(inbox).values(**row))
+        except IntegrityError:
+            return False
+        return True
+
+    def unfinished(self, channel: str) -> list[InboxItem]:
+        """Messages of `channel` not yet answered, oldest first."""
+        query = (
+            sa.select(inbox)
+            .where(inbox.c.channel == channel, inbox.c.status != DONE)
+            .order_by(inbox.c.received_at, inbox.c.message_id)
+        )
+        with self._database.sessions.begin() as session:
+            rows = session.execute(query).mappings().all()
+        return [self._item(row) for row in rows]
+
+    def status(self, channel: str, message_id: str) -> Optional[str]:
+        """The row's status, or None when there is no such row."""
+        query = sa.select(inbox.c.status).where(inbox.c.channel == channel, inbox.c.message_id == message_id)
+        with self._database.sessions.begin() as session:
+            value = session.execute(query).scalar_one_or_none()
+        return str(value) if value is not None else None
+
+    def begin(self, item: InboxItem) -> None:
+        """Count a processing attempt (so a message that always fails can be told apart)."""
+        self._update(item, attempts=inbox.c.attempts + 1)
+
+    def sending(self, item: InboxItem) -> None:
+        """The assistant has answered; the replies are about to go to the gateway."""
+        self._update(item, status=SENDING)
+
+    def finish(self, item: InboxItem) -> None:
+        """Answered: keep the row for dedupe, forget the text and the reply address."""
+        self._update(item, status=DONE, text=None, reply_to=None)
+
+    def prune(self, older_than: timedelta) -> int:
+        """Delete done rows received before now - `older_than` (dedupe needs only recent ids)."""
+        cutoff = _now() - older_than
+        with self._database.sessions.begin() as session:
+            result = session.execute(
+                sa.delete(inbox).where(inbox.c.status == DONE, inbox.c.received_at < cutoff)
+            )
+        return int(result.rowcount or 0)
+
+    def _update(self, item: InboxItem, **values: Any) -> None:
+        query = (
+            sa.update(inbox)
+            .where(inbox.c.channel == item.channel, inbox.c.message_id == item.message_id[:128])
+            .values(updated_at=_now(), **values)
+        )
+        with self._database.sessions.begin() as session:
+            session.execute(query)
+
+    def _item(self, row: Mapping[str, Any]) -> InboxItem:
+        try:
+            meta = json.loads(row["metadata"] or "{}")
+        except ValueError:
+            meta = {}
+        return InboxItem(
+            channel=row["channel"],
+            message_id=row["message_id"],
+            conversation=row["conversation"],
+            reply_to=self._sealer.open(row["reply_to"]),
+            text=row["text"] or "",
+            metadata=meta if isinstance(meta, dict) else {},
+            status=row["status"],
+            attempts=int(row["attempts"] or 0),
+        )
