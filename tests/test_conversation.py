@@ -38,5 +38,7 @@ def test_typed_text_wins_over_hints_and_defaults():
 
 
 def test_latest_country_hint_counts():
-    assert country_hint([("a", {"country": "ukraine"}), ("b", {"country": "colombia"}), ("c", {})]) == "colombia"
+    assert (
+        country_hint([("a", {"country": "ukraine"}), ("b", {"country": "colombia"}), ("c", {})]) == "colombia"
+    )
     assert country_hint([("a", "not a mapping"), ("b", {"country": 5})]) is None
