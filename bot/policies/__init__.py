@@ -1,0 +1,1 @@
+"""Dialogue policies of our own, registered in config.yml by module path."""

@@ -1,0 +1,219 @@
+"""The safety answers inside open forms survive a dead action server (issue 12, item 5).
+
+The real Rasa server and action server over REST: in six languages the hazard
+report and the services search are opened while the action server is up, and
+"my friend stepped on a mine and is bleeding" is answered (the forms' validation
+rejects it, the rules answer, the form asks again). Then the action server is
+killed and the same message is sent again inside the same open forms: the same
+answer and the same question, now from the Rasa server alone
+(bot.policies.safety). A new conversation's first message and a conversation
+without a form get the safety answer with the action server down as well.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import urllib.request
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from bot.nlg import ResponseRenderer, build_renderer
+from bot.paths import project_paths
+from bot.serve import (
+    ServerSettings,
+    action_server_command,
+    free_port,
+    rasa_server_command,
+    stop,
+    wait_until_up,
+    write_local_endpoints,
+)
+from bot.training import ensure_model, rasa_environment
+from tests.factories import PROJECT_ROOT, tracker
+
+pytestmark = pytest.mark.server
+
+# "My friend stepped on a mine and is bleeding" (someone_injured), and a country for each language.
+INJURED = {
+    "en": ("my friend stepped on a mine and is bleeding", "ukraine"),
+    "fr": ("mon ami a marché sur une mine et il saigne", "lebanon"),
+    "es": ("mi amigo pisó una mina y está sangrando", "colombia"),
+    "uk": ("мій друг наступив на міну і стікає кров'ю", "ukraine"),
+    "ar": ("صديقي داس على لغم وهو ينزف", "lebanon"),
+    "km": ("មិត្តខ្ញុំជាន់មីន ហើយកំពុងហូរឈាម", "cambodia"),
+}
+# Each form: how it is opened, and the question it asks first.
+FORMS = {
+    "report": ("/report_hazard", "utter_ask_hazard_type"),
+    "services": ("/find_services", "utter_ask_service_category"),
+}
+# The region question is action_ask_hazard_region (action server); down, its response asks.
+REGION_STEPS = (
+    '/report_hazard{"hazard_type": "uxo"}',
+    "a rusty shell, half buried, about 40 cm",
+    "near the bus stop in the village",
+)
+
+
+def send(url: str, sender: str, message: str) -> list[str]:
+    """The texts the assistant answers to `message`, in order."""
+    request = urllib.request.Request(
+        f"{url}/webhooks/rest/webhook",
+        data=json.dumps({"sender": sender, "message": message}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return [str(r.get("text", "")) for r in json.loads(response.read())]
+
+
+@dataclass
+class Servers:
+    """The Rasa server's URL and the action server's process (which the test kills)."""
+
+    url: str
+    actions: subprocess.Popen[bytes]
+
+    def kill_actions(self) -> None:
+        """SIGKILL the action server and wait until it has exited."""
+        self.actions.kill()
+        self.actions.wait(timeout=30)
+
+
+@contextmanager
+def servers(folder: Path) -> Iterator[Servers]:
+    """Rasa (REST channel) and the action server on free ports, app and tracker databases in `folder`."""
+    model = ensure_model(project_paths(PROJECT_ROOT))
+    (folder / "credentials.yml").write_text("rest:\n", encoding="utf-8")
+    port, actions_port = free_port(), free_port()
+    endpoints = write_local_endpoints(
+        folder / "endpoints.yml", actions_port, folder / "tracker.db", PROJECT_ROOT
+    )
+    settings = ServerSettings(
+        port=port,
+        actions_port=actions_port,
+        endpoints=str(endpoints),
+        credentials=str(folder / "credentials.yml"),
+    )
+    env = {
+        **rasa_environment(),
+        "DATABASE_URL": f"sqlite:///{folder / 'app.db'}",
+        "PSEUDONYM_KEY": "forms-without-action-server-pseudonym-key",
+        "HAZARD_WEBHOOK_URL": "",
+    }
+    actions = subprocess.Popen(action_server_command(settings), cwd=PROJECT_ROOT, env=env)
+    rasa = subprocess.Popen(rasa_server_command(settings, model), cwd=PROJECT_ROOT, env=env)
+    try:
+        assert wait_until_up(f"http://localhost:{port}/", rasa, 300), "the Rasa server did not start"
+        assert wait_until_up(f"http://localhost:{actions_port}/health", actions, 60)
+        yield Servers(f"http://localhost:{port}", actions)
+    finally:
+        stop([rasa, actions])
+
+
+@dataclass
+class Transcript:
+    """What was answered before and after the action server was killed."""
+
+    up: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    down: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+
+
+def start(url: str, language: str, country: str) -> str:
+    """A new conversation with its language and country chosen (rules only); its sender id."""
+    sender = f"down-{uuid.uuid4().hex}"
+    send(url, sender, f'/set_language{{"language": "{language}"}}')
+    send(url, sender, f'/set_country{{"country": "{country}"}}')
+    return sender
+
+
+@pytest.fixture(scope="module")
+def transcript(tmp_path_factory: pytest.TempPathFactory) -> Transcript:
+    """Every conversation of the tests, run once: forms opened up, the action server killed, then down."""
+    result = Transcript()
+    with servers(tmp_path_factory.mktemp("forms-down")) as running:
+        url = running.url
+        in_forms: dict[tuple[str, str], str] = {}
+        for language, (message, country) in INJURED.items():
+            for form, (opening, _) in FORMS.items():
+                sender = in_forms[(form, language)] = start(url, language, country)
+                send(url, sender, opening)
+                result.up[(form, language)] = send(url, sender, message)
+        at_region = start(url, "en", "ukraine")
+        send(url, at_region, "/report_hazard")
+        result.up[("region", "en")] = [text for step in REGION_STEPS for text in send(url, at_region, step)]
+        without_form = start(url, "fr", "lebanon")
+
+        running.kill_actions()
+
+        for (form, language), sender in in_forms.items():
+            result.down[(form, language)] = send(url, sender, INJURED[language][0])
+        result.down[("region", "en")] = send(url, at_region, INJURED["en"][0])
+        result.down[("no form", "fr")] = send(url, without_form, INJURED["fr"][0])
+        for language in ("en", "uk", "km"):
+            result.down[("first message", language)] = send(
+                url, f"new-{uuid.uuid4().hex}", INJURED[language][0]
+            )
+    return result
+
+
+@pytest.fixture(scope="module")
+def renderer() -> ResponseRenderer:
+    return build_renderer(project_paths(PROJECT_ROOT))
+
+
+def say(renderer: ResponseRenderer, key: str, language: str, country: str) -> str:
+    """The text of response `key` on REST for a conversation in `language` and `country`."""
+    rendered = renderer.render(key, renderer.context(tracker(language=language, country=country)), "rest", {})
+    assert rendered is not None
+    return str(rendered["text"])
+
+
+@pytest.mark.parametrize("language", list(INJURED))
+@pytest.mark.parametrize("form", list(FORMS))
+def test_up_the_form_rejects_the_message_the_rules_answer_and_the_question_comes_again(
+    transcript: Transcript, renderer: ResponseRenderer, form: str, language: str
+) -> None:
+    country = INJURED[language][1]
+    expected = [say(renderer, key, language, country) for key in ("utter_someone_injured", FORMS[form][1])]
+    assert transcript.up[(form, language)] == expected
+
+
+@pytest.mark.parametrize("language", list(INJURED))
+@pytest.mark.parametrize("form", list(FORMS))
+def test_down_the_same_answer_and_question_come_from_the_rasa_server_alone(
+    transcript: Transcript, renderer: ResponseRenderer, form: str, language: str
+) -> None:
+    country = INJURED[language][1]
+    expected = [say(renderer, key, language, country) for key in ("utter_someone_injured", FORMS[form][1])]
+    assert transcript.down[(form, language)] == expected
+
+
+def test_down_at_the_region_question_it_is_asked_again_from_its_response(
+    transcript: Transcript, renderer: ResponseRenderer
+) -> None:
+    # Up, the region question came with a button per region (action_ask_hazard_region).
+    assert transcript.up[("region", "en")][-1] == say(renderer, "utter_ask_hazard_region", "en", "ukraine")
+    injured, region = (
+        say(renderer, k, "en", "ukraine") for k in ("utter_someone_injured", "utter_ask_hazard_region")
+    )
+    assert transcript.down[("region", "en")] == [injured, region]
+
+
+def test_down_without_a_form_the_rule_answers(transcript: Transcript, renderer: ResponseRenderer) -> None:
+    assert transcript.down[("no form", "fr")] == [say(renderer, "utter_someone_injured", "fr", "lebanon")]
+
+
+@pytest.mark.parametrize("language", ["en", "uk", "km"])
+def test_down_the_first_message_of_a_new_conversation_is_answered(
+    transcript: Transcript, renderer: ResponseRenderer, language: str
+) -> None:
+    message = INJURED[language][0]
+    rendered = renderer.render("utter_someone_injured", renderer.context(tracker(message)), "rest", {})
+    assert rendered is not None
+    assert transcript.down[("first message", language)] == [str(rendered["text"])]
