@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Set, TypeVar
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Set
 from urllib.parse import parse_qsl
 
 import aiohttp
@@ -31,7 +31,6 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from sqlalchemy.exc import SQLAlchemyError
 
 from bot.channels.inbound import PayloadGate, clean_text
 from bot.content.countries import CountryProfile, load_profiles
@@ -56,18 +55,17 @@ from bot.sms.menu import choose
 from bot.sms.senders import parse_sender, profile_for_sender
 from bot.sms.store import SmsStore
 from bot.store.db import Database
+from bot.store.guard import StoreGuard
 from bot.store.pseudonym import Pseudonymizer, load_key
 
 logger = logging.getLogger(__name__)
-T = TypeVar("T")
 
 # Longer bodies are cut here before understanding (a concatenated SMS is at most ~1,600 characters).
 MAX_BODY_CHARS = 1600
 STOPPED_RESPONSE = "utter_sms_stopped"
 STARTED_RESPONSE = "utter_sms_started"
 EMPTY_MESSAGE_PAYLOAD = "/help"
-# A database slower than this counts as down for SMS bookkeeping: the person is answered anyway.
-STORE_TIMEOUT_S = 5.0
+MAX_CONCURRENT_TURNS = 16
 # The purpose under which reply addresses in the inbox are sealed.
 INBOX_KEY_PURPOSE = "inbox-reply-to"
 
@@ -93,6 +91,11 @@ class SmsServices:
     keywords: Keywords
     renderer: ResponseRenderer
     gate: PayloadGate
+    # Answering matters more than SMS bookkeeping: with the database down or hanging a message
+    # may be answered twice, or a menu number read as text, but it is still answered at once.
+    guard: StoreGuard
+    # The webhook's inbox insert, on threads of its own so a burst's bookkeeping never delays it.
+    intake: StoreGuard
 
     @classmethod
     def for_project(
@@ -113,23 +116,9 @@ class SmsServices:
             keywords=Keywords.load(paths.sms_keywords),
             renderer=build_renderer(paths),
             gate=PayloadGate.for_project(paths),
+            guard=StoreGuard("SMS state (app database)"),
+            intake=StoreGuard("SMS inbox (app database)"),
         )
-
-
-async def stored(default: T, call: Callable[..., T], *args: Any) -> T:
-    """Run a store call off the event loop; if the database fails or hangs, log it, go on with `default`.
-
-    Answering matters more than SMS bookkeeping: with the database down a message may be
-    answered twice, or a menu number not understood, but it is still answered.
-    """
-    name = getattr(call, "__name__", "store call")
-    try:
-        return await asyncio.wait_for(asyncio.to_thread(call, *args), STORE_TIMEOUT_S)
-    except SQLAlchemyError as error:
-        logger.error("SMS state unavailable (%s: %s); going on without it", name, type(error).__name__)
-    except asyncio.TimeoutError:
-        logger.error("SMS state too slow (%s over %.0f s); going on without it", name, STORE_TIMEOUT_S)
-    return default
 
 
 def clean_body(body: str) -> str:
@@ -195,6 +184,8 @@ class SmsInput(InputChannel):
         self._tasks: Set[asyncio.Task[None]] = set()
         # Messages of one conversation are handled one at a time, in arrival order ("1" after its menu).
         self._locks: Dict[str, asyncio.Lock] = {}
+        # Understanding is CPU-bound: more turns at once only lengthen every queue behind them.
+        self._turns = asyncio.Semaphore(MAX_CONCURRENT_TURNS)
 
     @property
     def services(self) -> SmsServices:
@@ -215,10 +206,7 @@ class SmsInput(InputChannel):
         async def prepare(app: Any, _loop: Any) -> None:
             # Everything a message needs is built and the schema migrated before the first message.
             services = await asyncio.to_thread(lambda: self.services)
-            try:
-                await asyncio.to_thread(services.database.migrate)
-            except SQLAlchemyError as error:
-                logger.error("App database unavailable at start (%s): SMS runs without it", error)
+            await services.guard.call(None, services.database.migrate)
 
         @hook.listener("after_server_start")
         async def recover(app: Any, _loop: Any) -> None:
@@ -243,7 +231,7 @@ class SmsInput(InputChannel):
                 return response.json({"error": "sender is not a valid phone number"}, status=400)
             item = self.inbox_item(inbound, number)
             # Stored before the acknowledgement: what the gateway hands over is never lost.
-            accepted = await stored(None, self.services.inbox.accept, item)
+            accepted = await self.services.intake.call(None, self.services.inbox.accept, item)
             if accepted is False:  # a retried delivery of a message already stored
                 return self.acknowledge()
             self._spawn(self.handle(item, on_new_message, request.app.ctx.agent, durable=bool(accepted)))
@@ -276,7 +264,8 @@ class SmsInput(InputChannel):
 
     async def recover(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Any) -> None:
         """Process the messages a previous run accepted but did not finish, oldest first."""
-        pending: list[InboxItem] = await stored([], self.services.inbox.unfinished, self.gateway.name)
+        services = self.services
+        pending: list[InboxItem] = await services.guard.call([], services.inbox.unfinished, self.gateway.name)
         if pending:
             logger.warning(
                 "%s: %d accepted SMS not finished before the restart; answering now",
@@ -302,7 +291,7 @@ class SmsInput(InputChannel):
     ) -> None:
         """Handle one accepted SMS (in order per conversation) and send the replies."""
         lock = self._locks.setdefault(item.conversation, asyncio.Lock())
-        async with lock:  # asyncio.Lock is fair: waiting tasks go in the order they came
+        async with lock, self._turns:  # asyncio.Lock is fair: waiting tasks go in the order they came
             try:
                 await Turn(self, item, on_new_message, agent, durable, recovering).run()
             except Exception as error:  # one failed conversation must not stop the others
@@ -362,32 +351,31 @@ class Turn:
         self.recovering = recovering
         self.key = self.services.pseudonyms.of(self.number)
         self.sender_id = item.conversation
+        self.guard = self.services.guard
 
     async def run(self) -> None:
         """Handle the message, send the replies, then mark the inbox row done."""
         inbox = self.services.inbox
-        if self.durable:
-            await stored(None, inbox.begin, self.item)
         outgoing = await self._answer()
         if self.durable:
-            await stored(None, inbox.sending, self.item)
+            await self.guard.call(None, inbox.sending, self.item)
         delivered = await self.channel.send_all(self.number, outgoing) if outgoing else True
         if self.durable and delivered:
-            await stored(None, inbox.finish, self.item)
+            await self.guard.call(None, inbox.finish, self.item)
 
     async def _answer(self) -> list[OutgoingSms]:
         """What to send: a confirmation, nothing (opted out), or the assistant's reply."""
         store = self.services.store
         found = self.services.keywords.match(self.text) if self.text else None
         keyword = found.keyword if found else None
-        if await stored(False, store.opted_out, self.key):
+        if await self.guard.call(False, store.opted_out, self.key):
             if keyword == "start":
-                await stored(None, store.set_opted_out, self.key, False)
+                await self.guard.call(None, store.set_opted_out, self.key, False)
                 return await self._confirmation(STARTED_RESPONSE)
             logger.info("SMS from an opted-out number: nothing sent")
             return []
         if keyword == "stop":
-            await stored(None, store.set_opted_out, self.key, True)
+            await self.guard.call(None, store.set_opted_out, self.key, True)
             return await self._confirmation(STOPPED_RESPONSE)
         replies = await self._replies_made_before() if self.recovering else None
         if replies is None:
@@ -409,7 +397,7 @@ class Turn:
         """A menu number becomes its option's payload, a keyword its request; else the text."""
         if not self.text:
             return EMPTY_MESSAGE_PAYLOAD
-        menu: list[str] = await stored(list[str](), self.services.store.last_menu, self.key)
+        menu: list[str] = await self.guard.call(list[str](), self.services.store.last_menu, self.key)
         chosen = choose(self.text, menu)
         if chosen:
             return chosen
@@ -463,7 +451,7 @@ class Turn:
             if text or buttons:
                 outgoing.append(compose(text, buttons, self.channel.segment_budget))
         menus = [sms.payloads for sms in outgoing if sms.payloads]
-        await stored(None, self.services.store.save_menu, self.key, menus[-1] if menus else [])
+        await self.guard.call(None, self.services.store.save_menu, self.key, menus[-1] if menus else [])
         return outgoing
 
 

@@ -35,7 +35,6 @@ inbox = sa.Table(
     sa.Column("text", sa.Text()),
     sa.Column("metadata", sa.Text()),
     sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.Index("ix_inbox_status", "channel", "status"),
@@ -58,7 +57,6 @@ class InboxItem:
     text: str
     metadata: Mapping[str, Any] = field(default_factory=dict)
     status: str = RECEIVED
-    attempts: int = 0
 
     @property
     def key(self) -> str:
@@ -104,7 +102,6 @@ class InboxStore:
             "text": item.text,
             "metadata": json.dumps(dict(item.metadata), ensure_ascii=False),
             "status": RECEIVED,
-            "attempts": 0,
             "received_at": now,
             "updated_at": now,
         }
@@ -132,10 +129,6 @@ class InboxStore:
         with self._database.sessions.begin() as session:
             value = session.execute(query).scalar_one_or_none()
         return str(value) if value is not None else None
-
-    def begin(self, item: InboxItem) -> None:
-        """Count a processing attempt (so a message that always fails can be told apart)."""
-        self._update(item, attempts=inbox.c.attempts + 1)
 
     def sending(self, item: InboxItem) -> None:
         """The assistant has answered; the replies are about to go to the gateway."""
@@ -176,5 +169,4 @@ class InboxStore:
             text=row["text"] or "",
             metadata=meta if isinstance(meta, dict) else {},
             status=row["status"],
-            attempts=int(row["attempts"] or 0),
         )

@@ -31,11 +31,13 @@ def test_an_unreachable_database_raises_sqlalchemy_errors_the_channel_survives()
     import pytest
     from sqlalchemy.exc import SQLAlchemyError
 
-    from bot.channels.sms import stored
+    from bot.store.guard import StoreGuard
 
     store = SmsStore(Database.from_url("postgresql://postgres@127.0.0.1:1/unreachable"))
     with pytest.raises(SQLAlchemyError):
         store.opted_out("k")
     # The channel goes on: the number counts as not opted out, no menu is known.
-    assert asyncio.run(stored(False, store.opted_out, "k")) is False
-    assert asyncio.run(stored(["none"], store.last_menu, "k")) == ["none"]
+    guard = StoreGuard("SMS state")
+    assert asyncio.run(guard.call(False, store.opted_out, "k")) is False
+    assert guard.down
+    assert asyncio.run(guard.call(["none"], store.last_menu, "k")) == ["none"]
