@@ -165,7 +165,11 @@ def test_a_burst_with_the_rasa_server_killed_midway_answers_every_accepted_sms_o
         killer.start()
         with ThreadPoolExecutor(max_workers=8) as pool:
             statuses = dict(
-                zip(numbers, pool.map(lambda n: running.twilio(n, GRENADE["en"], sids[n]), numbers))
+                zip(
+                    numbers,
+                    pool.map(lambda n: running.twilio(n, GRENADE["en"], sids[n]), numbers),
+                    strict=True,
+                )
             )
         assert killed.wait(300), "the burst ended before the server was killed"
         accepted = {n for n, status in statuses.items() if status == 200}
