@@ -4,133 +4,154 @@ Registered in credentials (see `bot.channels.credentials`) as
 `bot.channels.telegram.TelegramInput`; Telegram posts updates to
 /webhooks/telegram/webhook with the secret token set by
 `bot telegram set-webhook`.
+
+An update is acknowledged at once and then processed in the background: the
+turn's replies are collected, then sent (split, keyboards, rate limits,
+retries). It counts as done, and a redelivery of it is ignored, only once every
+reply was handed to Telegram; a failed update is tried again with backoff.
+`TelegramInput.process` is one attempt at one update, for callers that keep
+updates durably.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import hmac
 import json
 import logging
 import time
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Set
+from collections import OrderedDict, deque
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, AsyncIterator, Awaitable, Callable, Deque, Dict, List, Optional, Set
 
-from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from sanic import Blueprint, response
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
+from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
 
-from bot.channels.telegram_updates import Incoming, SeenUpdates, interpret, split_message
+from bot.channels.inbound import PayloadGate
+from bot.channels.telegram_updates import BotIdentity, Incoming, SeenUpdates, interpret, split_message
+from bot.paths import project_paths
 
 logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+API_BASE_URL = "https://api.telegram.org/bot"
 # Telegram allows about 1 message per second in one chat and 30 per second overall.
 PER_CHAT_INTERVAL = 1.0
 GLOBAL_PER_SECOND = 30
+# Attempts at one message (network errors, flood control), then at one update (turn and delivery).
 MAX_ATTEMPTS = 5
+UPDATE_ATTEMPTS = 4
+UPDATE_BACKOFF = 1.0
+MAX_RETRY_AFTER = 60.0
 CALLBACK_DATA_LIMIT = 64
+# Connections to the Bot API: enough for every chat sending at once within the 30/s limit.
+POOL_SIZE = 64
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 10.0
+WRITE_TIMEOUT = 10.0
+POOL_TIMEOUT = 10.0
+# Updates whose turn is done but whose replies are not all sent yet, kept to resume delivery.
+MAX_PENDING = 10_000
+SHUTDOWN_GRACE = 5.0
+
+
+def build_bot(token: str, base_url: str = API_BASE_URL, read_timeout: float = READ_TIMEOUT) -> Bot:
+    """Factory: a Bot with a real connection pool (PTB's default is one connection, 1 s pool wait)."""
+    request = HTTPXRequest(
+        connection_pool_size=POOL_SIZE,
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=read_timeout,
+        write_timeout=WRITE_TIMEOUT,
+        pool_timeout=POOL_TIMEOUT,
+    )
+    # getUpdates (polling only) long-polls on its own connection, never taking one from sends.
+    updates = HTTPXRequest(connection_pool_size=1, connect_timeout=CONNECT_TIMEOUT, read_timeout=read_timeout)
+    return Bot(token=token, base_url=base_url, request=request, get_updates_request=updates)
+
+
+def _token_bot_id(token: str) -> Optional[int]:
+    """A bot token starts with the bot's user id ("123456:ABC...")."""
+    prefix = token.split(":", 1)[0]
+    return int(prefix) if prefix.isdigit() else None
+
+
+class KeyedLocks:
+    """One asyncio lock per key (a chat), dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: Dict[int, asyncio.Lock] = {}
+        self._users: Dict[int, int] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: int) -> AsyncIterator[None]:
+        """Hold `key`'s lock; waiters get it in arrival order (asyncio.Lock is fair)."""
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._users[key] = self._users.get(key, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._users[key] -= 1
+            if not self._users[key]:
+                del self._users[key], self._locks[key]
 
 
 class RateLimiter:
-    """Spaces messages per chat and overall, without blocking other chats."""
+    """Spaces messages per chat and overall; one chat waiting never holds up another."""
 
     def __init__(
         self, per_chat_interval: float = PER_CHAT_INTERVAL, per_second: int = GLOBAL_PER_SECOND
     ) -> None:
         self._per_chat_interval = per_chat_interval
         self._per_second = per_second
-        self._chat_locks: Dict[int, asyncio.Lock] = {}
-        self._chat_last: Dict[int, float] = {}
-        self._global: List[float] = []
-        self._global_lock = asyncio.Lock()
+        self._chats = KeyedLocks()
+        self._chat_next: Dict[int, float] = {}
+        self._slots: Deque[float] = deque()  # send times reserved overall, the last `per_second`
 
-    async def wait(self, chat_id: int) -> asyncio.Lock:
-        """Wait for this chat's turn; return its lock (held by the caller while sending)."""
-        lock = self._chat_locks.setdefault(chat_id, asyncio.Lock())
-        await lock.acquire()
-        delay = self._chat_last.get(chat_id, 0.0) + self._per_chat_interval - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        async with self._global_lock:
+    @asynccontextmanager
+    async def chat(self, chat_id: int) -> AsyncIterator[None]:
+        """One send (with its retries) at a time in this chat, spaced by the per-chat interval."""
+        async with self._chats.hold(chat_id):
+            await _sleep_until(self._chat_next.get(chat_id, 0.0))
+            try:
+                yield
+            finally:
+                self._chat_next[chat_id] = time.monotonic() + self._per_chat_interval
+                self._forget_old_chats()
+
+    async def overall(self) -> None:
+        """Wait for a send slot under the overall limit.
+
+        The slot is reserved without awaiting (nothing else runs meanwhile on the event
+        loop), then waited for without any lock, so waiting senders never queue behind
+        each other's sleep.
+        """
+        now = time.monotonic()
+        at = now
+        if len(self._slots) >= self._per_second:
+            at = max(now, self._slots[-self._per_second] + 1.0)
+        self._slots.append(at)
+        while len(self._slots) > self._per_second:
+            self._slots.popleft()
+        await _sleep_until(at)
+
+    def _forget_old_chats(self) -> None:
+        if len(self._chat_next) > MAX_PENDING:
             now = time.monotonic()
-            self._global = [t for t in self._global if now - t < 1.0]
-            if len(self._global) >= self._per_second:
-                await asyncio.sleep(1.0 - (now - self._global[0]))
-            self._global.append(time.monotonic())
-        return lock
-
-    def sent(self, chat_id: int) -> None:
-        """Record a send in this chat."""
-        self._chat_last[chat_id] = time.monotonic()
+            self._chat_next = {chat: at for chat, at in self._chat_next.items() if at > now}
 
 
-class TelegramOutput(OutputChannel):
-    """Sends Rasa's replies to one chat: split, rate-limited, retried, never silently lost."""
-
-    @classmethod
-    def name(cls) -> str:
-        """The channel's name (also the NLG's channel for channel-specific responses)."""
-        return "telegram"
-
-    def __init__(self, bot: Bot, limiter: RateLimiter, callbacks: CallbackPayloads) -> None:
-        self.bot = bot
-        self.limiter = limiter
-        self.callbacks = callbacks
-
-    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        """Send text, cut under Telegram's limit at paragraph boundaries."""
-        for part in split_message(text):
-            await self._send(int(recipient_id), part, None)
-
-    async def send_text_with_buttons(
-        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
-    ) -> None:
-        """Buttons become an inline keyboard under the (last part of the) text."""
-        keyboard = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        str(b.get("title", "")),
-                        callback_data=self.callbacks.data_for(str(b.get("payload", ""))),
-                    )
-                ]
-                for b in buttons
-            ]
-        )
-        parts = split_message(text or "…")
-        for part in parts[:-1]:
-            await self._send(int(recipient_id), part, None)
-        await self._send(int(recipient_id), parts[-1], keyboard)
-
-    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
-        """Images are sent as their link (no content relies on images)."""
-        await self.send_text_message(recipient_id, image)
-
-    async def _send(self, chat_id: int, text: str, keyboard: Optional[InlineKeyboardMarkup]) -> None:
-        lock = await self.limiter.wait(chat_id)
-        try:
-            for attempt in range(1, MAX_ATTEMPTS + 1):
-                try:
-                    # No parse_mode: text is sent as plain text, so nothing in it can break the message.
-                    await self.bot.send_message(chat_id=chat_id, text=text, reply_markup=keyboard)
-                    self.limiter.sent(chat_id)
-                    return
-                except RetryAfter as error:
-                    delay = _seconds(error.retry_after)
-                    logger.warning("Telegram asks to wait %.1f s (chat %s)", delay, chat_id)
-                    await asyncio.sleep(delay)
-                except (TimedOut, NetworkError) as error:
-                    logger.warning("Telegram send failed (attempt %d, chat %s): %s", attempt, chat_id, error)
-                    await asyncio.sleep(min(0.5 * 2 ** (attempt - 1), 8.0))
-                except TelegramError as error:
-                    logger.error("Telegram refused a reply to chat %s: %s", chat_id, error)
-                    return
-            logger.error("Reply to chat %s not delivered after %d attempts", chat_id, MAX_ATTEMPTS)
-        finally:
-            lock.release()
+async def _sleep_until(moment: float) -> None:
+    delay = moment - time.monotonic()
+    if delay > 0:
+        await asyncio.sleep(delay)
 
 
 def _seconds(value: Any) -> float:
@@ -157,8 +178,143 @@ class CallbackPayloads:
         return self._long.get(data, data)
 
 
+@dataclass(frozen=True)
+class Part:
+    """One Telegram message: at most 4,096 characters of plain text and maybe a keyboard."""
+
+    text: str
+    keyboard: Optional[InlineKeyboardMarkup] = None
+
+
+class Delivery(enum.Enum):
+    """What became of one message."""
+
+    SENT = "sent"
+    REFUSED = "refused"  # Telegram said no for good (blocked bot, bad chat): retrying cannot help
+    FAILED = "failed"  # network errors or flood control outlasted the attempts: try again later
+
+
+class TelegramSender:
+    """Turns collected replies into messages and sends them: rate-limited, retried, never silently lost."""
+
+    def __init__(self, bot: Bot, limiter: RateLimiter, callbacks: CallbackPayloads) -> None:
+        self.bot = bot
+        self.limiter = limiter
+        self.callbacks = callbacks
+
+    def parts(self, messages: List[Dict[str, Any]]) -> List[Part]:
+        """Rasa's replies as Telegram messages, in order (buttons on the last part of their text)."""
+        parts: List[Part] = []
+        for message in messages:
+            text = str(message.get("text") or "")
+            buttons = message.get("buttons")
+            if isinstance(buttons, list) and buttons:
+                chunks = split_message(text or "…")
+                parts += [Part(chunk) for chunk in chunks[:-1]]
+                parts.append(Part(chunks[-1], self._keyboard(buttons)))
+            elif text.strip():
+                parts += [Part(chunk) for chunk in split_message(text)]
+            for link in (message.get("image"), message.get("attachment")):
+                if isinstance(link, str) and link:
+                    parts.append(Part(link))  # sent as their link: no content relies on images
+        return parts
+
+    def _keyboard(self, buttons: List[Any]) -> InlineKeyboardMarkup:
+        rows = [
+            [
+                InlineKeyboardButton(
+                    str(button.get("title", "")),
+                    callback_data=self.callbacks.data_for(str(button.get("payload", ""))),
+                )
+            ]
+            for button in buttons
+            if isinstance(button, dict)
+        ]
+        return InlineKeyboardMarkup(rows)
+
+    async def send(self, chat_id: int, part: Part) -> Delivery:
+        """Send one message; other chats go on meanwhile."""
+        async with self.limiter.chat(chat_id):
+            for attempt in range(1, MAX_ATTEMPTS + 1):
+                await self.limiter.overall()
+                try:
+                    # No parse_mode: plain text, so nothing in it can break the message.
+                    await self.bot.send_message(chat_id=chat_id, text=part.text, reply_markup=part.keyboard)
+                    return Delivery.SENT
+                except RetryAfter as error:
+                    delay = min(_seconds(error.retry_after), MAX_RETRY_AFTER)
+                    logger.warning("Telegram asks to wait %.1f s (chat %s)", delay, chat_id)
+                    await asyncio.sleep(delay)
+                except NetworkError as error:  # TimedOut included
+                    logger.warning("Telegram send failed (attempt %d, chat %s): %s", attempt, chat_id, error)
+                    await asyncio.sleep(min(0.5 * 2 ** (attempt - 1), 8.0))
+                except TelegramError as error:
+                    logger.error("Telegram refused a reply to chat %s: %s", chat_id, error)
+                    return Delivery.REFUSED
+        logger.warning("A reply to chat %s not delivered after %d attempts", chat_id, MAX_ATTEMPTS)
+        return Delivery.FAILED
+
+    async def send_all(self, chat_id: int, parts: List[Part]) -> int:
+        """Send `parts` in order; how many were handled (sent or refused for good) before a failure."""
+        for index, part in enumerate(parts):
+            if await self.send(chat_id, part) is Delivery.FAILED:
+                return index
+        return len(parts)
+
+
+class TelegramCollector(CollectingOutputChannel):
+    """Collects a turn's replies; the channel sends them once the turn is over."""
+
+    @classmethod
+    def name(cls) -> str:
+        """The channel's name (also the NLG's channel for channel-specific responses)."""
+        return "telegram"
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        """One response stays one Telegram message (the collector would cut it at blank lines)."""
+        await self._persist_message(self._message(recipient_id, text=text))
+
+
+class TelegramOutput(OutputChannel):
+    """Sends messages Rasa sends on its own (reminders, alerts) at once."""
+
+    @classmethod
+    def name(cls) -> str:
+        """The channel's name (also the NLG's channel for channel-specific responses)."""
+        return "telegram"
+
+    def __init__(self, sender: TelegramSender) -> None:
+        self.sender = sender
+
+    async def _deliver(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        await self.sender.send_all(int(recipient_id), self.sender.parts([message]))
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
+        """Send text, cut under Telegram's limit at paragraph boundaries."""
+        await self._deliver(recipient_id, {"text": text})
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
+    ) -> None:
+        """Buttons become an inline keyboard under the (last part of the) text."""
+        await self._deliver(recipient_id, {"text": text, "buttons": buttons})
+
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
+        """Images are sent as their link (no content relies on images)."""
+        await self._deliver(recipient_id, {"image": image})
+
+
+@dataclass
+class Progress:
+    """How far one update got: its replies once the turn is over, and how many were sent."""
+
+    parts: Optional[List[Part]] = None
+    sent: int = 0
+    callback_answered: bool = False
+
+
 class TelegramInput(InputChannel):
-    """Webhook for Telegram updates: secret checked, duplicates dropped, answers sent in the background."""
+    """Webhook for Telegram updates: secret checked, duplicates dropped, answered in the background."""
 
     @classmethod
     def name(cls) -> str:
@@ -167,7 +323,7 @@ class TelegramInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
-        """Build from the credentials entry (token, secret_token, bot_username, base_url)."""
+        """Build from the credentials entry (token, secret_token, bot_username, base_url, read_timeout)."""
         if not credentials or not credentials.get("token") or not credentials.get("secret_token"):
             cls.raise_missing_credentials_exception()
         assert credentials is not None
@@ -175,7 +331,9 @@ class TelegramInput(InputChannel):
             token=str(credentials["token"]),
             secret_token=str(credentials["secret_token"]),
             bot_username=str(credentials.get("bot_username") or ""),
-            base_url=credentials.get("base_url") or "https://api.telegram.org/bot",
+            base_url=credentials.get("base_url") or API_BASE_URL,
+            read_timeout=float(credentials.get("read_timeout") or READ_TIMEOUT),
+            gate=PayloadGate.for_project(project_paths()),
         )
 
     def __init__(
@@ -183,25 +341,65 @@ class TelegramInput(InputChannel):
         token: str,
         secret_token: str,
         bot_username: str = "",
-        base_url: str = "https://api.telegram.org/bot",
+        base_url: str = API_BASE_URL,
+        read_timeout: float = READ_TIMEOUT,
+        gate: Optional[PayloadGate] = None,
     ) -> None:
-        self.bot = Bot(token=token, base_url=base_url)
+        self.bot = build_bot(token, base_url, read_timeout)
         self.secret_token = secret_token
-        self.bot_username = bot_username
+        self.identity = BotIdentity(bot_username, _token_bot_id(token))
+        self.gate = gate or PayloadGate()
         self.seen = SeenUpdates()
-        self.limiter = RateLimiter()
-        self.callbacks = CallbackPayloads()
+        self.sender = TelegramSender(self.bot, RateLimiter(), CallbackPayloads())
+        self._chats = KeyedLocks()
+        self._progress: OrderedDict[int, Progress] = OrderedDict()
+        self._in_flight: Set[int] = set()
         self._tasks: Set[asyncio.Task[None]] = set()
-        self._ready = False
+        self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
+        self._app: Optional[Sanic] = None
+        self._start_lock: Optional[asyncio.Lock] = None
+        self._started = False
 
     def secret_ok(self, request: Request) -> bool:
         """Constant-time check of Telegram's secret header."""
         given = request.headers.get(SECRET_HEADER, "")
         return hmac.compare_digest(given.encode("utf-8"), self.secret_token.encode("utf-8"))
 
+    async def start(self, app: Optional[Sanic] = None) -> None:
+        """Once per process, at server start: open the connection pool and ask Telegram who we are."""
+        if app is not None:
+            self._app = app
+        self._start_lock = self._start_lock or asyncio.Lock()
+        async with self._start_lock:
+            if self._started:
+                return
+            self._started = True
+            try:
+                await self.bot.initialize()
+            except TelegramError as error:  # sending still works; only getMe's answer is missing
+                logger.warning("Telegram getMe failed at start (%s); replies will be sent anyway", error)
+                return
+            me = self.bot.bot
+            self.identity = BotIdentity(self.identity.username or me.username or "", me.id)
+
+    async def stop(self) -> None:
+        """At server stop: let running updates finish briefly, then close the connections."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=SHUTDOWN_GRACE)
+        await self.bot.shutdown()
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """Routes: GET / (health) and POST /webhook."""
+        """Routes: GET / (health) and POST /webhook; the Bot starts and stops with the server."""
+        self._on_new_message = on_new_message
         hook = Blueprint("telegram_webhook", __name__)
+
+        @hook.listener("before_server_start")
+        async def start(app: Sanic, _: Any) -> None:
+            await self.start(app)
+
+        @hook.listener("after_server_stop")
+        async def stop(_: Sanic, __: Any) -> None:
+            await self.stop()
 
         @hook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -211,48 +409,132 @@ class TelegramInput(InputChannel):
         async def receive(request: Request) -> HTTPResponse:
             if not self.secret_ok(request):
                 return response.json({"error": "wrong or missing secret token"}, status=403)
-            try:
-                update = json.loads(request.body or b"")
-            except (ValueError, UnicodeDecodeError):
-                return response.json({"error": "body is not JSON"}, status=400)
-            if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
-                return response.json({"error": "not a Telegram update (no update_id)"}, status=400)
-            if not self.seen.first_time(update["update_id"]):
-                return response.json({"status": "duplicate, ignored"})
-            incoming = interpret(update, self.bot_username)
-            if incoming is not None:
-                task = asyncio.create_task(self._handle(incoming, on_new_message))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
-            return response.json({"status": "accepted"})
+            return self.accept(request.body)
 
         return hook
 
-    async def _handle(
-        self, incoming: Incoming, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> None:
+    def accept(self, body: bytes) -> HTTPResponse:
+        """Check an update, start handling it and say so: 400 when malformed, 200 otherwise."""
         try:
-            if not self._ready:  # getMe once, lazily, inside Sanic's event loop
-                await self.bot.initialize()
-                self._ready = True
-            if incoming.callback_query_id:
-                await self._answer_callback(incoming.callback_query_id)
-            text = self.callbacks.payload_for(incoming.text) if incoming.callback_query_id else incoming.text
-            output = TelegramOutput(self.bot, self.limiter, self.callbacks)
-            await on_new_message(
-                UserMessage(
-                    text, output, incoming.sender_id, input_channel=self.name(), metadata=incoming.metadata
+            update = json.loads(body or b"")
+        except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep
+            return response.json({"error": "body is not JSON"}, status=400)
+        update_id = update.get("update_id") if isinstance(update, dict) else None
+        if isinstance(update_id, bool) or not isinstance(update_id, int):
+            return response.json({"error": "not a Telegram update (no update_id)"}, status=400)
+        if update_id in self.seen or update_id in self._in_flight:
+            return response.json({"status": "duplicate, ignored"})
+        try:
+            incoming = interpret(update, self.identity.username, self.gate, self.identity.user_id)
+        except Exception as error:  # interpret is total; this keeps Telegram from redelivering forever
+            logger.error("Unreadable Telegram update %s (%s)", update_id, type(error).__name__)
+            incoming = None
+        if incoming is None:
+            return response.json({"status": "ignored"})
+        self._in_flight.add(update_id)
+        task = asyncio.ensure_future(self._handle(incoming))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return response.json({"status": "accepted"})
+
+    async def process(self, incoming: Incoming) -> bool:
+        """One attempt at an update, in order within its chat; True once its replies were handed over.
+
+        Calling it again for the same update resumes: a finished turn is not run twice,
+        only its unsent replies are sent.
+        """
+        async with self._chats.hold(incoming.chat_id):
+            return await self._attempt(incoming)
+
+    async def _handle(self, incoming: Incoming) -> None:
+        """Process an accepted update, trying again with backoff; the chat's later updates wait."""
+        try:
+            async with self._chats.hold(incoming.chat_id):
+                for attempt in range(1, UPDATE_ATTEMPTS + 1):
+                    if await self._attempt(incoming):
+                        return
+                    if attempt < UPDATE_ATTEMPTS:
+                        await asyncio.sleep(UPDATE_BACKOFF * 2 ** (attempt - 1))
+                logger.error(
+                    "Telegram update %s (chat %s) not answered after %d attempts",
+                    incoming.update_id,
+                    incoming.chat_id,
+                    UPDATE_ATTEMPTS,
                 )
+        finally:
+            if incoming.update_id is not None:
+                self._in_flight.discard(incoming.update_id)
+
+    async def _attempt(self, incoming: Incoming) -> bool:
+        if not self._started:
+            await self.start()
+        progress = self._progress_of(incoming)
+        try:
+            if progress.parts is None:
+                if incoming.callback_query_id and not progress.callback_answered:
+                    await self._answer_callback(incoming.callback_query_id)
+                    progress.callback_answered = True
+                if not self._agent_ready():
+                    logger.warning("Telegram update %s waits: the model is not loaded", incoming.update_id)
+                    return False
+                progress.parts = await self._turn(incoming)
+            progress.sent += await self.sender.send_all(incoming.chat_id, progress.parts[progress.sent :])
+        except Exception as error:  # one failed update must not stop the others; it is tried again
+            logger.error(
+                "Telegram update %s (chat %s) failed: %s",
+                incoming.update_id,
+                incoming.chat_id,
+                type(error).__name__,
             )
-        except Exception:  # a failure in one conversation must not stop the others
-            logger.exception("Could not handle a Telegram update for chat %s", incoming.chat_id)
+            logger.debug("Telegram update failure", exc_info=True)
+            return False
+        if progress.sent < len(progress.parts):
+            return False
+        if incoming.update_id is not None:
+            self._progress.pop(incoming.update_id, None)
+            self.seen.mark(incoming.update_id)
+        return True
+
+    def _progress_of(self, incoming: Incoming) -> Progress:
+        if incoming.update_id is None:
+            return Progress()
+        progress = self._progress.setdefault(incoming.update_id, Progress())
+        while len(self._progress) > MAX_PENDING:
+            self._progress.popitem(last=False)
+        return progress
+
+    def _agent_ready(self) -> bool:
+        """False while the server has no loaded model (Rasa would drop the message unanswered)."""
+        if self._app is None:
+            return True
+        agent = getattr(self._app.ctx, "agent", None)
+        return agent is not None and bool(agent.is_ready())
+
+    async def _turn(self, incoming: Incoming) -> List[Part]:
+        """Run the conversation turn and collect its replies."""
+        if self._on_new_message is None:
+            raise RuntimeError("the Telegram channel is not registered with the server")
+        callbacks = self.sender.callbacks
+        text = callbacks.payload_for(incoming.text) if incoming.callback_query_id else incoming.text
+        collector = TelegramCollector()
+        await self._on_new_message(
+            UserMessage(
+                text,
+                collector,
+                incoming.sender_id,
+                input_channel=self.name(),
+                metadata=incoming.metadata,
+                message_id=None if incoming.update_id is None else f"telegram-{incoming.update_id}",
+            )
+        )
+        return self.sender.parts(collector.messages)
 
     async def _answer_callback(self, query_id: str) -> None:
         try:
             await self.bot.answer_callback_query(query_id)
-        except TelegramError as error:
+        except TelegramError as error:  # only the spinner keeps turning; the answer still comes
             logger.warning("Could not answer callback query: %s", error)
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         """For messages Rasa sends on its own (reminders, alerts)."""
-        return TelegramOutput(self.bot, self.limiter, self.callbacks)
+        return TelegramOutput(self.sender)

@@ -12,17 +12,16 @@ import urllib.request
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot.channels.telegram import SECRET_HEADER
+from bot.channels.telegram import API_BASE_URL, SECRET_HEADER, build_bot
 
 logger = logging.getLogger(__name__)
-API = "https://api.telegram.org/bot"
 
 
 def _bot() -> Bot:
     token = os.environ.get("TELEGRAM_TOKEN")
     if not token or not os.environ.get("TELEGRAM_SECRET_TOKEN"):
         raise SystemExit("Set TELEGRAM_TOKEN and TELEGRAM_SECRET_TOKEN (see .env.example).")
-    return Bot(token, base_url=os.environ.get("TELEGRAM_API_BASE_URL", API))
+    return build_bot(token, os.environ.get("TELEGRAM_API_BASE_URL", API_BASE_URL))
 
 
 async def set_webhook(url: str) -> int:

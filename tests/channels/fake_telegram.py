@@ -1,31 +1,58 @@
-"""A local fake of the Telegram Bot API: records calls, can answer 429 on demand."""
+"""A local fake of the Telegram Bot API: records calls; can be slow, answer 429, time out or fail."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import time
+from collections import Counter
 from typing import Any, Callable
 
 from aiohttp import web
 
 from tests.channels.local_server import LocalServer
 
+FAILURE_MODES = ("timeout", "500")
+
 
 class FakeTelegram(LocalServer):
-    """Serves /bot<token>/<method> on 127.0.0.1 in a background thread."""
+    """Serves /bot<token>/<method> on 127.0.0.1 in a background thread.
+
+    `delay` seconds pass before every answer (like a slow network). `fail_next(n, mode)`
+    makes the next n calls (of any method, or of `method`) fail: "500" answers HTTP 500,
+    "timeout" holds the request for `hang` seconds (longer than the client waits) and then
+    answers 504. A failed call is recorded as "<method>:<mode>", never as a served "<method>".
+    """
 
     def __init__(self, username: str = "test_bot") -> None:
         super().__init__()
         self.username = username
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.rate_limit_next = 0  # how many next sendMessage calls get a 429
+        self.delay = 0.0
+        self.hang = 5.0
+        self._failures: list[tuple[str, str | None]] = []  # (mode, method or None for any)
         self._message_id = 0
         self.pending_updates: list[dict[str, Any]] = []  # served by getUpdates (polling mode)
 
     @property
     def base_url(self) -> str:
         return f"{self.url}/bot"
+
+    def fail_next(self, count: int, mode: str = "500", method: str | None = None) -> None:
+        """The next `count` calls (of `method`, or of any method) fail in `mode` ("timeout" or "500")."""
+        assert mode in FAILURE_MODES
+        with self._lock:
+            self._failures.extend([(mode, method)] * count)
+
+    def failed_calls(self) -> list[str]:
+        """The calls that were made to fail, as "<method>:<mode>", in order."""
+        with self._lock:
+            return [m for m, _ in self.calls if m.split(":")[-1] in FAILURE_MODES]
+
+    def failures_left(self) -> int:
+        with self._lock:
+            return len(self._failures)
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
@@ -42,8 +69,13 @@ class FakeTelegram(LocalServer):
             u["update_id"] >= int(params.get("offset") or 0) for u in self.pending_updates
         ):
             await asyncio.sleep(0.2)  # long polling: an empty answer only after a while
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self._lock:
-            if method == "sendMessage" and self.rate_limit_next > 0:
+            failure = self._take_failure(method)
+            if failure is not None:
+                self.calls.append((f"{method}:{failure}", params))
+            elif method == "sendMessage" and self.rate_limit_next > 0:
                 self.rate_limit_next -= 1
                 self.calls.append(("sendMessage:429", params))
                 return web.json_response(
@@ -55,10 +87,27 @@ class FakeTelegram(LocalServer):
                     },
                     status=429,
                 )
-            self.calls.append((method, params))
-            self._message_id += 1
-            message_id = self._message_id
+            else:
+                self.calls.append((method, params))
+                self._message_id += 1
+                message_id = self._message_id
+        if failure == "timeout":
+            await asyncio.sleep(self.hang)
+            return web.json_response(
+                {"ok": False, "error_code": 504, "description": "Gateway Timeout"}, status=504
+            )
+        if failure == "500":
+            return web.json_response(
+                {"ok": False, "error_code": 500, "description": "Internal Error"}, status=500
+            )
         return web.json_response({"ok": True, "result": self._result(method, params, message_id)})
+
+    def _take_failure(self, method: str) -> str | None:
+        for index, (mode, only) in enumerate(self._failures):
+            if only is None or only == method:
+                del self._failures[index]
+                return mode
+        return None
 
     def _result(self, method: str, params: dict[str, Any], message_id: int) -> Any:
         if method == "getUpdates":
@@ -82,6 +131,11 @@ class FakeTelegram(LocalServer):
     def calls_of(self, method: str) -> list[dict[str, Any]]:
         with self._lock:
             return [p for m, p in self.calls if m == method]
+
+    def sends_per_chat(self) -> Counter[int]:
+        """How many messages were delivered to each chat."""
+        with self._lock:
+            return Counter(int(p.get("chat_id", 0)) for m, p in self.calls if m == "sendMessage")
 
 
 def _maybe_json(value: str) -> Any:

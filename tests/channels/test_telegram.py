@@ -12,6 +12,8 @@ from typing import Any, Iterator
 import pytest
 
 from bot.i18n import LanguageDetector
+from bot.nlg import ResponseContext, build_renderer
+from bot.paths import project_paths
 from bot.serve import (
     stop,
 )
@@ -79,6 +81,17 @@ def webhook(telegram, tmp_path_factory) -> Iterator[Webhook]:
     )
     with rasa_with_actions(tmp_path_factory.mktemp("telegram"), credentials) as url:
         yield Webhook(f"{url}/webhooks/telegram/webhook")
+
+
+@pytest.fixture(scope="module")
+def found_object() -> str:
+    """The found-object answer in English for a conversation with no country (the generic profile)."""
+    renderer = build_renderer(project_paths(PROJECT_ROOT))
+    rendered = renderer.render(
+        "utter_found_object", ResponseContext("en", renderer.profile(None)), "telegram", {}
+    )
+    assert rendered is not None
+    return str(rendered["text"])
 
 
 def texts(sent: list[dict[str, Any]]) -> str:
@@ -188,17 +201,103 @@ def test_flood_control_is_retried_after_the_wait(webhook, telegram):
     assert telegram.rate_limit_next == 0
 
 
-def test_groups_are_answered_only_when_addressed(webhook, telegram):
+def in_group(chat_id: int, text: str, **extra: Any) -> dict[str, Any]:
+    update = message(chat_id, text, **extra)
+    update["message"]["chat"] = {"id": chat_id, "type": "group"}
+    return update
+
+
+def mention(offset: int, length: int) -> dict[str, Any]:
+    return {"type": "mention", "offset": offset, "length": length}
+
+
+def test_groups_are_answered_only_when_addressed_by_the_entities(webhook, telegram, found_object):
     chat_id = -7800
-    group = {"chat": {"id": chat_id, "type": "group"}}
-    plain = message(chat_id, "I found a grenade")
-    plain["message"].update(group)
-    webhook.update(plain)
-    addressed = message(chat_id, "@test_bot I found a grenade")
-    addressed["message"].update(group)
-    webhook.update(addressed)
-    sent = wait_for(lambda: telegram.sent_to(chat_id))
-    assert texts(sent).count("STOP") == 1
+    statuses = [
+        webhook.update(in_group(chat_id, "I found a grenade"))[1],
+        # "@test_bot" inside another account's name is not a mention of us.
+        webhook.update(in_group(chat_id, "@test_bot_helper I found a grenade", entities=[mention(0, 16)]))[1],
+        # Without an entity the text only looks like a mention (Telegram marks real ones).
+        webhook.update(in_group(chat_id, "@test_bot I found a grenade"))[1],
+        webhook.update(in_group(chat_id, "/menu@other_bot"))[1],
+        webhook.update(in_group(chat_id, "@test_bot I found a grenade", entities=[mention(0, 9)]))[1],
+    ]
+    assert statuses == [{"status": "ignored"}] * 4 + [{"status": "accepted"}]
+    assert [m["text"] for m in wait_for(lambda: telegram.sent_to(chat_id))] == [found_object]
+
+
+def test_a_text_mention_of_the_bot_addresses_it(webhook, telegram, found_object):
+    chat_id = -7810
+    bot_user = {"id": 42, "is_bot": True, "first_name": "Test"}  # the fake API's getMe
+    other = {"id": 43, "is_bot": True, "first_name": "Other"}
+    text = "Helper, I found a grenade"
+    webhook.update(
+        in_group(chat_id, text, entities=[{"type": "text_mention", "offset": 0, "length": 6, "user": other}])
+    )
+    webhook.update(
+        in_group(
+            chat_id, text, entities=[{"type": "text_mention", "offset": 0, "length": 6, "user": bot_user}]
+        )
+    )
+    assert [m["text"] for m in wait_for(lambda: telegram.sent_to(chat_id))] == [found_object]
+
+
+def deeply_nested(depth: int) -> bytes:
+    return b'{"update_id": 77, "message": ' + b"[" * depth + b"]" * depth + b"}"
+
+
+MALFORMED: list[tuple[bytes, int, dict[str, Any]]] = [
+    (b"", 400, {"error": "body is not JSON"}),
+    (b"null", 400, {"error": "not a Telegram update (no update_id)"}),
+    (b"[1, 2]", 400, {"error": "not a Telegram update (no update_id)"}),
+    (b"\xff\xfe{", 400, {"error": "body is not JSON"}),
+    (deeply_nested(100_000), 400, {"error": "body is not JSON"}),
+    (b'{"update_id": "7"}', 400, {"error": "not a Telegram update (no update_id)"}),
+    (b'{"update_id": true}', 400, {"error": "not a Telegram update (no update_id)"}),
+    (b'{"update_id": NaN}', 400, {"error": "not a Telegram update (no update_id)"}),
+    (b'{"update_id": 1.5}', 400, {"error": "not a Telegram update (no update_id)"}),
+]
+IGNORED = [
+    {"callback_query": {"id": "cb", "data": "/help", "message": "a string"}},
+    {"callback_query": "a string"},
+    {"callback_query": {"id": ["x"], "data": {"d": 1}, "message": {"chat": {"id": "abc"}}, "from": []}},
+    {"message": {"chat": {"id": "abc", "type": "private"}, "text": "hello"}},
+    {"message": {"chat": {"id": "7001", "type": "private"}, "text": "hello"}},
+    {"message": {"chat": {"type": "private"}, "text": "hello"}},
+    {"message": {"chat": {"id": 7002.5}, "text": "hello"}},
+    {"message": {"chat": {"id": 2**80}, "text": "hello"}},
+    {"message": {"chat": [], "text": 5, "from": "x", "entities": "y"}},
+    {"message": {"chat": {"id": 7003, "type": "private"}, "text": {"nested": [1, 2]}}},
+    {
+        "message": {
+            "chat": {"id": 7004, "type": "private"},
+            "location": {"latitude": "north", "longitude": None},
+        }
+    },
+    {
+        "message": {
+            "chat": {"id": 7005, "type": "group"},
+            "text": "@test_bot hi",
+            "entities": [{"offset": -5}],
+        }
+    },
+    {"message": "a string"},
+    {"message": {"chat": {"id": {"id": {"id": {"id": 1}}}}, "text": "x"}},
+]
+
+
+def test_malformed_updates_get_a_4xx_or_are_ignored_never_a_500(webhook, telegram, found_object):
+    for body, status, answer in MALFORMED:
+        assert webhook.post(body) == (status, answer), body[:60]
+    for number, update in enumerate(IGNORED):
+        assert webhook.update(update, update_id=880_000 + number) == (200, {"status": "ignored"}), update
+    chat_id = 7006
+    assert webhook.update(message(chat_id, "I found a grenade near the school")) == (
+        200,
+        {"status": "accepted"},
+    )
+    assert [m["text"] for m in wait_for(lambda: telegram.sent_to(chat_id))] == [found_object]
+    assert telegram.sent_to(7001) == telegram.sent_to(7003) == telegram.sent_to(7004) == []
 
 
 def test_a_shared_venue_is_taken_too(webhook, telegram):
