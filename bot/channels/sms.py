@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl
 import aiohttp
 import phonenumbers
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.events import UserUttered
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -36,7 +36,8 @@ from bot.channels.inbound import PayloadGate, clean_text
 from bot.content.countries import CountryProfile, load_profiles
 from bot.conversation import COUNTRY_HINT_KEY, decide, slots_of
 from bot.i18n import LANGUAGE_HINT_KEYS
-from bot.inbox.store import SENDING, InboxItem, InboxStore, Sealer
+from bot.inbox.replay import replies_already_made
+from bot.inbox.store import SENDING, InboxItem, InboxStore
 from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
 from bot.paths import ProjectPaths, project_paths
 from bot.sms import DEFAULT_SEGMENT_BUDGET, SMS_OUTPUT_CHANNEL
@@ -66,8 +67,6 @@ STOPPED_RESPONSE = "utter_sms_stopped"
 STARTED_RESPONSE = "utter_sms_started"
 EMPTY_MESSAGE_PAYLOAD = "/help"
 MAX_CONCURRENT_TURNS = 16
-# The purpose under which reply addresses in the inbox are sealed.
-INBOX_KEY_PURPOSE = "inbox-reply-to"
 
 
 class SmsOutput(CollectingOutputChannel):
@@ -110,7 +109,7 @@ class SmsServices:
         return cls(
             database=database,
             store=SmsStore(database),
-            inbox=InboxStore(database, Sealer(pseudonyms.derived_key(INBOX_KEY_PURPOSE))),
+            inbox=InboxStore.sealed_with(database, pseudonyms),
             pseudonyms=pseudonyms,
             profiles=load_profiles(paths.countries),
             keywords=Keywords.load(paths.sms_keywords),
@@ -407,23 +406,8 @@ class Turn:
         return self.services.gate.admit(self.text)
 
     async def _replies_made_before(self) -> Optional[list[Dict[str, Any]]]:
-        """After a crash: the replies the assistant already made to this message, if it did.
-
-        Rasa saves the conversation before the channel sends, so a message it has
-        seen (same message id) is not understood twice; its replies are sent again.
-        """
-        tracker = await self.agent.tracker_store.retrieve(self.sender_id)
-        if tracker is None:
-            return None
-        replies: Optional[list[Dict[str, Any]]] = None
-        for event in tracker.events:
-            if isinstance(event, UserUttered):
-                if replies is not None:
-                    break
-                if event.message_id == self.item.key:
-                    replies = []
-            elif isinstance(event, BotUttered) and replies is not None:
-                replies.append({"text": event.text, "buttons": (event.data or {}).get("buttons")})
+        """After a crash: the replies already made to this message (bot.inbox.replay), if any."""
+        replies = await replies_already_made(self.agent.tracker_store, self.sender_id, self.item.key)
         if replies is not None and self.item.status == SENDING:
             logger.warning("SMS %s may have been answered before the restart: sent again", self.item.key)
         return replies

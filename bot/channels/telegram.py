@@ -36,7 +36,12 @@ from telegram.request import HTTPXRequest
 
 from bot.channels.inbound import PayloadGate
 from bot.channels.telegram_updates import BotIdentity, Incoming, SeenUpdates, interpret, split_message
+from bot.inbox.replay import replies_already_made
+from bot.inbox.store import InboxItem, InboxStore
 from bot.paths import project_paths
+from bot.store.db import Database
+from bot.store.guard import StoreGuard
+from bot.store.pseudonym import Pseudonymizer, load_key
 
 logger = logging.getLogger(__name__)
 
@@ -359,6 +364,9 @@ class TelegramInput(InputChannel):
         self._app: Optional[Sanic] = None
         self._start_lock: Optional[asyncio.Lock] = None
         self._started = False
+        # Inbox before answer: built at server start (the app database), None outside a server.
+        self.inbox: Optional[InboxStore] = None
+        self.guard = StoreGuard("Telegram inbox (app database)")
 
     def secret_ok(self, request: Request) -> bool:
         """Constant-time check of Telegram's secret header."""
@@ -374,6 +382,8 @@ class TelegramInput(InputChannel):
             if self._started:
                 return
             self._started = True
+            if app is not None and self.inbox is None:
+                self.inbox = await self._open_inbox()
             try:
                 await self.bot.initialize()
             except TelegramError as error:  # sending still works; only getMe's answer is missing
@@ -381,6 +391,25 @@ class TelegramInput(InputChannel):
                 return
             me = self.bot.bot
             self.identity = BotIdentity(self.identity.username or me.username or "", me.id)
+
+    async def _open_inbox(self) -> InboxStore:
+        """The app database's inbox (schema migrated once, here, before any update is accepted)."""
+        paths = project_paths()
+        database, key = await asyncio.to_thread(lambda: (Database.for_project(paths), load_key(paths.var)))
+        await self.guard.call(None, database.migrate)
+        return InboxStore.sealed_with(database, Pseudonymizer(key))
+
+    async def recover(self) -> None:
+        """Answer the updates a previous run acknowledged but did not finish, oldest first."""
+        if self.inbox is None:
+            return
+        pending: List[InboxItem] = await self.guard.call([], self.inbox.unfinished, self.name())
+        if pending:
+            logger.warning("Telegram: %d acknowledged updates not finished before the restart", len(pending))
+        for item in pending:
+            incoming = incoming_of(item)
+            if incoming is not None and incoming.update_id not in self._in_flight:
+                self._spawn(incoming, durable=True, recovering=True)
 
     async def stop(self) -> None:
         """At server stop: let running updates finish briefly, then close the connections."""
@@ -397,6 +426,10 @@ class TelegramInput(InputChannel):
         async def start(app: Sanic, _: Any) -> None:
             await self.start(app)
 
+        @hook.listener("after_server_start")
+        async def recover(_: Sanic, __: Any) -> None:
+            await self.recover()
+
         @hook.listener("after_server_stop")
         async def stop(_: Sanic, __: Any) -> None:
             await self.stop()
@@ -409,12 +442,12 @@ class TelegramInput(InputChannel):
         async def receive(request: Request) -> HTTPResponse:
             if not self.secret_ok(request):
                 return response.json({"error": "wrong or missing secret token"}, status=403)
-            return self.accept(request.body)
+            return await self.accept(request.body)
 
         return hook
 
-    def accept(self, body: bytes) -> HTTPResponse:
-        """Check an update, start handling it and say so: 400 when malformed, 200 otherwise."""
+    async def accept(self, body: bytes) -> HTTPResponse:
+        """Check an update, store it, start handling it and say so: 400 when malformed, 200 otherwise."""
         try:
             update = json.loads(body or b"")
         except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested too deep
@@ -431,11 +464,19 @@ class TelegramInput(InputChannel):
             incoming = None
         if incoming is None:
             return response.json({"status": "ignored"})
-        self._in_flight.add(update_id)
-        task = asyncio.ensure_future(self._handle(incoming))
+        # Stored before Telegram hears 200: an acknowledged update is answered even after a crash.
+        stored = await self.guard.call(None, self.inbox.accept, inbox_item(incoming)) if self.inbox else None
+        if stored is False:  # already accepted by an earlier run (a redelivery)
+            return response.json({"status": "duplicate, ignored"})
+        self._spawn(incoming, durable=bool(stored))
+        return response.json({"status": "accepted"})
+
+    def _spawn(self, incoming: Incoming, durable: bool, recovering: bool = False) -> None:
+        if incoming.update_id is not None:
+            self._in_flight.add(incoming.update_id)
+        task = asyncio.ensure_future(self._handle(incoming, durable, recovering))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        return response.json({"status": "accepted"})
 
     async def process(self, incoming: Incoming) -> bool:
         """One attempt at an update, in order within its chat; True once its replies were handed over.
@@ -446,15 +487,18 @@ class TelegramInput(InputChannel):
         async with self._chats.hold(incoming.chat_id):
             return await self._attempt(incoming)
 
-    async def _handle(self, incoming: Incoming) -> None:
+    async def _handle(self, incoming: Incoming, durable: bool = False, recovering: bool = False) -> None:
         """Process an accepted update, trying again with backoff; the chat's later updates wait."""
         try:
             async with self._chats.hold(incoming.chat_id):
                 for attempt in range(1, UPDATE_ATTEMPTS + 1):
-                    if await self._attempt(incoming):
+                    if await self._attempt(incoming, recovering):
+                        if durable and self.inbox is not None:
+                            await self.guard.call(None, self.inbox.finish, inbox_item(incoming))
                         return
                     if attempt < UPDATE_ATTEMPTS:
                         await asyncio.sleep(UPDATE_BACKOFF * 2 ** (attempt - 1))
+                # Left unfinished in the inbox: answered after the next start.
                 logger.error(
                     "Telegram update %s (chat %s) not answered after %d attempts",
                     incoming.update_id,
@@ -465,7 +509,7 @@ class TelegramInput(InputChannel):
             if incoming.update_id is not None:
                 self._in_flight.discard(incoming.update_id)
 
-    async def _attempt(self, incoming: Incoming) -> bool:
+    async def _attempt(self, incoming: Incoming, recovering: bool = False) -> bool:
         if not self._started:
             await self.start()
         progress = self._progress_of(incoming)
@@ -477,7 +521,7 @@ class TelegramInput(InputChannel):
                 if not self._agent_ready():
                     logger.warning("Telegram update %s waits: the model is not loaded", incoming.update_id)
                     return False
-                progress.parts = await self._turn(incoming)
+                progress.parts = await self._turn(incoming, recovering)
             progress.sent += await self.sender.send_all(incoming.chat_id, progress.parts[progress.sent :])
         except Exception as error:  # one failed update must not stop the others; it is tried again
             logger.error(
@@ -510,10 +554,16 @@ class TelegramInput(InputChannel):
         agent = getattr(self._app.ctx, "agent", None)
         return agent is not None and bool(agent.is_ready())
 
-    async def _turn(self, incoming: Incoming) -> List[Part]:
-        """Run the conversation turn and collect its replies."""
+    async def _turn(self, incoming: Incoming, recovering: bool = False) -> List[Part]:
+        """Run the conversation turn and collect its replies (after a crash: those already made)."""
         if self._on_new_message is None:
             raise RuntimeError("the Telegram channel is not registered with the server")
+        if recovering and self._app is not None:
+            made = await replies_already_made(
+                self._app.ctx.agent.tracker_store, incoming.sender_id, _key(incoming)
+            )
+            if made is not None:
+                return self.sender.parts(made)
         callbacks = self.sender.callbacks
         text = callbacks.payload_for(incoming.text) if incoming.callback_query_id else incoming.text
         collector = TelegramCollector()
@@ -524,7 +574,7 @@ class TelegramInput(InputChannel):
                 incoming.sender_id,
                 input_channel=self.name(),
                 metadata=incoming.metadata,
-                message_id=None if incoming.update_id is None else f"telegram-{incoming.update_id}",
+                message_id=None if incoming.update_id is None else _key(incoming),
             )
         )
         return self.sender.parts(collector.messages)
@@ -538,3 +588,39 @@ class TelegramInput(InputChannel):
     def get_output_channel(self) -> Optional[OutputChannel]:
         """For messages Rasa sends on its own (reminders, alerts)."""
         return TelegramOutput(self.sender)
+
+
+def _key(incoming: Incoming) -> str:
+    """The Rasa message id of an update (the same as its inbox row's key)."""
+    return f"{TelegramInput.name()}:{incoming.update_id}"
+
+
+def inbox_item(incoming: Incoming) -> InboxItem:
+    """An update's inbox row: what is needed to answer it again after a crash."""
+    return InboxItem(
+        channel=TelegramInput.name(),
+        message_id=str(incoming.update_id),
+        conversation=incoming.sender_id,
+        reply_to=str(incoming.chat_id),
+        text=incoming.text,
+        metadata={"hints": incoming.metadata, "callback_query_id": incoming.callback_query_id},
+    )
+
+
+def incoming_of(item: InboxItem) -> Optional[Incoming]:
+    """The update an inbox row holds, or None when the row cannot be read (its key changed)."""
+    try:
+        chat_id, update_id = int(item.reply_to), int(item.message_id)
+    except ValueError:
+        logger.error("Telegram inbox row %s cannot be read: skipped", item.message_id)
+        return None
+    hints = item.metadata.get("hints")
+    callback = item.metadata.get("callback_query_id")
+    return Incoming(
+        sender_id=item.conversation,
+        chat_id=chat_id,
+        text=item.text,
+        metadata=dict(hints) if isinstance(hints, dict) else {},
+        callback_query_id=callback if isinstance(callback, str) else None,
+        update_id=update_id,
+    )

@@ -19,8 +19,11 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy.exc import IntegrityError
 
 from bot.store.db import Database
+from bot.store.pseudonym import Pseudonymizer
 from bot.store.schema import metadata as schema
 
+# The purpose under which reply addresses are sealed (a key derived from the pseudonym key).
+KEY_PURPOSE = "inbox-reply-to"
 RECEIVED = "received"
 SENDING = "sending"
 DONE = "done"
@@ -90,6 +93,11 @@ class InboxStore:
     def __init__(self, database: Database, sealer: Sealer) -> None:
         self._database = database
         self._sealer = sealer
+
+    @classmethod
+    def sealed_with(cls, database: Database, pseudonyms: Pseudonymizer) -> InboxStore:
+        """The inbox of `database`, reply addresses sealed with a key derived from the pseudonym key."""
+        return cls(database, Sealer(pseudonyms.derived_key(KEY_PURPOSE)))
 
     def accept(self, item: InboxItem) -> bool:
         """Store a newly accepted message; False when it was accepted before (a retried delivery)."""

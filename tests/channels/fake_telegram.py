@@ -34,6 +34,8 @@ class FakeTelegram(LocalServer):
         self._failures: list[tuple[str, str | None]] = []  # (mode, method or None for any)
         self._message_id = 0
         self.pending_updates: list[dict[str, Any]] = []  # served by getUpdates (polling mode)
+        # While set, sendMessage requests wait; one whose client goes away meanwhile is not delivered.
+        self.hold_sends = False
 
     @property
     def base_url(self) -> str:
@@ -71,6 +73,11 @@ class FakeTelegram(LocalServer):
             await asyncio.sleep(0.2)  # long polling: an empty answer only after a while
         if self.delay:
             await asyncio.sleep(self.delay)
+        if method == "sendMessage":
+            while self.hold_sends:
+                if request.transport is None or request.transport.is_closing():
+                    return web.json_response({"ok": False}, status=499)  # the sender died: not delivered
+                await asyncio.sleep(0.02)
         with self._lock:
             failure = self._take_failure(method)
             if failure is not None:

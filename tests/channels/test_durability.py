@@ -1,4 +1,4 @@
-"""SMS durability through the real servers: a Rasa server killed mid-burst, a database that hangs.
+"""Durability through the real servers: a Rasa server killed mid-burst or mid-answer, a database that hangs.
 
 Every accepted message (webhook answered 200) must be answered exactly once,
 whatever happens to the process after it said 200.
@@ -6,6 +6,7 @@ whatever happens to the process after it said 200.
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import threading
@@ -36,21 +37,26 @@ from bot.serve import (
 from bot.sms.compose import compose
 from bot.training import ensure_model, rasa_environment
 from tests.channels.fake_sms_gateway import FakeSmsGateway
-from tests.channels.fake_telegram import wait_for
+from tests.channels.fake_telegram import FakeTelegram, wait_for
 from tests.factories import GRENADE, PROJECT_ROOT
 
 pytestmark = pytest.mark.server
 
 AUTH_TOKEN = "twilio-durability-auth-token"
 PUBLIC_URL = "https://bot.example.org/webhooks/twilio/webhook"
+TELEGRAM_SECRET = "durability-telegram-secret"
 BURST = 300
 KILL_AFTER_REPLIES = 90
 
 
-def expected_found_object() -> str:
+def expected_found_object(channel: str = "sms") -> str:
     renderer = build_renderer(project_paths(PROJECT_ROOT))
-    rendered = renderer.render("utter_found_object", ResponseContext("en", renderer.profile(None)), "sms", {})
+    rendered = renderer.render(
+        "utter_found_object", ResponseContext("en", renderer.profile(None)), channel, {}
+    )
     assert rendered is not None
+    if channel != "sms":
+        return str(rendered["text"])
     return compose(str(rendered["text"]), rendered.get("buttons") or [], 3).body
 
 
@@ -109,17 +115,25 @@ class Servers:
 
 
 @contextmanager
-def servers(folder: Path, database_url: str) -> Iterator[Servers]:
+def servers(folder: Path, database_url: str, telegram: Optional[FakeTelegram] = None) -> Iterator[Servers]:
     gateway = FakeSmsGateway().start()
-    (folder / "credentials.yml").write_text(
+    credentials = (
         "bot.channels.sms.TwilioInput:\n"
         "  account_sid: ACtest\n"
         f"  auth_token: {AUTH_TOKEN}\n"
         "  from_number: '+15550001111'\n"
         f"  public_url: {PUBLIC_URL}\n"
-        f"  api_url: {gateway.url}\n",
-        encoding="utf-8",
+        f"  api_url: {gateway.url}\n"
     )
+    if telegram is not None:
+        credentials += (
+            "bot.channels.telegram.TelegramInput:\n"
+            "  token: '123:TEST'\n"
+            f"  secret_token: '{TELEGRAM_SECRET}'\n"
+            "  bot_username: test_bot\n"
+            f"  base_url: '{telegram.base_url}'\n"
+        )
+    (folder / "credentials.yml").write_text(credentials, encoding="utf-8")
     port, actions_port = free_port(), free_port()
     endpoints = write_local_endpoints(
         folder / "endpoints.yml", actions_port, folder / "tracker.db", PROJECT_ROOT
@@ -233,3 +247,43 @@ def test_a_database_that_hangs_never_holds_an_answer(tmp_path):
         for n, number in enumerate(["+447700900001", "+447700900002"]):
             assert running.twilio(number, GRENADE["en"], f"SMhang{n}") == 200
             assert wait_for(lambda number=number: running.gateway.bodies_to(number), timeout=60) == [expected]
+
+
+def telegram_update(base: str, update_id: int, chat_id: int, text: str) -> int:
+    message = {
+        "message_id": 1,
+        "date": 1700000000,
+        "chat": {"id": chat_id, "type": "private"},
+        "from": {"id": chat_id, "is_bot": False, "first_name": "A", "language_code": "en"},
+        "text": text,
+    }
+    request = urllib.request.Request(
+        f"{base}/webhooks/telegram/webhook",
+        data=json.dumps({"update_id": update_id, "message": message}).encode(),
+        headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": TELEGRAM_SECRET},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return int(response.status)
+
+
+def test_an_acknowledged_telegram_update_is_answered_after_a_crash(tmp_path):
+    expected = expected_found_object("telegram")
+    fake = FakeTelegram().start()
+    try:
+        with servers(tmp_path, f"sqlite:///{tmp_path / 'app.db'}", telegram=fake) as running:
+            fake.hold_sends = True  # the answer is on its way when the server dies
+            assert telegram_update(running.base, 5001, 61001, GRENADE["en"]) == 200
+            wait_for(lambda: running.inbox_statuses().get("5001") == "received")
+            running.kill_rasa()
+            assert fake.sent_to(61001) == []
+            fake.hold_sends = False
+            running.start_rasa()
+            wait_for(lambda: running.inbox_statuses().get("5001") == "done")
+            assert [m["text"] for m in fake.sent_to(61001)] == [expected]
+            # Telegram redelivers what it thinks failed: the same update is not answered twice.
+            assert telegram_update(running.base, 5001, 61001, GRENADE["en"]) == 200
+            assert telegram_update(running.base, 5002, 61001, "menu") == 200
+            wait_for(lambda: running.inbox_statuses().get("5002") == "done")
+            assert len(fake.sent_to(61001)) == 2
+    finally:
+        fake.stop()
