@@ -1,4 +1,4 @@
-"""The `bot` command: serve, chat, train, content check."""
+"""The `bot` command: serve, chat, train, db upgrade, content check."""
 
 from __future__ import annotations
 
@@ -26,6 +26,17 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         credentials=credentials,
     )
     return serve(paths, model, settings)
+
+
+def _cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from bot.store.db import migrate_project_database
+
+    problem = migrate_project_database(project_paths(args.root))
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
+    print("The app database is up to date.")
+    return 0
 
 
 def _cmd_chat(args: argparse.Namespace) -> int:
@@ -151,6 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="default: the channels of credentials.yml whose ${VARS} are set",
     )
     serve.set_defaults(func=_cmd_serve)
+
+    db = commands.add_parser("db", help="the app database (DATABASE_URL or var/app.db)")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_upgrade = db_commands.add_parser("upgrade", help="apply pending migrations (safe to run concurrently)")
+    db_upgrade.set_defaults(func=_cmd_db_upgrade)
 
     chat = commands.add_parser("chat", help="chat in the terminal with a running server")
     chat.add_argument("--url", default="http://localhost:5005")

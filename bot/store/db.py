@@ -2,24 +2,78 @@
 
 SQLite under var/ by default; PostgreSQL (or any SQLAlchemy URL) through
 DATABASE_URL. Written in SQLAlchemy 2.0 style on the 1.4 that Rasa pins.
+
+Migrations run once at start (`bot db upgrade`, `bot serve`, the ops channel's
+start listener), under a lock that several processes can share: a PostgreSQL
+advisory lock, or a lock file beside the SQLite database. Every connection has
+timeouts, so a database that accepts connections and never answers fails a
+call within seconds instead of blocking it.
 """
 
 from __future__ import annotations
 
+import fcntl
+import math
 import os
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Iterator, Mapping, Optional
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.paths import ProjectPaths
 
 DATABASE_URL_ENV = "DATABASE_URL"
+CONNECT_TIMEOUT_ENV = "DATABASE_CONNECT_TIMEOUT"
+STATEMENT_TIMEOUT_ENV = "DATABASE_STATEMENT_TIMEOUT"
+MIGRATION_TIMEOUT_ENV = "DATABASE_MIGRATION_TIMEOUT"
 MIGRATIONS = Path(__file__).parent / "migrations"
+# pg_advisory_lock key shared by every process that migrates the app database.
+_ADVISORY_LOCK_KEY = 7_215_309_001
+# libpq reads connect_timeout in whole seconds and treats anything under 2 as 2.
+_LIBPQ_MIN_CONNECT_TIMEOUT = 2
+
+
+class MigrationLockTimeout(sa.exc.SQLAlchemyError):
+    """Another process held the migration lock for longer than the migration timeout."""
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds a database call may wait: to connect (and for a pooled connection), per statement,
+    and for a migration (including waiting for another process's)."""
+
+    connect: float = 5.0
+    statement: float = 5.0
+    migration: float = 120.0
+
+    @classmethod
+    def from_environment(cls, environ: Optional[Mapping[str, str]] = None) -> Timeouts:
+        """DATABASE_CONNECT_TIMEOUT, DATABASE_STATEMENT_TIMEOUT, DATABASE_MIGRATION_TIMEOUT (seconds)."""
+        env = os.environ if environ is None else environ
+        default = cls()
+        return cls(
+            connect=_seconds(env, CONNECT_TIMEOUT_ENV, default.connect),
+            statement=_seconds(env, STATEMENT_TIMEOUT_ENV, default.statement),
+            migration=_seconds(env, MIGRATION_TIMEOUT_ENV, default.migration),
+        )
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    value = float(raw)
+    if not value > 0:
+        raise ValueError(f"{name} must be a positive number of seconds, not {raw!r}")
+    return value
 
 
 def database_url(paths: ProjectPaths, environ: Optional[Mapping[str, str]] = None) -> str:
@@ -32,21 +86,39 @@ def database_url(paths: ProjectPaths, environ: Optional[Mapping[str, str]] = Non
     return f"sqlite:///{paths.var / 'app.db'}"
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite files get their folder created and foreign keys enforced."""
+def make_engine(url: str, timeouts: Optional[Timeouts] = None) -> Engine:
+    """An engine for `url` with timeouts on every connection; SQLite files get their folder
+    created and foreign keys enforced."""
+    limits = timeouts or Timeouts.from_environment()
+    parsed = sa.engine.make_url(url)
     kwargs: dict[str, Any] = {"future": True}
-    if url.startswith("sqlite"):
-        database = sa.engine.make_url(url).database
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        # Several threads (the server's worker threads) may use the engine.
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        # Several threads (the server's worker threads) may use the engine; `timeout`
+        # is how long a statement waits for another connection's write lock.
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": limits.statement}
     else:
         kwargs["pool_pre_ping"] = True
+        kwargs["pool_timeout"] = limits.connect
+        kwargs["connect_args"] = _postgres_connect_args(parsed, limits)
     engine = sa.create_engine(url, **kwargs)
-    if url.startswith("sqlite"):
+    if parsed.get_backend_name() == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _postgres_connect_args(url: sa.engine.URL, limits: Timeouts) -> dict[str, Any]:
+    """libpq's connect and statement timeouts, unless the URL sets its own."""
+    if url.get_backend_name() != "postgresql" or url.get_driver_name() != "psycopg2":
+        return {}
+    args: dict[str, Any] = {}
+    if "connect_timeout" not in url.query:
+        args["connect_timeout"] = max(_LIBPQ_MIN_CONNECT_TIMEOUT, math.ceil(limits.connect))
+    if "options" not in url.query:
+        args["options"] = f"-c statement_timeout={int(limits.statement * 1000)}"
+    return args
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -60,49 +132,165 @@ def session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(engine, future=True, expire_on_commit=False, class_=Session)
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine, connection: Optional[Connection] = None) -> Config:
     """Alembic configured for our migrations and this engine (no alembic.ini needed)."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
+    config.attributes["connection"] = connection
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision` (idempotent)."""
-    command.upgrade(alembic_config(engine), revision)
+# Databases (by URL) this process has brought to head: later calls skip Alembic entirely.
+_at_head: set[str] = set()
+_process_locks: dict[str, threading.Lock] = {}
+_registry = threading.Lock()
 
 
-def downgrade(engine: Engine, revision: str) -> None:
-    """Take the schema back to `revision`."""
-    command.downgrade(alembic_config(engine), revision)
+def _key(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def _process_lock(key: str) -> threading.Lock:
+    with _registry:
+        return _process_locks.setdefault(key, threading.Lock())
+
+
+def upgrade(engine: Engine, revision: str = "head", timeouts: Optional[Timeouts] = None) -> None:
+    """Bring the schema to `revision` (idempotent), holding the migration lock."""
+    limits = timeouts or Timeouts.from_environment()
+    key = _key(engine)
+    with _process_lock(key), _migration_connection(engine, limits) as connection:
+        command.upgrade(alembic_config(engine, connection), revision)
+    if revision == "head":
+        _at_head.add(key)
+
+
+def downgrade(engine: Engine, revision: str, timeouts: Optional[Timeouts] = None) -> None:
+    """Take the schema back to `revision`, holding the migration lock."""
+    limits = timeouts or Timeouts.from_environment()
+    key = _key(engine)
+    _at_head.discard(key)
+    with _process_lock(key), _migration_connection(engine, limits) as connection:
+        command.downgrade(alembic_config(engine, connection), revision)
+
+
+@contextmanager
+def _migration_connection(engine: Engine, limits: Timeouts) -> Iterator[Connection]:
+    """A connection holding the cross-process migration lock."""
+    if engine.dialect.name == "postgresql":
+        with _postgres_advisory_lock(engine, limits) as connection:
+            yield connection
+    elif engine.dialect.name == "sqlite":
+        with _sqlite_file_lock(engine, limits), engine.connect() as connection:
+            yield connection
+    else:
+        with engine.connect() as connection:
+            yield connection
+
+
+@contextmanager
+def _postgres_advisory_lock(engine: Engine, limits: Timeouts) -> Iterator[Connection]:
+    with engine.connect() as connection:
+        # Waiting for another process's migration, and the DDL itself, may take longer
+        # than an ordinary statement: the migration timeout bounds both.
+        connection.execute(sa.text(f"SET statement_timeout = {int(limits.migration * 1000)}"))
+        connection.execute(sa.select(sa.func.pg_advisory_lock(_ADVISORY_LOCK_KEY)))
+        connection.commit()  # the lock and the setting belong to the session, not the transaction
+        try:
+            yield connection
+        finally:
+            try:
+                connection.rollback()
+                connection.execute(sa.select(sa.func.pg_advisory_unlock(_ADVISORY_LOCK_KEY)))
+                connection.execute(sa.text("RESET statement_timeout"))
+                connection.commit()
+            except sa.exc.SQLAlchemyError:
+                # Closing the session is what releases its lock for sure.
+                connection.invalidate()
+
+
+@contextmanager
+def _sqlite_file_lock(engine: Engine, limits: Timeouts) -> Iterator[None]:
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield  # a private in-memory database: the process lock is enough
+        return
+    lock_path = Path(database).with_name(Path(database).name + ".migrate.lock")
+    deadline = time.monotonic() + limits.migration
+    with lock_path.open("a") as handle:
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as busy:
+                if time.monotonic() >= deadline:
+                    message = f"{lock_path} held for over {limits.migration:g} s"
+                    raise MigrationLockTimeout(message) from busy
+                time.sleep(0.05)  # flock has no timeout of its own
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 class Database:
-    """One app database: its engine and session factory, migrated on first use."""
+    """One app database: its engine and session factory."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, timeouts: Optional[Timeouts] = None) -> None:
         self.engine = engine
+        self.timeouts = timeouts or Timeouts.from_environment()
         self.sessions = session_factory(engine)
-        self._migrated = False
 
     @classmethod
-    def from_url(cls, url: str) -> Database:
+    def from_url(cls, url: str, timeouts: Optional[Timeouts] = None) -> Database:
         """Build (no connection is made until first use)."""
-        return cls(make_engine(url))
+        limits = timeouts or Timeouts.from_environment()
+        return cls(make_engine(url, limits), limits)
 
     @classmethod
     def for_project(cls, paths: ProjectPaths, environ: Optional[Mapping[str, str]] = None) -> Database:
-        """The project's database: DATABASE_URL or var/app.db."""
-        return cls.from_url(database_url(paths, environ))
+        """The project's database: DATABASE_URL or var/app.db, timeouts from the environment."""
+        return cls.from_url(database_url(paths, environ), Timeouts.from_environment(environ))
 
     def migrate(self) -> Database:
-        """Apply pending migrations once per process; returns self for chaining."""
-        if not self._migrated:
-            upgrade(self.engine)
-            self._migrated = True
+        """Make sure the schema is at head; returns self for chaining.
+
+        Free once this process has migrated the same database (the start-up
+        migration did); otherwise runs Alembic under the migration lock, so
+        concurrent first calls from threads or processes are safe.
+        """
+        key = _key(self.engine)
+        if key in _at_head:
+            return self
+        with _process_lock(key):
+            if key in _at_head:  # another thread migrated it while this one waited
+                return self
+            with _migration_connection(self.engine, self.timeouts) as connection:
+                command.upgrade(alembic_config(self.engine, connection), "head")
+            _at_head.add(key)
         return self
+
+    def ping(self) -> None:
+        """One round trip (raises when the database does not answer within its timeouts)."""
+        with self.engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
 
     def dispose(self) -> None:
         """Close pooled connections."""
         self.engine.dispose()
+
+
+def migrate_project_database(
+    paths: ProjectPaths, environ: Optional[Mapping[str, str]] = None
+) -> Optional[str]:
+    """Bring the project's database to head; None when done, else what went wrong (one line)."""
+    database = Database.for_project(paths, environ)
+    try:
+        database.migrate()
+    except sa.exc.SQLAlchemyError as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        return f"The app database ({database.engine.url!r}) could not be migrated: {first_line}"
+    finally:
+        database.dispose()
+    return None
