@@ -1,7 +1,10 @@
-"""`bot serve`: run the action server and the Rasa server together, stop both on Ctrl-C."""
+"""`bot serve`: migrate the app database, run the action server and the Rasa server together,
+restart either when it crashes (with backoff, logged), stop both on Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
+import json
+import logging
 import signal
 import socket
 import subprocess
@@ -12,10 +15,13 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Optional
+from typing import Callable, Collection, Optional, Sequence
 
 from bot.paths import ProjectPaths
+from bot.store.db import migrate_project_database
 from bot.training import rasa_environment
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -62,23 +68,67 @@ def rasa_server_command(settings: ServerSettings, model: Path) -> list[str]:
     ]
 
 
-def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float) -> bool:
-    """Poll `url` until it answers 200, the process dies, or `timeout` passes."""
+def wait_until_up(
+    url: str,
+    process: subprocess.Popen[bytes],
+    timeout: float,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> bool:
+    """Poll `url` until it answers 200, the process dies, `should_stop()`, or `timeout` passes."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not should_stop():
         if process.poll() is not None:
             return False
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return True
-        except (urllib.error.URLError, OSError):
-            pass
+        if _answers(url):
+            return True
         time.sleep(0.5)
     return False
 
 
-def stop(processes: list[subprocess.Popen[bytes]], grace: float = 15.0) -> None:
+def wait_until_ready(
+    base_url: str,
+    process: subprocess.Popen[bytes],
+    timeout: float,
+    tolerate: Collection[str] = (),
+    should_stop: Callable[[], bool] = lambda: False,
+) -> bool:
+    """Poll the Rasa server's /ready until it says ready (or only `tolerate`d checks fail)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not should_stop():
+        if process.poll() is not None:
+            return False
+        failed = readiness_failures(base_url)
+        if failed is not None and set(failed) <= set(tolerate):
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def readiness_failures(base_url: str) -> Optional[list[str]]:
+    """The checks /ready reports failed ([] when ready), or None when it does not answer."""
+    try:
+        with urllib.request.urlopen(f"{base_url}/ready", timeout=10) as answer:
+            return list(json.loads(answer.read()).get("failed", []))
+    except urllib.error.HTTPError as error:
+        if error.code != 503:
+            return None
+        try:
+            return list(json.loads(error.read()).get("failed", []))
+        except ValueError:
+            return None
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+
+
+def _answers(url: str, timeout: float = 2.0) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def stop(processes: Sequence[subprocess.Popen[bytes]], grace: float = 15.0) -> None:
     """Terminate processes, then kill those still running after `grace` seconds."""
     for process in processes:
         if process.poll() is None:
@@ -92,43 +142,131 @@ def stop(processes: list[subprocess.Popen[bytes]], grace: float = 15.0) -> None:
             process.wait()
 
 
-def serve(paths: ProjectPaths, model: Path, settings: ServerSettings) -> int:
-    """Start both servers, print how to talk to the assistant, and wait for Ctrl-C."""
+@dataclass(frozen=True)
+class Backoff:
+    """Restart delays: `first` seconds, doubling up to `cap`; a child that stayed up for
+    `healthy_after` seconds before it crashed starts again from `first`."""
+
+    first: float = 1.0
+    cap: float = 30.0
+    healthy_after: float = 60.0
+
+
+class Child:
+    """One supervised server process: started, watched, restarted with backoff when it exits."""
+
+    def __init__(
+        self, name: str, command: list[str], health_url: str, cwd: Path, env: dict[str, str], backoff: Backoff
+    ) -> None:
+        self.name = name
+        self.command = command
+        self.health_url = health_url
+        self.cwd = cwd
+        self.env = env
+        self.backoff = backoff
+        self.process: Optional[subprocess.Popen[bytes]] = None
+        self.restarts = 0
+        self._started_at = 0.0
+        self._delay = backoff.first
+        self._restart_at: Optional[float] = None
+        self._awaiting_health = False
+        self._next_health_check = 0.0
+
+    def start(self) -> subprocess.Popen[bytes]:
+        """Start (or start again) the process."""
+        self.process = subprocess.Popen(self.command, cwd=self.cwd, env=self.env)
+        self._started_at = time.monotonic()
+        return self.process
+
+    def step(self, now: float) -> None:
+        """Notice an exit and schedule a restart, restart when due, log when it answers again."""
+        if self.process is None:
+            return
+        code = self.process.poll()
+        if code is not None and self._restart_at is None:
+            self._schedule_restart(code, now)
+        elif self._restart_at is not None and now >= self._restart_at:
+            self._restart_at = None
+            self.restarts += 1
+            self.start()
+            self._awaiting_health = True
+            logger.warning("%s restarted (restart %d, pid %d)", self.name, self.restarts, self.process.pid)
+        elif code is None and self._awaiting_health and now >= self._next_health_check:
+            self._next_health_check = now + 1.0
+            if _answers(self.health_url, timeout=1.0):
+                self._awaiting_health = False
+                logger.warning("%s answers again (%s)", self.name, self.health_url)
+
+    def _schedule_restart(self, code: int, now: float) -> None:
+        uptime = now - self._started_at
+        if uptime >= self.backoff.healthy_after:
+            self._delay = self.backoff.first
+        delay, self._delay = self._delay, min(self.backoff.cap, self._delay * 2)
+        self._restart_at = now + delay
+        self._awaiting_health = False
+        logger.error(
+            "%s exited with code %d after %.0f s; restarting it in %g s", self.name, code, uptime, delay
+        )
+
+
+def serve(paths: ProjectPaths, model: Path, settings: ServerSettings, backoff: Backoff = Backoff()) -> int:
+    """Migrate the app database, start both servers, print how to talk to the assistant,
+    restart a server that crashes, and stop both on Ctrl-C or SIGTERM (exit 0)."""
     paths.var.mkdir(parents=True, exist_ok=True)
+    problem = migrate_project_database(paths)
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     env = rasa_environment()
-    actions = subprocess.Popen(action_server_command(settings), cwd=paths.root, env=env)
-    rasa = subprocess.Popen(rasa_server_command(settings, model), cwd=paths.root, env=env)
-    processes = [actions, rasa]
+    url = f"http://localhost:{settings.port}"
+    actions = Child(
+        "action server",
+        action_server_command(settings),
+        f"http://localhost:{settings.actions_port}/health",
+        paths.root,
+        env,
+        backoff,
+    )
+    rasa = Child(
+        "Rasa server", rasa_server_command(settings, model), f"{url}/ready", paths.root, env, backoff
+    )
+    children = [actions, rasa]
     stopping = False
 
     def on_signal(signum: int, frame: Optional[FrameType]) -> None:
         nonlocal stopping
         stopping = True
 
+    def should_stop() -> bool:
+        return stopping
+
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     started = time.monotonic()
     try:
-        up = wait_until_up(
-            f"http://localhost:{settings.actions_port}/health", actions, settings.startup_timeout
-        )
-        up = up and wait_until_up(f"http://localhost:{settings.port}/", rasa, settings.startup_timeout)
+        up = wait_until_up(actions.health_url, actions.start(), settings.startup_timeout, should_stop)
+        up = up and wait_until_ready(url, rasa.start(), settings.startup_timeout, should_stop=should_stop)
+        if stopping:
+            return 0
         if not up:
             print("The assistant did not start: see the log above.", file=sys.stderr)
             return 1
         print(_instructions(settings, time.monotonic() - started), flush=True)
-        while not stopping and all(p.poll() is None for p in processes):
-            time.sleep(0.5)
-        return 0 if stopping else 1
+        while not stopping:
+            now = time.monotonic()
+            for child in children:
+                child.step(now)
+            time.sleep(0.2)
+        return 0
     finally:
         print("Stopping the assistant...", flush=True)
-        stop(processes)
+        stop([child.process for child in children if child.process is not None])
 
 
 def _instructions(settings: ServerSettings, seconds: float) -> str:
     url = f"http://localhost:{settings.port}"
     return (
-        f"\nThe assistant is ready ({seconds:.0f} s).\n"
+        f"\nThe assistant is ready ({seconds:.0f} s; {url}/ready says why when it is not).\n"
         f"  Terminal chat:  .venv/bin/bot chat --url {url}\n"
         f"  REST:           curl -s {url}/webhooks/rest/webhook -H 'Content-Type: application/json' \\\n"
         f'                    -d \'{{"sender": "me", "message": "I found a grenade"}}\'\n'

@@ -17,11 +17,15 @@ from bot.serve import (
     free_port,
     rasa_server_command,
     stop,
+    wait_until_ready,
     wait_until_up,
     write_local_endpoints,
 )
 from bot.training import ensure_model, rasa_environment
 from tests.factories import PROJECT_ROOT
+
+# The always-on channel that serves /health and /ready (credentials.yml).
+OPS_CHANNEL = "bot.channels.ops.OpsChannel"
 
 
 @contextmanager
@@ -31,6 +35,8 @@ def rasa_with_actions(folder: Path, credentials: str) -> Iterator[str]:
     Yields the Rasa server's base URL; the tracker store is `folder / "tracker.db"`.
     """
     model = ensure_model(project_paths(PROJECT_ROOT))
+    if OPS_CHANNEL not in credentials:  # /ready is what the starter waits for
+        credentials = f"{credentials.rstrip()}\n{OPS_CHANNEL}:\n"
     (folder / "credentials.yml").write_text(credentials, encoding="utf-8")
     port, actions_port = free_port(), free_port()
     endpoints = write_local_endpoints(
@@ -50,8 +56,8 @@ def rasa_with_actions(folder: Path, credentials: str) -> Iterator[str]:
     actions = subprocess.Popen(action_server_command(settings), cwd=PROJECT_ROOT, env=env)
     process = subprocess.Popen(rasa_server_command(settings, model), cwd=PROJECT_ROOT, env=env)
     try:
-        assert wait_until_up(f"http://localhost:{port}/", process, 300)
         assert wait_until_up(f"http://localhost:{actions_port}/health", actions, 60)
+        assert wait_until_ready(f"http://localhost:{port}", process, 300), "the Rasa server is not ready"
         yield f"http://localhost:{port}"
     finally:
         stop([process, actions])
@@ -83,7 +89,7 @@ def bot_serve(folder: Path, env: Mapping[str, str] | None = None) -> Iterator[Se
         env={**rasa_environment(), **(env or {})},
     )
     try:
-        assert wait_until_up(f"http://localhost:{port}/", process, 300), "the assistant did not start"
+        assert wait_until_ready(f"http://localhost:{port}", process, 300), "the assistant did not start"
         assert wait_until_up(f"http://localhost:{actions_port}/health", process, 60)
         yield Served(f"http://localhost:{port}", process)
     finally:

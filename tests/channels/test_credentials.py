@@ -22,7 +22,8 @@ def test_channel_is_enabled_only_when_all_its_variables_are_set():
 
 def test_project_credentials_rest_only_without_secrets(tmp_path: Path):
     path = write_active_credentials(PROJECT_ROOT / "credentials.yml", tmp_path, {})
-    assert list(yaml.safe_load(path.read_text())) == ["bot.channels.rest.RestInput"]
+    always_on = ["bot.channels.rest.RestInput", "bot.channels.ops.OpsChannel"]
+    assert list(yaml.safe_load(path.read_text())) == always_on
     env = {
         "TWILIO_ACCOUNT_SID": "AC",
         "TWILIO_AUTH_TOKEN": "t",
@@ -32,5 +33,9 @@ def test_project_credentials_rest_only_without_secrets(tmp_path: Path):
     active = yaml.safe_load(
         write_active_credentials(PROJECT_ROOT / "credentials.yml", tmp_path, env).read_text()
     )
-    assert list(active) == ["bot.channels.rest.RestInput", "bot.channels.sms.TwilioInput"]
+    assert list(active) == [
+        "bot.channels.rest.RestInput",
+        "bot.channels.ops.OpsChannel",
+        "bot.channels.sms.TwilioInput",
+    ]
     assert active["bot.channels.sms.TwilioInput"]["auth_token"] == "${TWILIO_AUTH_TOKEN}"  # Rasa expands it
