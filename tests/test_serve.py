@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
+import signal
 import subprocess
+import sys
+import time
+import urllib.error
 import urllib.request
 import uuid
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -17,11 +23,13 @@ from bot.i18n import LanguageDetector
 from bot.nlg import build_renderer
 from bot.paths import project_paths
 from bot.serve import (
+    Backoff,
+    Child,
     ServerSettings,
     free_port,
     rasa_server_command,
     stop,
-    wait_until_up,
+    wait_until_ready,
     write_local_endpoints,
 )
 from bot.training import ensure_model, rasa_environment
@@ -167,7 +175,8 @@ def rasa_without_actions(model, tmp_path_factory) -> Iterator[Assistant]:
     command = rasa_server_command(settings, model)
     process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=rasa_environment())
     try:
-        assert wait_until_up(f"http://localhost:{port}/", process, 300)
+        # Ready but for the action server, which is missing on purpose.
+        assert wait_until_ready(f"http://localhost:{port}", process, 300, tolerate={"action_server"})
         yield Assistant(f"http://localhost:{port}", folder / "tracker.db")
     finally:
         stop([process])
@@ -199,3 +208,122 @@ def test_odd_input_gets_an_answer_not_a_crash(assistant, message):
     assert isinstance(replies, list)
     again = assistant.send(sender, "/help")  # the conversation still works afterwards
     assert again and again[0].get("buttons")
+
+
+def test_ready_says_the_action_server_is_what_is_missing(rasa_without_actions):
+    try:
+        urllib.request.urlopen(f"{rasa_without_actions.url}/ready", timeout=30)
+        status, body = 200, {}
+    except urllib.error.HTTPError as error:
+        status, body = error.code, json.loads(error.read())
+    assert status == 503
+    assert body["status"] == "not ready"
+    assert body["failed"] == ["action_server"]
+    assert {k: v for k, v in body["checks"].items() if k != "action_server"} == {
+        "model": "ok",
+        "warm_up": "ok",
+        "nlg": "ok",
+        "tracker_store": "ok",
+        "app_database": "ok",
+    }
+    assert body["checks"]["action_server"].startswith("failed: ClientConnectorError: ")
+
+
+# ------------------------------------------------------------------ supervision
+
+
+def eventually(condition: Callable[[], Any], deadline: float, what: str) -> Any:
+    """Poll `condition` until it returns something truthy; fail after `deadline` seconds."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"not after {deadline:g} s: {what}")
+
+
+def children_of(pid: int) -> dict[int, str]:
+    """Direct child processes of `pid` and their command lines."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        # The parent pid is the 2nd field after the parenthesised command name.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found[int(entry.name)] = cmdline
+    return found
+
+
+def child_pid(parent: int, marker: str) -> int | None:
+    """The child of `parent` whose command line holds `marker`, if there is one now."""
+    matches = [pid for pid, cmdline in children_of(parent).items() if marker in cmdline]
+    return matches[0] if len(matches) == 1 else None
+
+
+@pytest.mark.parametrize(
+    ("backoff", "delays"),
+    [
+        (Backoff(first=0.01, cap=0.04, healthy_after=3600), ["0.01", "0.02", "0.04", "0.04", "0.04"]),
+        (Backoff(first=0.01, cap=0.04, healthy_after=0), ["0.01", "0.01", "0.01", "0.01", "0.01"]),
+    ],
+)
+def test_a_crashing_child_is_restarted_with_backoff_and_logged(tmp_path, caplog, backoff, delays):
+    crash = [sys.executable, "-c", "import sys; sys.exit(3)"]
+    child = Child("fake server", crash, "http://127.0.0.1:9/health", tmp_path, dict(os.environ), backoff)
+    child.start()
+    with caplog.at_level(logging.INFO, logger="bot.serve"):
+
+        def restarted_enough() -> bool:
+            child.step(time.monotonic())
+            return child.restarts == len(delays)
+
+        eventually(restarted_enough, 60, f"{len(delays)} restarts")
+    assert child.process is not None
+    child.process.wait(timeout=30)
+    exits = [r.getMessage() for r in caplog.records if "exited" in r.getMessage()]
+    assert [m.split(" s; restarting it in ")[1] for m in exits] == [f"{d} s" for d in delays]
+    assert {m.split(" after ")[0] for m in exits} == {"fake server exited with code 3"}
+    restarted = [r.getMessage().split(", pid")[0] for r in caplog.records if "restarted" in r.getMessage()]
+    assert restarted == [f"fake server restarted (restart {n}" for n in range(1, len(delays) + 1)]
+
+
+def replaced(parent: int, marker: str, old: int) -> Callable[[], int | None]:
+    """A condition: the pid of a child holding `marker` other than `old`."""
+
+    def new_pid() -> int | None:
+        pid = child_pid(parent, marker)
+        return pid if pid != old else None
+
+    return new_pid
+
+
+def test_bot_serve_restarts_a_killed_server_and_stops_cleanly_on_sigterm(model, expected, tmp_path):
+    """kill -9 the action server, then the Rasa server: each comes back, `bot serve` stays up."""
+    context = expected.context(tracker())
+    with bot_serve(tmp_path) as served:
+        assistant = Assistant(served.url, tmp_path / "tracker.db")
+        for marker in ("rasa_sdk", " rasa run "):
+            old = child_pid(served.process.pid, marker)
+            assert old is not None, marker
+            os.kill(old, signal.SIGKILL)
+            new = eventually(replaced(served.process.pid, marker, old), 120, f"a new {marker} child")
+            assert wait_until_ready(served.url, served.process, 300), f"{marker} did not come back"
+            assert served.process.poll() is None
+            # Erasing needs the action server; its answer comes after the action ran.
+            sender = f"t-{uuid.uuid4().hex}"
+            assistant.send(sender, "please delete whatever data you have on me")
+            replies = assistant.send(sender, "yes")
+            assert [r.get("text") for r in replies] == [
+                expected.render("utter_data_deleted", context, "rest", {})["text"]
+            ]
+        survivors = set(children_of(served.process.pid))
+        assert new in survivors
+        served.process.send_signal(signal.SIGTERM)
+        assert served.process.wait(timeout=60) == 0
+    assert {pid for pid in survivors if Path(f"/proc/{pid}").exists()} == set()
