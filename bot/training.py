@@ -45,10 +45,15 @@ def model_path(paths: ProjectPaths) -> Path:
     return paths.models / f"{fingerprint(paths)}.tar.gz"
 
 
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
+
+
 def rasa_environment() -> dict[str, str]:
-    """Environment for Rasa subprocesses: telemetry always off."""
+    """Environment for Rasa subprocesses: telemetry always off, request bodies capped."""
     env = dict(os.environ)
     env["RASA_TELEMETRY_ENABLED"] = "false"
+    # Sanic's own cap for every route (100 MB by default): no webhook body comes near 4 MiB.
+    env.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_REQUEST_BYTES))
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     return env
 

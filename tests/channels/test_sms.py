@@ -421,3 +421,16 @@ def test_delete_keyword_erases_the_conversation_after_confirmation(sms):
     sms.twilio(number, "1")
     sms.replies(number, 3)
     assert conversation not in sms.stored_events()
+
+
+def test_a_body_over_the_servers_cap_is_refused_unread(sms):
+    import http.client
+
+    host, port = urllib.parse.urlsplit(sms.base).netloc.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=30)
+    connection.putrequest("POST", "/webhooks/twilio/webhook")
+    connection.putheader("Content-Type", "application/x-www-form-urlencoded")
+    connection.putheader("Content-Length", str(5 * 1024 * 1024))
+    connection.endheaders()  # no body sent: the server must answer from the headers alone
+    assert connection.getresponse().status == 413
+    connection.close()
