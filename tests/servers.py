@@ -7,7 +7,7 @@ import subprocess
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Iterator, Mapping, Optional
 
 from bot.paths import project_paths
 from bot.serve import (
@@ -28,13 +28,53 @@ from tests.factories import PROJECT_ROOT
 OPS_CHANNEL = "bot.channels.ops.OpsChannel"
 
 
+@dataclass
+class Stack:
+    """The action server and the Rasa server of one test, which it may kill and start again."""
+
+    settings: ServerSettings
+    env: dict[str, str]
+    actions: subprocess.Popen[bytes]
+    rasa: Optional[subprocess.Popen[bytes]] = None
+
+    @property
+    def url(self) -> str:
+        """The Rasa server's base URL."""
+        return f"http://localhost:{self.settings.port}"
+
+    def start_rasa(self, ready: bool = True) -> None:
+        """Start the Rasa server and wait until /ready says yes (or, `ready=False`, until /health does)."""
+        model = ensure_model(project_paths(PROJECT_ROOT))
+        self.rasa = subprocess.Popen(
+            rasa_server_command(self.settings, model), cwd=PROJECT_ROOT, env=self.env
+        )
+        if ready:
+            assert wait_until_ready(self.url, self.rasa, 300), "the Rasa server is not ready"
+        else:
+            assert wait_until_up(f"{self.url}/health", self.rasa, 300), "the Rasa server did not start"
+
+    def kill_rasa(self) -> None:
+        """SIGKILL the Rasa server (nothing flushed, nothing cleaned up) and wait until it is gone."""
+        assert self.rasa is not None
+        self.rasa.kill()
+        self.rasa.wait(timeout=30)
+
+    def kill_actions(self) -> None:
+        """SIGKILL the action server and wait until it is gone."""
+        self.actions.kill()
+        self.actions.wait(timeout=30)
+
+
 @contextmanager
-def rasa_with_actions(folder: Path, credentials: str) -> Iterator[str]:
+def server_stack(
+    folder: Path, credentials: str, env: Optional[Mapping[str, str]] = None, ready: bool = True
+) -> Iterator[Stack]:
     """Both servers, with `credentials` (YAML) and a tracker store and app database in `folder`.
 
-    Yields the Rasa server's base URL; the tracker store is `folder / "tracker.db"`.
+    The tracker store is `folder / "tracker.db"`, the app database `folder / "app.db"`
+    unless `env` names another DATABASE_URL.
     """
-    model = ensure_model(project_paths(PROJECT_ROOT))
+    ensure_model(project_paths(PROJECT_ROOT))
     if OPS_CHANNEL not in credentials:  # /ready is what the starter waits for
         credentials = f"{credentials.rstrip()}\n{OPS_CHANNEL}:\n"
     (folder / "credentials.yml").write_text(credentials, encoding="utf-8")
@@ -48,19 +88,27 @@ def rasa_with_actions(folder: Path, credentials: str) -> Iterator[str]:
         endpoints=str(endpoints),
         credentials=str(folder / "credentials.yml"),
     )
-    env = {
+    full_env = {
         **rasa_environment(),
         "DATABASE_URL": f"sqlite:///{folder / 'app.db'}",
         "PSEUDONYM_KEY": f"channel-test-pseudonym-key-{folder.name}",
+        **(env or {}),
     }
-    actions = subprocess.Popen(action_server_command(settings), cwd=PROJECT_ROOT, env=env)
-    process = subprocess.Popen(rasa_server_command(settings, model), cwd=PROJECT_ROOT, env=env)
+    actions = subprocess.Popen(action_server_command(settings), cwd=PROJECT_ROOT, env=full_env)
+    stack = Stack(settings, full_env, actions)
     try:
         assert wait_until_up(f"http://localhost:{actions_port}/health", actions, 60)
-        assert wait_until_ready(f"http://localhost:{port}", process, 300), "the Rasa server is not ready"
-        yield f"http://localhost:{port}"
+        stack.start_rasa(ready)
+        yield stack
     finally:
-        stop([process, actions])
+        stop([p for p in (stack.rasa, actions) if p is not None])
+
+
+@contextmanager
+def rasa_with_actions(folder: Path, credentials: str) -> Iterator[str]:
+    """Both servers (see `server_stack`); yields the Rasa server's base URL."""
+    with server_stack(folder, credentials) as stack:
+        yield stack.url
 
 
 @dataclass(frozen=True)

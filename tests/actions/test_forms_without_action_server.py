@@ -13,7 +13,6 @@ without a form get the safety answer with the action server down as well.
 from __future__ import annotations
 
 import json
-import subprocess
 import urllib.request
 import uuid
 from contextlib import contextmanager
@@ -25,17 +24,8 @@ import pytest
 
 from bot.nlg import ResponseRenderer, build_renderer
 from bot.paths import project_paths
-from bot.serve import (
-    ServerSettings,
-    action_server_command,
-    free_port,
-    rasa_server_command,
-    stop,
-    wait_until_up,
-    write_local_endpoints,
-)
-from bot.training import ensure_model, rasa_environment
 from tests.factories import PROJECT_ROOT, tracker
+from tests.servers import Stack, server_stack
 
 pytestmark = pytest.mark.server
 
@@ -72,48 +62,12 @@ def send(url: str, sender: str, message: str) -> list[str]:
         return [str(r.get("text", "")) for r in json.loads(response.read())]
 
 
-@dataclass
-class Servers:
-    """The Rasa server's URL and the action server's process (which the test kills)."""
-
-    url: str
-    actions: subprocess.Popen[bytes]
-
-    def kill_actions(self) -> None:
-        """SIGKILL the action server and wait until it has exited."""
-        self.actions.kill()
-        self.actions.wait(timeout=30)
-
-
 @contextmanager
-def servers(folder: Path) -> Iterator[Servers]:
+def servers(folder: Path) -> Iterator[Stack]:
     """Rasa (REST channel) and the action server on free ports, app and tracker databases in `folder`."""
-    model = ensure_model(project_paths(PROJECT_ROOT))
-    (folder / "credentials.yml").write_text("rest:\n", encoding="utf-8")
-    port, actions_port = free_port(), free_port()
-    endpoints = write_local_endpoints(
-        folder / "endpoints.yml", actions_port, folder / "tracker.db", PROJECT_ROOT
-    )
-    settings = ServerSettings(
-        port=port,
-        actions_port=actions_port,
-        endpoints=str(endpoints),
-        credentials=str(folder / "credentials.yml"),
-    )
-    env = {
-        **rasa_environment(),
-        "DATABASE_URL": f"sqlite:///{folder / 'app.db'}",
-        "PSEUDONYM_KEY": "forms-without-action-server-pseudonym-key",
-        "HAZARD_WEBHOOK_URL": "",
-    }
-    actions = subprocess.Popen(action_server_command(settings), cwd=PROJECT_ROOT, env=env)
-    rasa = subprocess.Popen(rasa_server_command(settings, model), cwd=PROJECT_ROOT, env=env)
-    try:
-        assert wait_until_up(f"http://localhost:{port}/", rasa, 300), "the Rasa server did not start"
-        assert wait_until_up(f"http://localhost:{actions_port}/health", actions, 60)
-        yield Servers(f"http://localhost:{port}", actions)
-    finally:
-        stop([rasa, actions])
+    env = {"PSEUDONYM_KEY": "forms-without-action-server-pseudonym-key", "HAZARD_WEBHOOK_URL": ""}
+    with server_stack(folder, "rest:\n", env) as stack:
+        yield stack
 
 
 @dataclass

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
 import threading
 import urllib.error
 import urllib.parse
@@ -25,20 +24,11 @@ from twilio.request_validator import RequestValidator
 
 from bot.nlg import ResponseContext, build_renderer
 from bot.paths import project_paths
-from bot.serve import (
-    ServerSettings,
-    action_server_command,
-    free_port,
-    rasa_server_command,
-    stop,
-    wait_until_up,
-    write_local_endpoints,
-)
 from bot.sms.compose import compose
-from bot.training import ensure_model, rasa_environment
 from tests.channels.fake_sms_gateway import FakeSmsGateway
 from tests.channels.fake_telegram import FakeTelegram, wait_for
 from tests.factories import GRENADE, PROJECT_ROOT
+from tests.servers import Stack, server_stack
 
 pytestmark = pytest.mark.server
 
@@ -62,30 +52,21 @@ def expected_found_object(channel: str = "sms") -> str:
 
 @dataclass
 class Servers:
-    """The action server and a Rasa server that the test may kill and start again."""
+    """The server stack (Rasa may be killed and started again), the fake gateway, the app database."""
 
-    folder: Path
-    settings: ServerSettings
-    env: dict[str, str]
+    stack: Stack
     gateway: FakeSmsGateway
-    actions: subprocess.Popen[bytes]
-    rasa: Optional[subprocess.Popen[bytes]] = None
+    folder: Path
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.settings.port}"
+        return self.stack.url
 
     def start_rasa(self) -> None:
-        model = ensure_model(project_paths(PROJECT_ROOT))
-        self.rasa = subprocess.Popen(
-            rasa_server_command(self.settings, model), cwd=PROJECT_ROOT, env=self.env
-        )
-        assert wait_until_up(f"{self.base}/webhooks/twilio/", self.rasa, 300), "Rasa did not start"
+        self.stack.start_rasa()
 
     def kill_rasa(self) -> None:
-        assert self.rasa is not None
-        self.rasa.kill()  # SIGKILL: nothing is flushed, nothing is cleaned up
-        self.rasa.wait(timeout=30)
+        self.stack.kill_rasa()
 
     def twilio(self, number: str, body: str, sid: str) -> Optional[int]:
         """POST a signed SMS; None when the server did not answer (connection refused or reset)."""
@@ -115,7 +96,9 @@ class Servers:
 
 
 @contextmanager
-def servers(folder: Path, database_url: str, telegram: Optional[FakeTelegram] = None) -> Iterator[Servers]:
+def servers(
+    folder: Path, database_url: str, telegram: Optional[FakeTelegram] = None, ready: bool = True
+) -> Iterator[Servers]:
     gateway = FakeSmsGateway().start()
     credentials = (
         "bot.channels.sms.TwilioInput:\n"
@@ -133,30 +116,11 @@ def servers(folder: Path, database_url: str, telegram: Optional[FakeTelegram] = 
             "  bot_username: test_bot\n"
             f"  base_url: '{telegram.base_url}'\n"
         )
-    (folder / "credentials.yml").write_text(credentials, encoding="utf-8")
-    port, actions_port = free_port(), free_port()
-    endpoints = write_local_endpoints(
-        folder / "endpoints.yml", actions_port, folder / "tracker.db", PROJECT_ROOT
-    )
-    settings = ServerSettings(
-        port=port,
-        actions_port=actions_port,
-        endpoints=str(endpoints),
-        credentials=str(folder / "credentials.yml"),
-    )
-    env = {
-        **rasa_environment(),
-        "DATABASE_URL": database_url,
-        "PSEUDONYM_KEY": f"durability-key-{folder.name}",
-    }
-    actions = subprocess.Popen(action_server_command(settings), cwd=PROJECT_ROOT, env=env)
-    running = Servers(folder, settings, env, gateway, actions)
+    env = {"DATABASE_URL": database_url, "PSEUDONYM_KEY": f"durability-key-{folder.name}"}
     try:
-        assert wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, 120)
-        running.start_rasa()
-        yield running
+        with server_stack(folder, credentials, env, ready) as stack:
+            yield Servers(stack, gateway, folder)
     finally:
-        stop([p for p in (running.rasa, actions) if p is not None])
         gateway.stop()
 
 
@@ -243,7 +207,8 @@ def silent_database() -> Iterator[str]:
 
 def test_a_database_that_hangs_never_holds_an_answer(tmp_path):
     expected = expected_found_object()
-    with silent_database() as url, servers(tmp_path, url) as running:
+    # /ready says no (the app database does not answer), but the assistant must answer all the same.
+    with silent_database() as url, servers(tmp_path, url, ready=False) as running:
         for n, number in enumerate(["+447700900001", "+447700900002"]):
             assert running.twilio(number, GRENADE["en"], f"SMhang{n}") == 200
             assert wait_for(lambda number=number: running.gateway.bodies_to(number), timeout=60) == [expected]
