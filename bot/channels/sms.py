@@ -203,9 +203,9 @@ class SmsInput(InputChannel):
 
         @hook.listener("before_server_start")
         async def prepare(app: Any, _loop: Any) -> None:
-            # Everything a message needs is built and the schema migrated before the first message.
-            services = await asyncio.to_thread(lambda: self.services)
-            await services.guard.call(None, services.database.migrate)
+            # Everything a message needs is built before the first message (the schema is
+            # migrated by `bot serve` and the ops channel, once, under a lock).
+            await asyncio.to_thread(lambda: self.services)
 
         @hook.listener("after_server_start")
         async def recover(app: Any, _loop: Any) -> None:

@@ -393,10 +393,9 @@ class TelegramInput(InputChannel):
             self.identity = BotIdentity(self.identity.username or me.username or "", me.id)
 
     async def _open_inbox(self) -> InboxStore:
-        """The app database's inbox (schema migrated once, here, before any update is accepted)."""
+        """The app database's inbox (its schema is migrated by `bot serve` and the ops channel)."""
         paths = project_paths()
         database, key = await asyncio.to_thread(lambda: (Database.for_project(paths), load_key(paths.var)))
-        await self.guard.call(None, database.migrate)
         return InboxStore.sealed_with(database, Pseudonymizer(key))
 
     async def recover(self) -> None:
