@@ -122,3 +122,38 @@ def hazard_report(**changes: Any) -> Any:
     report = new_report(**fields)
     rest = {k: v for k, v in changes.items() if k not in fields and k not in ("latitude", "longitude")}
     return dataclasses.replace(report, **rest) if rest else report
+
+
+# --- channel credentials (YAML entries for the test servers) ---
+def twilio_credentials(auth_token: str, public_url: str, api_url: str, account_sid: str = "ACtest") -> str:
+    """The Twilio channel's credentials entry, sending to `api_url` (a local fake)."""
+    return (
+        "bot.channels.sms.TwilioInput:\n"
+        f"  account_sid: {account_sid}\n"
+        f"  auth_token: {auth_token}\n"
+        "  from_number: '+15550001111'\n"
+        f"  public_url: {public_url}\n"
+        f"  api_url: {api_url}\n"
+    )
+
+
+def africastalking_credentials(webhook_key: str, api_url: str) -> str:
+    """The Africa's Talking channel's credentials entry, sending to `api_url` (a local fake)."""
+    return (
+        "bot.channels.sms.AfricasTalkingInput:\n"
+        "  username: sandbox\n"
+        "  api_key: at-api-key\n"
+        f"  webhook_key: {webhook_key}\n"
+        f"  api_url: {api_url}\n"
+    )
+
+
+def telegram_credentials(secret: str, base_url: str, token: str = "123:TEST") -> str:
+    """The Telegram channel's credentials entry, calling `base_url` (a local fake Bot API)."""
+    return (
+        "bot.channels.telegram.TelegramInput:\n"
+        f"  token: '{token}'\n"
+        f"  secret_token: '{secret}'\n"
+        "  bot_username: test_bot\n"
+        f"  base_url: '{base_url}'\n"
+    )

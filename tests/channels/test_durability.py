@@ -27,7 +27,7 @@ from bot.paths import project_paths
 from bot.sms.compose import compose
 from tests.channels.fake_sms_gateway import FakeSmsGateway
 from tests.channels.fake_telegram import FakeTelegram, wait_for
-from tests.factories import GRENADE, PROJECT_ROOT
+from tests.factories import GRENADE, PROJECT_ROOT, telegram_credentials, twilio_credentials
 from tests.servers import Stack, server_stack
 
 pytestmark = pytest.mark.server
@@ -100,22 +100,9 @@ def servers(
     folder: Path, database_url: str, telegram: Optional[FakeTelegram] = None, ready: bool = True
 ) -> Iterator[Servers]:
     gateway = FakeSmsGateway().start()
-    credentials = (
-        "bot.channels.sms.TwilioInput:\n"
-        "  account_sid: ACtest\n"
-        f"  auth_token: {AUTH_TOKEN}\n"
-        "  from_number: '+15550001111'\n"
-        f"  public_url: {PUBLIC_URL}\n"
-        f"  api_url: {gateway.url}\n"
-    )
+    credentials = twilio_credentials(AUTH_TOKEN, PUBLIC_URL, gateway.url)
     if telegram is not None:
-        credentials += (
-            "bot.channels.telegram.TelegramInput:\n"
-            "  token: '123:TEST'\n"
-            f"  secret_token: '{TELEGRAM_SECRET}'\n"
-            "  bot_username: test_bot\n"
-            f"  base_url: '{telegram.base_url}'\n"
-        )
+        credentials += telegram_credentials(TELEGRAM_SECRET, telegram.base_url)
     env = {"DATABASE_URL": database_url, "PSEUDONYM_KEY": f"durability-key-{folder.name}"}
     try:
         with server_stack(folder, credentials, env, ready) as stack:

@@ -26,7 +26,14 @@ from bot.nlg import ResponseRenderer, build_renderer
 from bot.paths import project_paths
 from tests.channels.fake_sms_gateway import FakeSmsGateway
 from tests.channels.fake_telegram import FakeTelegram, wait_for
-from tests.factories import GRENADE, PROJECT_ROOT, tracker
+from tests.factories import (
+    GRENADE,
+    PROJECT_ROOT,
+    africastalking_credentials,
+    telegram_credentials,
+    tracker,
+    twilio_credentials,
+)
 from tests.servers import rasa_with_actions
 
 pytestmark = pytest.mark.server
@@ -324,22 +331,9 @@ def webhooks(tmp_path_factory) -> Iterator[Webhooks]:
     gateway = FakeSmsGateway().start()
     credentials = (
         "bot.channels.rest.RestInput:\n"
-        "bot.channels.telegram.TelegramInput:\n"
-        "  token: '123:FUZZ'\n"
-        f"  secret_token: '{SECRET}'\n"
-        "  bot_username: test_bot\n"
-        f"  base_url: '{telegram.base_url}'\n"
-        "bot.channels.sms.TwilioInput:\n"
-        "  account_sid: ACfuzz\n"
-        f"  auth_token: {AUTH_TOKEN}\n"
-        "  from_number: '+15550001111'\n"
-        f"  public_url: {PUBLIC_URL}\n"
-        f"  api_url: {gateway.url}\n"
-        "bot.channels.sms.AfricasTalkingInput:\n"
-        "  username: sandbox\n"
-        "  api_key: at-api-key\n"
-        f"  webhook_key: {AT_KEY}\n"
-        f"  api_url: {gateway.url}\n"
+        + telegram_credentials(SECRET, telegram.base_url, token="123:FUZZ")
+        + twilio_credentials(AUTH_TOKEN, PUBLIC_URL, gateway.url, account_sid="ACfuzz")
+        + africastalking_credentials(AT_KEY, gateway.url)
     )
     try:
         with rasa_with_actions(tmp_path_factory.mktemp("fuzz"), credentials) as url:

@@ -23,7 +23,7 @@ from bot.sms.compose import compose
 from bot.sms.segments import count_segments
 from tests.channels.fake_sms_gateway import FakeSmsGateway
 from tests.channels.fake_telegram import wait_for
-from tests.factories import GRENADE, PROJECT_ROOT
+from tests.factories import GRENADE, PROJECT_ROOT, africastalking_credentials, twilio_credentials
 from tests.servers import rasa_with_actions
 
 pytestmark = pytest.mark.server
@@ -133,18 +133,8 @@ class SmsServer:
 def sms(tmp_path_factory) -> Iterator[SmsServer]:
     gateway = FakeSmsGateway().start()
     folder: Path = tmp_path_factory.mktemp("sms")
-    credentials = (
-        "bot.channels.sms.TwilioInput:\n"
-        "  account_sid: ACtest\n"
-        f"  auth_token: {AUTH_TOKEN}\n"
-        "  from_number: '+15550001111'\n"
-        f"  public_url: {PUBLIC_URL}\n"
-        f"  api_url: {gateway.url}\n"
-        "bot.channels.sms.AfricasTalkingInput:\n"
-        "  username: sandbox\n"
-        "  api_key: at-api-key\n"
-        f"  webhook_key: {AT_KEY}\n"
-        f"  api_url: {gateway.url}\n"
+    credentials = twilio_credentials(AUTH_TOKEN, PUBLIC_URL, gateway.url) + africastalking_credentials(
+        AT_KEY, gateway.url
     )
     try:
         with rasa_with_actions(folder, credentials) as url:

@@ -19,7 +19,7 @@ from bot.serve import (
 )
 from bot.training import rasa_environment
 from tests.channels.fake_telegram import FakeTelegram, wait_for
-from tests.factories import GRENADE, PROJECT_ROOT
+from tests.factories import GRENADE, PROJECT_ROOT, telegram_credentials
 from tests.servers import rasa_with_actions
 
 pytestmark = pytest.mark.server
@@ -71,14 +71,7 @@ def telegram() -> Iterator[FakeTelegram]:
 
 @pytest.fixture(scope="module")
 def webhook(telegram, tmp_path_factory) -> Iterator[Webhook]:
-    credentials = (
-        "rest:\n"
-        "bot.channels.telegram.TelegramInput:\n"
-        "  token: '123:TEST'\n"
-        f"  secret_token: '{SECRET}'\n"
-        "  bot_username: test_bot\n"
-        f"  base_url: '{telegram.base_url}'\n"
-    )
+    credentials = "rest:\n" + telegram_credentials(SECRET, telegram.base_url)
     with rasa_with_actions(tmp_path_factory.mktemp("telegram"), credentials) as url:
         yield Webhook(f"{url}/webhooks/telegram/webhook")
 

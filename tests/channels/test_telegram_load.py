@@ -15,7 +15,7 @@ import pytest
 from bot.nlg import ResponseContext, build_renderer
 from bot.paths import project_paths
 from tests.channels.fake_telegram import FakeTelegram, wait_for
-from tests.factories import PROJECT_ROOT
+from tests.factories import PROJECT_ROOT, telegram_credentials
 from tests.servers import rasa_with_actions
 
 pytestmark = pytest.mark.server
@@ -51,14 +51,7 @@ def telegram() -> Iterator[FakeTelegram]:
 @contextmanager
 def started(folder: Path, fake: FakeTelegram) -> Iterator[str]:
     """A Rasa server (and action server) just started with the Telegram channel; yields the webhook URL."""
-    credentials = (
-        "bot.channels.telegram.TelegramInput:\n"
-        "  token: '123:TEST'\n"
-        f"  secret_token: '{SECRET}'\n"
-        "  bot_username: test_bot\n"
-        f"  base_url: '{fake.base_url}'\n"
-        f"  read_timeout: {READ_TIMEOUT}\n"
-    )
+    credentials = telegram_credentials(SECRET, fake.base_url) + f"  read_timeout: {READ_TIMEOUT}\n"
     with rasa_with_actions(folder, credentials) as url:
         yield f"{url}/webhooks/telegram/webhook"
 
