@@ -25,6 +25,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.featurizers.featurizer import Featurizer
 from rasa.shared.nlu.constants import (
+    FEATURE_TYPE_SEQUENCE,
     FEATURE_TYPE_SENTENCE,
     INTENT,
     INTENT_NAME_KEY,
@@ -40,6 +41,11 @@ from sklearn.linear_model import SGDClassifier
 logger = logging.getLogger(__name__)
 
 MODEL_FILE = "linear_intent_classifier.skops"
+# Message key (not in the parse output): the best intent of each two-part split
+# of the message, read by bot.nlu.needs to find a second need.
+PARTS_KEY = "intent_parts"
+# Longer messages are not split: the cost grows with their length.
+MAX_SPLIT_TOKENS = 60
 # Beyond scikit-learn's and numpy's own types, which skops trusts: TF-IDF keeps
 # its weights as a sparse diagonal matrix.
 TRUSTED_TYPES = ["scipy.sparse._csr.csr_matrix"]
@@ -87,6 +93,24 @@ def sentence_blocks(message: Message, widths: Dict[str, int]) -> List[scipy.spar
         scipy.sparse.csr_matrix(found[origin]) if origin in found else scipy.sparse.csr_matrix((1, width))
         for origin, width in widths.items()
     ]
+
+
+def _sequence_features(message: Message) -> Dict[str, Any]:
+    """The message's sparse token-level features by featurizer (one row per token)."""
+    return {
+        str(feature.origin): feature.features
+        for feature in message.features
+        if feature.attribute == TEXT and feature.is_sparse() and feature.type == FEATURE_TYPE_SEQUENCE
+    }
+
+
+def split_counts(rows: scipy.sparse.spmatrix) -> scipy.sparse.csr_matrix:
+    """Counts of every head and tail of a token sequence: for each cut k (1..n-1), the
+    tokens before k, then the tokens from k on (2(n-1) rows)."""
+    n = int(rows.shape[0])
+    heads = scipy.sparse.csr_matrix(np.tril(np.ones((n - 1, n)), k=0))
+    tails = scipy.sparse.csr_matrix(1.0 - heads.toarray())
+    return scipy.sparse.vstack([heads, tails]).tocsr() @ scipy.sparse.csr_matrix(rows)
 
 
 def _column_major(classifier: SGDClassifier) -> None:
@@ -153,6 +177,49 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             blocks.append(weights.fit_transform(counts) if fit else weights.transform(counts))
         return scipy.sparse.hstack(blocks).tocsr()
 
+    def _weighted(self, counts: List[scipy.sparse.csr_matrix]) -> scipy.sparse.csr_matrix:
+        """TF-IDF weighted, per-featurizer normalised rows from per-featurizer counts."""
+        assert self._model is not None
+        return scipy.sparse.hstack(
+            [weights.transform(block) for weights, block in zip(self._model["weights"], counts, strict=True)]
+        ).tocsr()
+
+    def _parts(self, message: Message) -> Optional[List[Dict[str, Any]]]:
+        """For every cut of the message in two, each part's top intent and confidence.
+
+        A part's features are the sum of its tokens' features (word pairs across
+        tokens are lost), so one message can show two needs: "injured by a mine |
+        and needs rehabilitation". None when the message has no token features.
+        """
+        assert self._model is not None
+        found = _sequence_features(message)
+        lengths = {int(f.shape[0]) for f in found.values()}
+        if not found or len(lengths) != 1:
+            return None
+        n = lengths.pop()
+        if n < 2 or n > MAX_SPLIT_TOKENS:
+            return None
+        counts = [
+            split_counts(found[origin]) if origin in found else scipy.sparse.csr_matrix((2 * (n - 1), width))
+            for origin, width in self._model["widths"].items()
+        ]
+        classifier = self._model["classifier"]
+        probabilities = classifier.predict_proba(self._weighted(counts))
+        best = probabilities.argmax(axis=1)
+        parts = []
+        for cut in range(n - 1):
+            head, tail = cut, n - 1 + cut
+            parts.append(
+                {
+                    "cut": cut + 1,
+                    "head": str(classifier.classes_[best[head]]),
+                    "head_confidence": float(probabilities[head, best[head]]),
+                    "tail": str(classifier.classes_[best[tail]]),
+                    "tail_confidence": float(probabilities[tail, best[tail]]),
+                }
+            )
+        return parts
+
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the weights and the linear model on the intent examples."""
         examples = [e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT)]
@@ -203,6 +270,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             ranking = self._ranking(row)
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+            message.set(PARTS_KEY, self._parts(message))
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
