@@ -39,7 +39,8 @@ OFFERS: Dict[str, str] = {
     "report_hazard": "offer_report",
 }
 TOPIC_INTENT = "ask_safe_behaviour"
-TOPICS: tuple[str, ...] = ("topic_home", "topic_floods")
+# Floods first: "after the flood, can we go back home?" is about the flood.
+TOPICS: tuple[str, ...] = ("topic_floods", "topic_home")
 EXTRACTOR = "NeedDetector"
 
 
@@ -79,8 +80,8 @@ class TopicTerms:
 
 def second_need(
     parts: Optional[Sequence[Mapping[str, Any]]], net: Mapping[str, Any], confidence: float
-) -> Optional[str]:
-    """The offer (entity name) for a need beside the safety intent, or None.
+) -> Optional[tuple[str, float]]:
+    """The offer (entity name) for a need beside the safety intent and how sure it is, or None.
 
     Either the safety net overrode a sure enough NLU prediction of an offerable
     intent, or one part of the message (cut in two) is sure enough to be an
@@ -88,7 +89,7 @@ def second_need(
     """
     overridden = (net.get("nlu_intent") or {}) if net.get("fired") else {}
     if overridden.get("name") in OFFERS and float(overridden.get("confidence") or 0.0) >= confidence:
-        return OFFERS[str(overridden["name"])]
+        return OFFERS[str(overridden["name"])], float(overridden["confidence"])
     best: Optional[tuple[float, str]] = None
     for part in parts or ():
         for need, sure, other in (("head", "head_confidence", "tail"), ("tail", "tail_confidence", "head")):
@@ -96,7 +97,7 @@ def second_need(
             if intent in OFFERS and part[other] in SAFETY_INTENTS and part[sure] >= confidence:
                 if best is None or part[sure] > best[0]:
                     best = (float(part[sure]), OFFERS[intent])
-    return best[1] if best else None
+    return (best[1], best[0]) if best else None
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
@@ -137,25 +138,35 @@ class NeedDetector(GraphComponent):
             intent = (message.get(INTENT) or {}).get("name")
             if not text or text.startswith("/"):
                 continue
-            entity: Optional[str] = None
             if intent in SAFETY_INTENTS:
-                entity = second_need(
+                offer = second_need(
                     message.get(PARTS_KEY),
                     message.get(SAFETY_NET_KEY) or {},
                     float(self._config["offer_confidence"]),
                 )
+                if offer is not None:
+                    self._add(message, offer[0], offer[1])
             elif intent == TOPIC_INTENT:
-                entity = self.topics.match(text)
-            if entity is not None:
-                self._add(message, entity)
+                topic = self.topics.match(text)
+                if topic is not None:
+                    self._add(message, topic, 1.0)
         return messages
 
     @staticmethod
-    def _add(message: Message, entity: str) -> None:
+    def _add(message: Message, entity: str, confidence: float) -> None:
         """Add `entity` (value "yes", as the buttons set it) unless the message has it already."""
         entities = list(message.get(ENTITIES) or [])
         if any(e.get("entity") == entity for e in entities):
             return
         text = message.get(TEXT)
-        entities.append({"entity": entity, "value": "yes", "start": 0, "end": len(text), "extractor": EXTRACTOR})
+        entities.append(
+            {
+                "entity": entity,
+                "value": "yes",
+                "start": 0,
+                "end": len(text),
+                "confidence_entity": confidence,
+                "extractor": EXTRACTOR,
+            }
+        )
         message.set(ENTITIES, entities, add_to_output=True)
