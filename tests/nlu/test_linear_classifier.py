@@ -3,7 +3,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+import scipy.sparse
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
@@ -11,7 +13,7 @@ from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import Coun
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.linear_classifier import MODEL_FILE, LinearIntentClassifier
+from bot.nlu.linear_classifier import MODEL_FILE, PARTS_KEY, LinearIntentClassifier, split_counts
 from bot.nlu.tokenizer import ScriptAwareTokenizer
 
 EXAMPLES = {
@@ -153,3 +155,23 @@ def test_a_model_file_with_foreign_types_is_refused(tmp_path: Path) -> None:
         sio.dump({"classifier": Path("somewhere")}, directory / MODEL_FILE)
     with pytest.raises(ValueError, match="never writes"):
         pipeline.load()
+
+
+def test_split_counts_are_the_heads_then_the_tails_of_the_tokens() -> None:
+    rows = scipy.sparse.csr_matrix(np.array([[1, 0, 0], [0, 2, 0], [0, 0, 3]]))
+    assert split_counts(rows).toarray().tolist() == [
+        [1, 0, 0],  # head before cut 1
+        [1, 2, 0],  # head before cut 2
+        [0, 2, 3],  # tail from cut 1
+        [0, 0, 3],  # tail from cut 2
+    ]
+
+
+def test_each_cut_of_a_message_in_two_is_classified(trained: Pipeline) -> None:
+    # A thank-you and a found object in one message: some cut separates the two.
+    (message,) = parse(trained, trained.load(), "thank you so much, I found a grenade")
+    parts = message.get(PARTS_KEY)
+    assert [part["cut"] for part in parts] == list(range(1, len(message.get("text_tokens"))))
+    assert ("thank", "found_object") in {(part["head"], part["tail"]) for part in parts}
+    (short,) = parse(trained, trained.load(), "hello")
+    assert short.get(PARTS_KEY) is None  # one token: nothing to cut

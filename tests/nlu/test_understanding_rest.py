@@ -1,0 +1,80 @@
+"""Typed messages understood end to end: the real Rasa and action servers over REST.
+
+A safety message with a second need gets the safety answer, then the offer of
+the other help; reporting questions start the report; typed going-home and
+flood questions reach their lessons; Arabic questions about children reach the
+children's lesson. None of these messages is in the training data.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from bot.nlg import ResponseRenderer, build_renderer
+from bot.paths import project_paths
+from tests.channels.test_rest import REST_CREDENTIALS, Rest, new_sender, say, texts
+from tests.factories import PROJECT_ROOT
+from tests.servers import rasa_with_actions
+
+
+@pytest.fixture(scope="module")
+def rest(tmp_path_factory) -> Iterator[Rest]:
+    folder = tmp_path_factory.mktemp("understanding")
+    with rasa_with_actions(folder, REST_CREDENTIALS) as url:
+        yield Rest(url, folder / "tracker.db")
+
+
+@pytest.fixture(scope="module")
+def expected() -> ResponseRenderer:
+    return build_renderer(project_paths(PROJECT_ROOT))
+
+
+@pytest.mark.server
+@pytest.mark.parametrize(
+    "message, language, keys",
+    [
+        # Was the injured answer alone: the rehabilitation need was dropped.
+        (
+            "my husband was injured by a mine and needs rehabilitation",
+            "en",
+            ("utter_someone_injured", "utter_offer_services"),
+        ),
+        (
+            "мій брат підірвався на міні, йому потрібна реабілітація",
+            "uk",
+            ("utter_someone_injured", "utter_offer_services"),
+        ),
+        (
+            "i found a grenade in the garden, who do i report it to",
+            "en",
+            ("utter_found_object", "utter_offer_report"),
+        ),
+        # Was the found-object answer: "unexploded" alone was an urgent term.
+        ("how do i report unexploded ordnance", "en", ("utter_report_safety_first", "utter_ask_hazard_type")),
+        # Was the main menu.
+        ("what number do i call", "en", ("utter_report_safety_first", "utter_ask_hazard_type")),
+        # Were the general risky-activities lesson: only buttons reached these two.
+        ("we want to go back to our house, is it safe now?", "en", ("utter_lesson_home_1",)),
+        ("after the floods, can mines end up in our fields?", "en", ("utter_lesson_floods_1",)),
+        ("est-ce qu'on peut rentrer chez nous maintenant ?", "fr", ("utter_lesson_home_1",)),
+        # Were other intents.
+        ("شو لازم علم اولادي حتى ما يقربوا من الالغام", "ar", ("utter_lesson_children_1",)),
+        ("كيف بحمي ابني الصغير من المخلفات الحربية", "ar", ("utter_lesson_children_1",)),
+    ],
+)
+def test_typed_messages_get_the_answers_they_ask_for(
+    rest: Rest, expected: ResponseRenderer, message: str, language: str, keys: tuple[str, ...]
+) -> None:
+    assert texts(rest.send(new_sender(), message)) == say(expected, *keys, language=language)
+
+
+@pytest.mark.server
+def test_the_offer_buttons_lead_to_the_other_help(rest: Rest, expected: ResponseRenderer) -> None:
+    replies = rest.send(new_sender(), "my son was injured by a mine today and will need a prosthesis")
+    assert texts(replies) == say(expected, "utter_someone_injured", "utter_offer_services")
+    assert [b["payload"] for b in replies[1]["buttons"]] == ["/find_services", "/help"]
+    replies = rest.send(new_sender(), "there is a shell in our field and i want to report it")
+    assert texts(replies) == say(expected, "utter_found_object", "utter_offer_report")
+    assert [b["payload"] for b in replies[1]["buttons"]] == ["/report_hazard", "/help"]
