@@ -25,8 +25,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.featurizers.featurizer import Featurizer
 from rasa.shared.nlu.constants import (
-    FEATURE_TYPE_SEQUENCE,
     FEATURE_TYPE_SENTENCE,
+    FEATURE_TYPE_SEQUENCE,
     INTENT,
     INTENT_NAME_KEY,
     INTENT_RANKING_KEY,

@@ -57,7 +57,9 @@ class TopicTerms:
     def __init__(self, terms: Mapping[str, Iterable[str]]) -> None:
         self._patterns: Dict[str, Pattern[str]] = {}
         for topic in TOPICS:
-            cleaned = sorted({normalise(str(t)) for t in terms.get(topic) or ()} - {""}, key=len, reverse=True)
+            cleaned = sorted(
+                {normalise(str(t)) for t in terms.get(topic) or ()} - {""}, key=len, reverse=True
+            )
             if cleaned:
                 self._patterns[topic] = re.compile("|".join(_pattern(t) for t in cleaned))
 

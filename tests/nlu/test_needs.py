@@ -15,7 +15,13 @@ TOPICS = TopicTerms.load(PROJECT_ROOT / "content" / "lesson_topics.yml")
 
 
 def part(head: str, head_confidence: float, tail: str, tail_confidence: float) -> dict[str, Any]:
-    return {"cut": 1, "head": head, "head_confidence": head_confidence, "tail": tail, "tail_confidence": tail_confidence}
+    return {
+        "cut": 1,
+        "head": head,
+        "head_confidence": head_confidence,
+        "tail": tail,
+        "tail_confidence": tail_confidence,
+    }
 
 
 INJURED_THEN_REHAB = [
