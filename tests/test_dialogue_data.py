@@ -21,11 +21,24 @@ def test_safety_rules_answer_with_plain_responses_only():
     rules = load("data/rules.yml")["rules"]
     for intent, response in SAFETY.items():
         matching = [r for r in rules if r["steps"][0].get("intent") == intent]
-        assert len(matching) == 1, intent
-        rule = matching[0]
+        plain = [r for r in matching if "entities" not in r["steps"][0]]
+        assert len(plain) == 1, intent
+        rule = plain[0]
         assert "condition" not in rule, "safety rules must hold in any context"
         actions = [step["action"] for step in rule["steps"] if "action" in step]
         assert actions == [response]
+
+
+def test_a_second_need_is_offered_after_the_safety_answer_in_plain_responses():
+    rules = load("data/rules.yml")["rules"]
+    offers = {"offer_services": "utter_offer_services", "offer_report": "utter_offer_report"}
+    for intent, response in SAFETY.items():
+        matching = [r for r in rules if r["steps"][0].get("intent") == intent and "entities" in r["steps"][0]]
+        by_entity = {tuple(r["steps"][0]["entities"]): r for r in matching}
+        assert sorted(by_entity) == [("offer_report",), ("offer_services",)], intent
+        for (entity,), rule in by_entity.items():
+            actions = [step["action"] for step in rule["steps"] if "action" in step]
+            assert actions == [response, offers[entity]]
 
 
 def test_nlg_is_our_in_process_class():
