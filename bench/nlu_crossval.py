@@ -26,6 +26,7 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("en", "fr", "es", "uk", "ar", "km")
+SAFETY = {"found_object", "in_hazard_area", "someone_injured"}
 
 
 def load_examples() -> tuple[list[tuple[str, str, object]], object]:
@@ -64,6 +65,14 @@ async def predict(model: str, texts: list[str]) -> list[str]:
         parsed = await agent.parse_message(text)
         predictions.append(parsed["intent"]["name"])
     return predictions
+
+
+def _safety(truth: list[str], guess: list[str]) -> str:
+    """Urgent examples given a safety answer (safety net included), and other examples given one."""
+    urgent = [g for t, g in zip(truth, guess, strict=True) if t in SAFETY]
+    calm = [g for t, g in zip(truth, guess, strict=True) if t not in SAFETY]
+    recall = sum(g in SAFETY for g in urgent) / len(urgent) if urgent else float("nan")
+    return f"{recall:.3f} ({len(urgent)}) | {sum(g in SAFETY for g in calm)} of {len(calm)}"
 
 
 def main() -> int:
@@ -105,8 +114,9 @@ def main() -> int:
 
     print(f"\n{args.folds}-fold cross-validation, {len(examples)} examples, one model for all languages")
     print(f"training time per fold: {sum(train_seconds) / len(train_seconds):.0f} s (2 cores)\n")
-    print("| language | examples | intent accuracy | macro-F1 | fallbacks |")
-    print("|---|---|---|---|---|")
+    columns = "language | examples | intent accuracy | macro-F1 | fallbacks | safety recall | false safety"
+    print(f"| {columns} |")
+    print("|---|---|---|---|---|---|---|")
     all_truth: list[str] = []
     all_guess: list[str] = []
     for language in LANGUAGES:
@@ -115,10 +125,14 @@ def main() -> int:
         all_guess += g
         accuracy = accuracy_score(t, g)
         macro = f1_score(t, g, average="macro", labels=sorted(set(t)), zero_division=0)
-        print(f"| {language} | {len(t)} | {accuracy:.3f} | {macro:.3f} | {g.count('nlu_fallback')} |")
+        fallbacks = g.count("nlu_fallback")
+        print(f"| {language} | {len(t)} | {accuracy:.3f} | {macro:.3f} | {fallbacks} | {_safety(t, g)} |")
     accuracy = accuracy_score(all_truth, all_guess)
     macro = f1_score(all_truth, all_guess, average="macro", labels=sorted(set(all_truth)), zero_division=0)
-    print(f"| all | {len(all_truth)} | {accuracy:.3f} | {macro:.3f} | {all_guess.count('nlu_fallback')} |")
+    print(
+        f"| all | {len(all_truth)} | {accuracy:.3f} | {macro:.3f} | {all_guess.count('nlu_fallback')} "
+        f"| {_safety(all_truth, all_guess)} |"
+    )
     return 0
 
 
