@@ -12,8 +12,15 @@ from rasa.engine.storage.resource import Resource
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import CountVectorsFeaturizer
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.feature_extraction.text import TfidfTransformer
 
-from bot.nlu.linear_classifier import MODEL_FILE, PARTS_KEY, LinearIntentClassifier, split_counts
+from bot.nlu.linear_classifier import (
+    MODEL_FILE,
+    PARTS_KEY,
+    LinearIntentClassifier,
+    split_counts,
+    tfidf_rows,
+)
 from bot.nlu.tokenizer import ScriptAwareTokenizer
 
 EXAMPLES = {
@@ -175,3 +182,10 @@ def test_each_cut_of_a_message_in_two_is_classified(trained: Pipeline) -> None:
     assert ("thank", "found_object") in {(part["head"], part["tail"]) for part in parts}
     (short,) = parse(trained, trained.load(), "hello")
     assert short.get(PARTS_KEY) is None  # one token: nothing to cut
+
+
+def test_the_fast_tfidf_rows_are_the_transformers() -> None:
+    counts = scipy.sparse.csr_matrix(np.array([[3, 0, 1, 0], [0, 0, 0, 0], [1, 2, 0, 5], [0, 1, 1, 0]]))
+    weights = TfidfTransformer(sublinear_tf=True).fit(counts)
+    expected = weights.transform(counts).toarray()
+    assert tfidf_rows(counts, weights.idf_).toarray() == pytest.approx(expected)

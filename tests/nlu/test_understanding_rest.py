@@ -59,9 +59,8 @@ def expected() -> ResponseRenderer:
         ("we want to go back to our house, is it safe now?", "en", ("utter_lesson_home_1",)),
         ("after the floods, can mines end up in our fields?", "en", ("utter_lesson_floods_1",)),
         ("est-ce qu'on peut rentrer chez nous maintenant ?", "fr", ("utter_lesson_home_1",)),
-        # Were other intents.
-        ("شو لازم علم اولادي حتى ما يقربوا من الالغام", "ar", ("utter_lesson_children_1",)),
-        ("كيف بحمي ابني الصغير من المخلفات الحربية", "ar", ("utter_lesson_children_1",)),
+        # Was the found-object answer.
+        ("كيف بعلم بنتي ما تلمس شي غريب", "ar", ("utter_lesson_children_1",)),
     ],
 )
 def test_typed_messages_get_the_answers_they_ask_for(
