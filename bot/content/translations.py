@@ -7,7 +7,7 @@ version of the *same* message: pybabel's fuzzy matching may also attach the
 translation of a different message.
 
 The evidence lives in the .po file itself:
-- every entry carries a translator comment `# response: utter_x` naming the
+- every entry carries a translator comment `# response:utter_x` naming the
   response(s) its translation was made for (written by `bot content update`);
   pybabel copies translator comments from the old entry to the fuzzy one,
   while the extracted comment `#. utter_x` names the response of the new text;
@@ -35,7 +35,8 @@ from bot.responses import placeholders
 
 logger = logging.getLogger(__name__)
 
-RESPONSE_NOTE = "response: "
+# No spaces in the note: babel wraps translator comments at spaces.
+RESPONSE_NOTE = "response:"
 TRANSLATED, REVIEW, MISSING = "translated", "needs review", "missing"
 
 
@@ -56,7 +57,7 @@ def response_keys(message: Message) -> set[str]:
 
 
 def noted_keys(message: Message) -> set[str]:
-    """The responses the translation was written for (the `# response:` translator comment)."""
+    """The responses the translation was written for (the `# response:utter_x` translator comment)."""
     keys: set[str] = set()
     for comment in message.user_comments:
         if comment.startswith(RESPONSE_NOTE):
@@ -191,7 +192,7 @@ def serving_catalog(path: Path) -> Catalog:
 
 
 def refresh_notes(catalog: Catalog, before: Optional[Catalog] = None) -> None:
-    """Write `# response:` on every settled entry; keep fuzzy entries' evidence.
+    """Write `# response:utter_x` on every settled entry; keep fuzzy entries' evidence.
 
     A reviewed entry (not fuzzy) gets the responses of its current text. A fuzzy
     entry keeps the note it inherited (the responses its translation was made
@@ -207,7 +208,7 @@ def refresh_notes(catalog: Catalog, before: Optional[Catalog] = None) -> None:
                 message.previous_id = list(old.previous_id)
             continue
         keys = sorted(response_keys(message))
-        message.user_comments = others + ([RESPONSE_NOTE + ", ".join(keys)] if keys else [])
+        message.user_comments = others + ([RESPONSE_NOTE + ",".join(keys)] if keys else [])
 
 
 def update_catalogs(locales: Path, template_path: Path, languages: Iterable[str]) -> None:
