@@ -35,10 +35,11 @@ def print_status(paths: ProjectPaths, list_entries: bool = True, out: Optional[T
         print(status.summary(), file=out)
     if list_entries:
         for status in found:
-            where = status.path.relative_to(paths.root) if status.path.is_relative_to(paths.root) else status.path
+            where = status.path.relative_to(paths.root)
             for entry in status.entries:
                 if entry.status in (REVIEW, MISSING):
-                    print(f"{where}:{entry.line}: {entry.status} ({entry.reason}): {entry.msgid[:60]!r}", file=out)
+                    text = entry.msgid[:60]
+                    print(f"{where}:{entry.line}: {entry.status} ({entry.reason}): {text!r}", file=out)
     return 1 if any(s.error for s in found) else 0
 
 

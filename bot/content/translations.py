@@ -236,6 +236,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
     handle, name = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     with os.fdopen(handle, "wb") as out:
         out.write(data)
+    # mkstemp makes the file private; a catalog keeps the mode of the file it replaces.
+    os.chmod(name, path.stat().st_mode & 0o777 if path.exists() else 0o644)
     os.replace(name, path)
 
 
