@@ -13,10 +13,13 @@ from bot.paths import project_paths
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     from bot.channels.credentials import write_active_credentials
-    from bot.serve import ServerSettings, serve
+    from bot.serve import ServerSettings, refuse_broken_content, serve
     from bot.training import ensure_model
 
     paths = project_paths(args.root)
+    # Content that goes live is content that passed the check: before training or starting anything.
+    if refuse_broken_content(paths):
+        return 1
     model = ensure_model(paths)
     credentials = args.credentials or str(write_active_credentials(paths.root / "credentials.yml", paths.var))
     settings = ServerSettings(
