@@ -199,15 +199,22 @@ class Catalogs:
 
     @classmethod
     def load(cls, locales_dir: Path, languages: Iterable[str] = SUPPORTED_LANGUAGES) -> Catalogs:
-        """Read locales/<lang>/LC_MESSAGES/messages.mo for each language that has one."""
+        """Read each language's messages.po as `bot.content.translations` allows serving it
+        (translations, and previous translations of edited texts until reviewed); a
+        messages.mo is read only where there is no .po."""
+        from bot.content.translations import serving_catalog
+
         catalogs: dict[str, Catalog] = {}
         for language in languages:
-            path = locales_dir / language / "LC_MESSAGES" / f"{CATALOG_DOMAIN}.mo"
-            if path.exists():
-                with path.open("rb") as handle:
+            folder = locales_dir / language / "LC_MESSAGES"
+            po, mo = folder / f"{CATALOG_DOMAIN}.po", folder / f"{CATALOG_DOMAIN}.mo"
+            if po.exists():
+                catalogs[language] = serving_catalog(po)
+            elif mo.exists():
+                with mo.open("rb") as handle:
                     catalogs[language] = read_mo(handle)
             elif language != SOURCE_LANGUAGE:
-                logger.warning("No compiled catalog for %s at %s (run `make catalogs`)", language, path)
+                logger.warning("No catalog for %s at %s", language, po)
         return cls(catalogs)
 
     def gettext(self, language: str, message: str) -> str:
