@@ -37,7 +37,12 @@ Item = tuple[str, str, str]  # true language, class, text
 def load_items(path: Path) -> list[Item]:
     """The labelled messages as (language, class, text), in file order."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [(lang, cls, str(text)) for lang, classes in data.items() for cls, texts in classes.items() for text in texts]
+    return [
+        (lang, cls, str(text))
+        for lang, classes in data.items()
+        for cls, texts in classes.items()
+        for text in texts
+    ]
 
 
 def evidence_of(detector: LanguageDetector) -> Callable[[str], str]:
