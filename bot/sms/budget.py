@@ -19,7 +19,7 @@ from typing import Any, Iterator, Mapping, Optional, Sequence
 from bot.content.countries import CountryProfile
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.nlg import ResponseContext, ResponseRenderer
-from bot.responses import choose_variation, placeholders, render, variation_texts
+from bot.responses import choose_variation, render
 from bot.sms import DEFAULT_SEGMENT_BUDGET, SMS_OUTPUT_CHANNEL
 from bot.sms.compose import OutgoingSms, compose
 
@@ -83,25 +83,15 @@ def more_title(renderer: ResponseRenderer, context: ResponseContext) -> Optional
     return str(rendered["text"]) if rendered and rendered.get("text") else None
 
 
-def sms_variations(variations: Sequence[Mapping[str, Any]]) -> list[tuple[int, Mapping[str, Any]]]:
-    """The variations the SMS channel may send (its own, else the general ones), with their index."""
-    own = [(i, v) for i, v in enumerate(variations) if v.get("channel") == SMS_OUTPUT_CHANNEL]
-    return own or [(i, v) for i, v in enumerate(variations) if not v.get("channel")]
-
-
 def _reachable(
     variations: Sequence[Mapping[str, Any]], values: Mapping[str, Any]
 ) -> list[tuple[int, Mapping[str, Any]]]:
-    """The SMS variations a conversation with these values can get: the chosen one, and every other
-    one whose placeholders these values fill (e.g. a service without a phone number)."""
-    candidates = sms_variations(variations)
-    chosen = choose_variation(variations, SMS_OUTPUT_CHANNEL, values)
-    reachable = []
-    for index, variation in candidates:
-        needed = set().union(*(placeholders(t) for t in variation_texts(variation)))
-        if variation is chosen or all(values.get(name) not in (None, "") for name in needed):
-            reachable.append((index, variation))
-    return reachable
+    """The SMS variations a conversation with these numbers can get: the one chosen with every
+    action value, and the one chosen when an action leaves one out (e.g. a service without phone)."""
+    chosen = [choose_variation(variations, SMS_OUTPUT_CHANNEL, values)]
+    for name in SAMPLE_VALUES:
+        chosen.append(choose_variation(variations, SMS_OUTPUT_CHANNEL, {**values, name: ""}))
+    return [(i, v) for i, v in enumerate(variations) if any(v is c for c in chosen)]
 
 
 def sms_forms(

@@ -130,7 +130,10 @@ def _paginate(
     more: list[Mapping[str, Any]] = []
     if more_title is not None:
         more.append({"title": more_title, "payload": MORE_PAYLOAD})
-    items: list[Any] = [*(_chunks(text) if text else []), *buttons]
+    # The menu stays whole on the last page when it fits a page by itself; a long one (regions) is split.
+    menu_alone, _ = _body([], buttons)
+    whole_menu = bool(buttons) and count_segments(menu_alone).segments <= budget
+    items: list[Any] = [*(_chunks(text) if text else []), *([tuple(buttons)] if whole_menu else buttons)]
     pages: list[tuple[list[_Chunk], list[Mapping[str, Any]]]] = []
     chunks: list[_Chunk] = []
     page_buttons: list[Mapping[str, Any]] = []
@@ -138,7 +141,8 @@ def _paginate(
         item = items.pop(0)
         last = not items
         trial_chunks = chunks + [item] if isinstance(item, _Chunk) else chunks
-        trial_buttons = page_buttons if isinstance(item, _Chunk) else page_buttons + [item]
+        added = [] if isinstance(item, _Chunk) else list(item) if isinstance(item, tuple) else [item]
+        trial_buttons = page_buttons + added
         trial, _ = _body(trial_chunks, trial_buttons + ([] if last else more))
         if count_segments(trial).segments <= budget:
             chunks, page_buttons = trial_chunks, trial_buttons
