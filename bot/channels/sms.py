@@ -41,7 +41,8 @@ from bot.inbox.store import SENDING, InboxItem, InboxStore
 from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
 from bot.paths import ProjectPaths, project_paths
 from bot.sms import DEFAULT_SEGMENT_BUDGET, SMS_OUTPUT_CHANNEL
-from bot.sms.compose import OutgoingSms, compose
+from bot.sms.budget import more_title
+from bot.sms.compose import MORE_PAYLOAD, OutgoingSms, compose
 from bot.sms.gateways import (
     AfricasTalking,
     BadWebhookError,
@@ -53,6 +54,7 @@ from bot.sms.gateways import (
 )
 from bot.sms.keywords import PAYLOADS, Keywords
 from bot.sms.menu import choose
+from bot.sms.segments import count_segments
 from bot.sms.senders import parse_sender, profile_for_sender
 from bot.sms.store import SmsStore
 from bot.store.db import Database
@@ -377,19 +379,11 @@ class Turn:
             await self.guard.call(None, store.set_opted_out, self.key, True)
             return await self._confirmation(STOPPED_RESPONSE)
         replies = await self._replies_made_before() if self.recovering else None
+        meaning = await self._meaning(keyword) if replies is None else ""
+        if meaning == MORE_PAYLOAD:  # the next page of the last message: no turn of its own
+            return await self._next_page()
         if replies is None:
-            collector = SmsOutput()
-            await self.on_new_message(
-                UserMessage(
-                    await self._meaning(keyword),
-                    collector,
-                    self.sender_id,
-                    input_channel=self.channel.name(),
-                    metadata=self.metadata,
-                    message_id=self.item.key,
-                )
-            )
-            replies = collector.messages
+            replies = await self._turn(meaning)
         return await self._compose(replies)
 
     async def _meaning(self, keyword: Optional[str]) -> str:
@@ -412,8 +406,8 @@ class Turn:
             logger.warning("SMS %s may have been answered before the restart: sent again", self.item.key)
         return replies
 
-    async def _confirmation(self, response_key: str) -> list[OutgoingSms]:
-        """One confirmation in the conversation's language (read, never written, from its tracker)."""
+    async def _context(self) -> ResponseContext:
+        """The conversation's language and country (read, never written, from its tracker)."""
         tracker = await self.agent.tracker_store.retrieve(self.sender_id)
         events = tracker.events if tracker is not None else []
         messages = [(e.text, e.metadata) for e in events if isinstance(e, UserUttered)]
@@ -421,22 +415,69 @@ class Turn:
         renderer = self.services.renderer
         slots = slots_of(tracker.get_slot) if tracker else {}
         decided = decide(slots, messages, renderer.profiles, renderer.detector)
-        context = ResponseContext(decided.language, decided.profile)
-        rendered = renderer.render(response_key, context, SMS_OUTPUT_CHANNEL, {})
+        return ResponseContext(decided.language, decided.profile)
+
+    async def _confirmation(self, response_key: str) -> list[OutgoingSms]:
+        """One confirmation in the conversation's language."""
+        context = await self._context()
+        rendered = self.services.renderer.render(response_key, context, SMS_OUTPUT_CHANNEL, {})
         if not rendered or not rendered.get("text"):
             return []
         return [compose(str(rendered["text"]), [], self.channel.segment_budget)]
 
+    async def _next_page(self) -> list[OutgoingSms]:
+        """The next page of the last message ("More"); the menu if the pages were lost meanwhile."""
+        saved = await self.guard.call(None, self.services.store.saved_menu, self.key)
+        pages = saved[1] if saved else []
+        if not pages:
+            return await self._compose(await self._turn(EMPTY_MESSAGE_PAYLOAD))
+        page = stored_page(pages[0], self.channel.segment_budget)
+        await self.guard.call(None, self.services.store.save_menu, self.key, page.payloads, pages[1:])
+        return [page]
+
+    async def _turn(self, meaning: str) -> list[Dict[str, Any]]:
+        """The assistant's replies to `meaning` (text or payload)."""
+        collector = SmsOutput()
+        await self.on_new_message(
+            UserMessage(
+                meaning,
+                collector,
+                self.sender_id,
+                input_channel=self.channel.name(),
+                metadata=self.metadata,
+                message_id=self.item.key,
+            )
+        )
+        return collector.messages
+
     async def _compose(self, messages: list[Dict[str, Any]]) -> list[OutgoingSms]:
+        """The replies as SMS: a message too long for the budget is sent in pages; the last
+        message's further pages wait for "More", an earlier message's are all sent now."""
+        budget = self.channel.segment_budget
+        parts = [(str(m.get("text") or ""), m.get("buttons") or []) for m in messages]
+        parts = [(text, buttons) for text, buttons in parts if text or buttons]
+        more: Optional[str] = None
+        if any(compose(text, buttons, budget).more for text, buttons in parts[-1:]):
+            more = more_title(self.services.renderer, await self._context())
         outgoing: list[OutgoingSms] = []
-        for message in messages:
-            text = str(message.get("text") or "")
-            buttons = message.get("buttons") or []
-            if text or buttons:
-                outgoing.append(compose(text, buttons, self.channel.segment_budget))
+        for index, (text, buttons) in enumerate(parts):
+            if index == len(parts) - 1:
+                outgoing.append(compose(text, buttons, budget, more))
+            else:
+                outgoing.extend(compose(text, buttons, budget).pages)
         menus = [sms.payloads for sms in outgoing if sms.payloads]
-        await self.guard.call(None, self.services.store.save_menu, self.key, menus[-1] if menus else [])
+        pending = [{"body": p.body, "payloads": p.payloads} for p in outgoing[-1].more] if outgoing else []
+        store = self.services.store
+        await self.guard.call(None, store.save_menu, self.key, menus[-1] if menus else [], pending)
         return outgoing
+
+
+def stored_page(page: Mapping[str, Any], budget: int) -> OutgoingSms:
+    """A page kept for "More" as an SMS to send."""
+    body = str(page.get("body") or "")
+    payloads = [str(p) for p in page.get("payloads") or []]
+    cost = count_segments(body)
+    return OutgoingSms(body, payloads, cost, 0, cost.segments <= budget)
 
 
 class TwilioInput(SmsInput):
