@@ -22,7 +22,10 @@ SAFETY_NET_KEY = "safety_net"
 # harmlessly, so they only count alone ("mine!!") or when NLU is unsure.
 DANGER_WORDS = "danger_words"
 DANGER_WORD_INTENT = "found_object"
-TERM_KEYS: tuple[str, ...] = (*SAFETY_INTENTS, DANGER_WORDS)
+# Words that negate what follows ("nobody is hurt", "personne n'est blessé"): a term right
+# after one does not count, and an answer that opens with one ("no, ...") is a no.
+NEGATION_CUES = "negation_cues"
+TERM_KEYS: tuple[str, ...] = (*SAFETY_INTENTS, DANGER_WORDS, NEGATION_CUES)
 FALLBACK_INTENT = "nlu_fallback"
 
 
@@ -57,6 +60,20 @@ class SafetyTerms:
             )
             if cleaned:
                 self._patterns[intent] = re.compile("|".join(_term_pattern(t) for t in cleaned))
+        cues = sorted(
+            {normalise(str(c)) for c in terms.get(NEGATION_CUES, ()) if normalise(str(c))},
+            key=len,
+            reverse=True,
+        )
+        alternatives = "|".join(re.escape(c) for c in cues)
+        # A cue only negates a term it comes just before (whitespace at most between them):
+        # "no, he is bleeding" and "no he stepped on a mine" are not negations of the term.
+        self._negates: Optional[Pattern[str]] = (
+            re.compile(rf"(?<![^\W_])(?:{alternatives})\s*$") if cues else None
+        )
+        self._opens: Optional[Pattern[str]] = (
+            re.compile(rf"^\W*(?:{alternatives})(?![^\W_])") if cues else None
+        )
 
     @classmethod
     def load(cls, directory: Path) -> SafetyTerms:
@@ -76,20 +93,44 @@ class SafetyTerms:
         return cls(merged)
 
     def match(self, text: str) -> Optional[Match]:
-        """The most urgent safety intent whose terms occur in `text`, else a danger word, else None."""
+        """The most urgent safety intent whose terms occur in `text` (not negated), else a danger
+        word, else None."""
         normalised = normalise(text)
         for intent in SAFETY_INTENTS:
-            pattern = self._patterns.get(intent)
-            found = pattern.search(normalised) if pattern else None
+            found = self._first_affirmed(intent, normalised)
             if found:
                 return Match(intent, found.group(0), urgent=True)
         danger = self._patterns.get(DANGER_WORDS)
-        found = danger.search(normalised) if danger else None
+        found = self._first_affirmed(DANGER_WORDS, normalised)
         if danger and found:
             rest = danger.sub("", normalised)
             alone = not any(c.isalnum() for c in rest)
             return Match(DANGER_WORD_INTENT, found.group(0), urgent=False, alone=alone)
         return None
+
+    def negative(self, text: str) -> bool:
+        """True when `text` opens with a negation ("no, ...") or negates a safety term
+        ("nobody is hurt"): read as a no, unless `match` finds an urgent term too."""
+        normalised = normalise(text)
+        if self._opens is not None and self._opens.search(normalised):
+            return True
+        return any(
+            self._negated(normalised, found.start())
+            for key in (*SAFETY_INTENTS, DANGER_WORDS)
+            if (pattern := self._patterns.get(key)) is not None
+            for found in pattern.finditer(normalised)
+        )
+
+    def _first_affirmed(self, key: str, normalised: str) -> Optional[re.Match[str]]:
+        pattern = self._patterns.get(key)
+        if pattern is None:
+            return None
+        return next(
+            (f for f in pattern.finditer(normalised) if not self._negated(normalised, f.start())), None
+        )
+
+    def _negated(self, normalised: str, start: int) -> bool:
+        return self._negates is not None and self._negates.search(normalised[:start]) is not None
 
 
 def apply_safety_net(
