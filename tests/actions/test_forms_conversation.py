@@ -159,7 +159,7 @@ def test_arabic_yesterday_no_one_hurt_and_the_safety_answer_mid_form(assistant, 
     talk.expect(NO_REGION, "utter_ask_hazard_seen")
     talk.expect("/in_hazard_area", "utter_in_hazard_area", "utter_ask_hazard_seen")
     talk.expect("أمس", "utter_ask_hazard_injured")
-    talk.expect("لا، لا أحد مصاب", "utter_ask_hazard_consent")
+    talk.expect("لا، ما في مصابين", "utter_ask_hazard_consent")
     report = talk.decline_contact()
     assert (report.seen, report.injured) == ("this_week", False)
 

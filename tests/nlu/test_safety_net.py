@@ -48,19 +48,17 @@ def test_an_injury_word_inside_a_negation_does_not_force_the_injured_answer():
         parsed("Ні, ніхто не поранений", "deny", 0.48),
         parsed("No, nadie está herido", "deny", 0.35),
         parsed("Non, personne n'est blessé", "deny", 0.36),
-        parsed("لا، لا أحد مصاب", "deny", 0.7),
+        parsed("لا، ما في مصابين", "deny", 0.7),
     ]
     shipped_net().process(messages)
     assert [m.get("intent")["name"] for m in messages] == ["deny"] * 4
-
-
-def test_an_injury_without_negation_still_forces_the_injured_answer():
-    messages = [
+    # Without a negation right before the term, or with the term after a comma, it still does.
+    urgent = [
         parsed("no, he is bleeding", "deny", 0.6),
         parsed("no he stepped on a mine", "deny", 0.6),
         parsed("une personne est blessée", "greet", 0.5),
         parsed("він поранений", "deny", 0.5),
         parsed("he is not breathing", "deny", 0.5),
     ]
-    shipped_net().process(messages)
-    assert [m.get("intent") for m in messages] == [{"name": "someone_injured", "confidence": 1.0}] * 5
+    shipped_net().process(urgent)
+    assert [m.get("intent") for m in urgent] == [{"name": "someone_injured", "confidence": 1.0}] * 5
