@@ -190,3 +190,23 @@ def test_the_services_search_changes_language_and_stops_on_stop(assistant, rende
     assert replies == french("utter_language_set") + "\n" + french("utter_ask_service_category")
     replies = assistant.send(talk.sender, "/unsubscribe")
     assert replies == french("utter_unsubscribe")
+
+
+HELP_WORDS = {
+    ("en", "ukraine"): "help",
+    ("fr", "lebanon"): "aide",
+    ("es", "colombia"): "ayuda",
+    ("uk", "ukraine"): "допомога",
+    ("ar", "lebanon"): "مساعدة",
+    ("km", "cambodia"): "ជំនួយ",
+}
+
+
+@pytest.mark.parametrize(("language", "country"), sorted(HELP_WORDS))
+def test_the_typed_help_word_stops_the_report_in_every_language(assistant, renderer, language, country):
+    talk = Conversation(assistant, renderer, language, country)
+    talk.expect("/report_hazard", "utter_report_safety_first", "utter_ask_hazard_type")
+    talk.expect(TYPE % "mine", "utter_ask_hazard_description")
+    # Before: the word was stored as the description.
+    talk.expect(HELP_WORDS[(language, country)], "utter_hazard_report_stopped", "utter_help")
+    assert talk.reports() == []
