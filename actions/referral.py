@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Optional
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.forms import InterruptibleForm
 from actions.locale import conversation_context
 from bot.conversation import COUNTRY_SLOT
 from bot.paths import project_paths
@@ -85,7 +86,7 @@ class ActionServicesStart(Action):
         return events
 
 
-class ValidateServicesForm(FormValidationAction):
+class ValidateServicesForm(InterruptibleForm):
     """Turns what people type into a category id and a region id."""
 
     def name(self) -> str:
