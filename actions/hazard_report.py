@@ -49,7 +49,8 @@ REPORT_SLOTS = (
 # Filled by channels (a Telegram location or venue); cleared with the report.
 LOCATION_SLOTS = ("latitude", "longitude", "place")
 # Messages that are not an answer: the form lets the rules answer them, then resumes.
-INTERRUPTING = frozenset({"cancel", "in_hazard_area", "someone_injured"})
+# protection_concern: self-harm, violence, armed attack (answered without mine advice).
+INTERRUPTING = frozenset({"cancel", "in_hazard_area", "someone_injured", "protection_concern"})
 # At a button question, "I found something" is not an answer either.
 INTERRUPTING_CHOICES = INTERRUPTING | {"found_object"}
 # A typed answer to a free-text question is taken as the answer unless NLU is this sure
