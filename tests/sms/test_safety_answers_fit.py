@@ -11,7 +11,7 @@ from bot.sms.segments import count_segments
 from tests import factories
 
 SMS_BUDGET = 3
-SAFETY = ("utter_found_object", "utter_in_hazard_area", "utter_someone_injured")
+SAFETY = ("utter_found_object", "utter_in_hazard_area", "utter_someone_injured", "utter_protection_concern")
 
 
 @pytest.fixture(scope="module")
