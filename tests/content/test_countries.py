@@ -34,14 +34,3 @@ def test_a_protection_hotline_is_given_only_once_verified():
         "emergency_number": "117",
         "protection_number": "1288",
     }
-
-
-def test_shipped_profiles_have_no_unconfirmed_protection_hotline_and_their_ambulance_numbers():
-    profiles = load_profiles(PROJECT_ROOT / "content" / "countries")
-    assert [p.id for p in profiles.values() if "protection_number" in p.placeholders()] == []
-    ambulances = {
-        p.id: (p.numbers["ambulance"].number, p.numbers["ambulance"].verified)
-        for p in profiles.values()
-        if "ambulance" in p.numbers
-    }
-    assert ambulances == {"cambodia": ("119", False), "lebanon": ("140", False)}
