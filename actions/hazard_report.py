@@ -57,7 +57,8 @@ LOCATION_SLOTS = ("latitude", "longitude", "place")
 # safety rules answer them, then resumes (commands are handed over by InterruptibleForm).
 # "A rusty shell about half a metre long" reads as found_object: at the description
 # question it is the description.
-INTERRUPTING = frozenset({"cancel", "in_hazard_area", "someone_injured"})
+# protection_concern: self-harm, violence, armed attack (answered without mine advice).
+INTERRUPTING = frozenset({"cancel", "in_hazard_area", "someone_injured", "protection_concern"})
 # At a button question, "I found something" is not an answer either.
 INTERRUPTING_CHOICES = INTERRUPTING | SAFETY_INTENTS
 # "Seen today, this week or earlier": a typed date is within this many days for "this week".

@@ -30,6 +30,10 @@ NEGATION_CUES = "negation_cues"
 # before the next one: it must not negate the term that follows).
 NO_WORDS = "no_words"
 TERM_KEYS: tuple[str, ...] = (*SAFETY_INTENTS, DANGER_WORDS, NEGATION_CUES, NO_WORDS)
+# Self-harm, violence, sexual violence, armed attack: a crisis answer of its own
+# (calm words and the emergency number). Mine advice there is a false safety
+# answer, so without a mine term the ranking never moves it to a safety answer.
+PROTECTION_INTENT = "protection_concern"
 FALLBACK_INTENT = "nlu_fallback"
 
 
@@ -158,6 +162,9 @@ def apply_safety_net(
     together reach `urgent_share` of the top intent's confidence gets the
     likeliest safety answer, with their total as confidence: missing an urgent
     message costs a limb, a safety answer to a question costs a second message.
+    A protection concern (PROTECTION_INTENT) is a crisis answer too: without
+    any term the ranking never turns it into mine advice; an urgent term does
+    unless NLU is sure, and a danger word lets the ranking decide again.
     """
     name = parsed_intent.get("name")
     confidence = float(parsed_intent.get("confidence") or 0.0)
@@ -165,7 +172,7 @@ def apply_safety_net(
         override = _term_override(name, confidence, match, threshold, unsure_below)
         if override is not None or name in SAFETY_INTENTS:
             return override
-    if name in SAFETY_INTENTS:
+    if name in SAFETY_INTENTS or (name == PROTECTION_INTENT and match is None):
         return None
     likely = likely_urgent(ranking, urgent_share)
     if likely is None:
@@ -187,6 +194,8 @@ def _term_override(
             return None
         more_urgent = SAFETY_INTENTS.index(match.intent) < SAFETY_INTENTS.index(str(name))
         return {"name": match.intent if more_urgent else str(name), "confidence": 1.0}
+    if name == PROTECTION_INTENT and confidence >= threshold:
+        return None
     unsure = name in (None, FALLBACK_INTENT) or confidence < unsure_below
     if match.urgent or match.alone or unsure:
         return {"name": match.intent, "confidence": 1.0}

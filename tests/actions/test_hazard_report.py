@@ -94,7 +94,7 @@ def test_a_type_button_or_the_persons_own_words(content):
     )
 
 
-@pytest.mark.parametrize("intent", ["cancel", "in_hazard_area", "someone_injured"])
+@pytest.mark.parametrize("intent", ["cancel", "in_hazard_area", "someone_injured", "protection_concern"])
 def test_cancel_and_urgent_messages_are_not_answers(content, intent):
     for slot in ("hazard_type", "hazard_description", "hazard_place", "hazard_seen", "hazard_consent"):
         assert extract(slot, tracker(f"/{intent}", intent, 1.0, slots=asked(slot))) == ({}, [])

@@ -101,7 +101,7 @@ def test_placeholder_mismatch_in_a_translation_is_reported(project):
     po = project.locales / "es" / "LC_MESSAGES" / "messages.po"
     text = po.read_text(encoding="utf-8")
     marker = "{emergency_number}"
-    msgstr_at = text.index("msgstr", text.index("I am an automatic assistant"))
+    msgstr_at = text.index("msgstr", text.index("I am an automatic assistant, not a person"))
     fixed = text[:msgstr_at] + text[msgstr_at:].replace(marker, "{numero}", 1)
     po.write_text(fixed, encoding="utf-8")
     assert any("messages.po:" in m and "placeholders ['numero'] differ" in m for m in messages(project))
