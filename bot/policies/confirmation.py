@@ -45,7 +45,11 @@ WORDS_KEY = "words"
 
 @dataclass(frozen=True)
 class Question:
-    """One yes/no question: which intents answer it, and what each answer does."""
+    """One yes/no question: which intents answer it, and what each answer does.
+
+    In config.yml the actions are `on_yes` and `on_no` (YAML 1.1 reads a bare
+    `yes:` key as true).
+    """
 
     yes: tuple[str, ...]
     no: tuple[str, ...]
@@ -59,8 +63,8 @@ class Question:
     def from_config(cls, config: Mapping[str, Any]) -> Question:
         """From one entry of the policy's `questions`."""
         return cls(
-            yes=tuple(config.get("yes") or ()),
-            no=tuple(config.get("no") or ()),
+            yes=tuple(config.get("on_yes") or ()),
+            no=tuple(config.get("on_no") or ()),
             yes_intents=frozenset(config.get("yes_intents") or ("affirm",)),
             no_intents=frozenset(config.get("no_intents") or ("deny",)),
             read_intents=frozenset(config.get("read_intents") or ()),
