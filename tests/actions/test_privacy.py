@@ -110,7 +110,8 @@ def test_the_erase_question_is_answered_once_and_never_says_done_for_a_silent_ac
     # The action server did not answer: the in-process "will retry" response, then listening.
     silent = ActionExecuted("action_delete_my_data")
     assert predict(confirm, "affirm", "yes", silent) == "utter_data_erase_pending"
-    assert predict(confirm, "affirm", "yes", silent, ActionExecuted("utter_data_erase_pending")) == "action_listen"
+    said = ActionExecuted("utter_data_erase_pending")
+    assert predict(confirm, "affirm", "yes", silent, said) == "action_listen"
 
 
 def test_what_the_erase_action_left_is_read_from_its_slot():

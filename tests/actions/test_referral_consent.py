@@ -118,7 +118,8 @@ def expected() -> ResponseRenderer:
 
 
 def say(expected: ResponseRenderer, key: str, language: str, country: str = "ukraine", **extra: Any) -> str:
-    return str(expected.render(key, ResponseContext(language, expected.profile(country)), "rest", extra)["text"])
+    context = ResponseContext(language, expected.profile(country))
+    return str(expected.render(key, context, "rest", extra)["text"])
 
 
 def offered(assistant: Assistant, expected: ResponseRenderer, language: str) -> str:
