@@ -236,4 +236,3 @@ class ActionCancelReferral(Action):
         else:
             dispatcher.utter_message(response="utter_no_referral")
         return []
-
