@@ -42,11 +42,11 @@ YES = {
 }
 # language: (no to the referral offer, no to the erase question).
 NO = {
-    "en": ("no, do not contact me", "no, don't delete anything"),
+    "en": ("no, I don't want them to contact me", "no, don't delete my data"),
     "fr": ("non, ne me contactez pas", "non, n'effacez rien"),
     "es": ("no, no me contacten", "no, no borres nada"),
     "uk": ("ні, не треба зі мною зв'язуватися", "ні, не видаляйте"),
-    "ar": ("لا، لا تتصلوا بي", "لا تحذف شيئا"),
+    "ar": ("لا، لا تتصلوا بي", "لا، لا تحذف بياناتي"),
     "km": ("ទេ កុំទាក់ទងមកខ្ញុំ", "កុំលុប"),
 }
 
@@ -178,7 +178,9 @@ def test_a_typed_no_records_nothing_and_erases_nothing(assistant, expected, lang
 
 def test_cancel_my_referral_still_cancels_outside_the_offer(assistant, expected):
     sender = offered(assistant, expected, "en")
-    assistant.send(sender, "/affirm")
+    assert assistant.texts(sender, "sure, they can contact me") == [
+        say(expected, "utter_ask_referral_contact", "en")
+    ]
     assistant.send(sender, "+380 50 000 11 22")
     [row] = assistant.rows_of(sender)
     assert assistant.texts(sender, "cancel my referral") == [
