@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
 from bot.paths import ProjectPaths, project_paths
+from bot.reports import store as report_store
 from bot.services.commands import import_services
 from bot.services.store import referrals
 from bot.store.db import Database
@@ -188,3 +189,40 @@ def test_cancel_my_referral_still_cancels_outside_the_offer(assistant, expected)
     ]
     [row] = assistant.rows_of(sender)
     assert (row["status"], row["contact"]) == ("cancelled", "")
+
+
+# The hazard report's consent question ("May the authorities contact you?"), answered in words
+# that classified as cancel_referral, nlu_fallback or ask_survivor_rights before (en, es, km).
+HAZARD_YES = {
+    "en": "yes, the authorities can call me",
+    "es": "sí, me pueden llamar",
+    "km": "បាទ អាចទាក់ទងខ្ញុំបាន",
+}
+
+
+@pytest.mark.parametrize("language", sorted(HAZARD_YES))
+def test_a_typed_yes_to_the_report_consent_question_asks_for_the_contact(assistant, expected, language):
+    sender = f"t-{uuid.uuid4().hex}"
+    assistant.send(sender, '/set_country{"country": "ukraine"}')
+    assistant.send(sender, f'/set_language{{"language": "{language}"}}')
+    assistant.send(sender, "/report_hazard")
+    assistant.send(sender, '/report_hazard{"hazard_type": "uxo"}')
+    assistant.send(sender, "a rusty shell, half buried, about 40 cm")
+    assistant.send(sender, '/report_hazard{"latitude": 49.988358, "longitude": 36.232845}')
+    assistant.send(sender, '/report_hazard{"hazard_seen": "today"}')
+    assert assistant.texts(sender, "/deny") == [say(expected, "utter_ask_hazard_consent", language)]
+    consent = assistant.texts(sender, HAZARD_YES[language])
+    assert consent == [say(expected, "utter_ask_hazard_contact", language)]
+    assistant.send(sender, "+380 50 123 4567")
+    [report] = reports_of(assistant, sender)
+    assert (report.contact_consent, report.contact) == (True, "+380 50 123 4567")
+
+
+def reports_of(assistant: Assistant, sender: str) -> list[Any]:
+    database = Database.from_url(assistant.app_db)
+    try:
+        with database.sessions.begin() as session:
+            mine = Pseudonymizer(PSEUDONYM_KEY.encode()).of(sender)
+            return [r for r in report_store.list_reports(session) if r.conversation == mine]
+    finally:
+        database.dispose()
