@@ -76,10 +76,11 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
     pseudonym and retried after every saved turn when due (`bot.privacy`).
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, app_data: Optional[AppData] = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.pending = PendingErasures(self.engine)
-        self._app_data: Optional[AppData] = None
+        # The project's (DATABASE_URL, var/) unless given: tests pass their own.
+        self._app_data = app_data
         # Unknown at start (another process may have left markers): look once.
         self._maybe_pending = True
 
