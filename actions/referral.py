@@ -237,15 +237,3 @@ class ActionCancelReferral(Action):
         else:
             dispatcher.utter_message(response="utter_no_referral")
         return []
-
-
-def delete_referrals_of(sender_id: str) -> Optional[int]:
-    """delete_my_data: erase the conversation's referrals; None if the database failed."""
-    from bot.services.referrals import delete_for_conversation
-
-    try:
-        context = services_context()
-        return delete_for_conversation(context.database, context.pseudonyms, sender_id)
-    except Exception:  # the conversation is still erased by the tracker store: log, never crash
-        logger.exception("referrals not deleted")
-        return None
