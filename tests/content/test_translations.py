@@ -9,11 +9,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 
 from bot.cli import main
 from bot.i18n import Catalogs
 from bot.paths import ProjectPaths
 from tests.factories import PROJECT_ROOT
+
+# Messages in the shipped template (every response text and button title, once each).
+with (PROJECT_ROOT / "locales" / "messages.pot").open("rb") as _template:
+    MESSAGES = len([m for m in read_po(_template) if m.id])
 
 OLD = (
     "STOP. Do not touch or move it. Warn others, keep away. "
@@ -74,7 +79,8 @@ def test_an_edited_safety_text_keeps_its_previous_khmer_translation_until_review
     assert main(["--root", str(project.root), "content", "status"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[4] == (
-        "km: 177 translated, 1 need review (previous translation served), 0 missing (English served) of 178"
+        f"km: {MESSAGES - 1} translated, 1 need review (previous translation served), "
+        f"0 missing (English served) of {MESSAGES}"
     )
     line = po_line(project, "km", NEW)
     where = f"locales/km/LC_MESSAGES/messages.po:{line}"
@@ -113,8 +119,8 @@ def test_the_build_prints_honest_counts(project, capsys):
     edit_english(project, OLD, NEW)
     assert main(["--root", str(project.root), "content", "compile"]) == 0
     assert capsys.readouterr().out.splitlines() == [
-        f"{language}: 177 translated, 1 need review (previous translation served), "
-        "0 missing (English served) of 178"
+        f"{language}: {MESSAGES - 1} translated, 1 need review (previous translation served), "
+        f"0 missing (English served) of {MESSAGES}"
         for language in ("fr", "es", "uk", "ar", "km")
     ]
     assert (project.locales / "km" / "LC_MESSAGES" / "messages.mo").exists()
