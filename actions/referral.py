@@ -54,7 +54,9 @@ def known_country(tracker: Tracker) -> Optional[str]:
     """The country the services search can use without asking: the conversation's, or the
     "Another country" choice (then the place question searches every country)."""
     chosen = tracker.get_slot(COUNTRY_SLOT)
-    return conversation_country(tracker) or (chosen if chosen in services_context().reference.profiles else None)
+    return conversation_country(tracker) or (
+        chosen if chosen in services_context().reference.profiles else None
+    )
 
 
 def _typed_text(tracker: Tracker) -> str:

@@ -105,9 +105,7 @@ def language_name_in(code: str, language: str) -> str:
         return code
 
 
-def service_message(
-    service: Service, phone: str, language: str
-) -> tuple[str, dict[str, Any]]:
+def service_message(service: Service, phone: str, language: str) -> tuple[str, dict[str, Any]]:
     """The response key for one service and its placeholder values, for a reader of `language`."""
     return f"utter_service_{service.cost}", {
         "organisation": service.organisation,
