@@ -68,6 +68,12 @@ MAX_BODY_CHARS = 1600
 STOPPED_RESPONSE = "utter_sms_stopped"
 STARTED_RESPONSE = "utter_sms_started"
 EMPTY_MESSAGE_PAYLOAD = "/help"
+# STOP also ends whatever the conversation had under way (a report, a search, a question),
+# as "cancel" would, so nothing half-typed is stored after START; its replies are not sent.
+STOP_PAYLOAD = "/cancel"
+# The opt-out never waits for the conversation: it is confirmed first, then the form is
+# closed within this time, or left as it is when Rasa is slow or down.
+STOP_TURN_TIMEOUT_S = 20.0
 MAX_CONCURRENT_TURNS = 16
 
 
@@ -353,6 +359,7 @@ class Turn:
         self.key = self.services.pseudonyms.of(self.number)
         self.sender_id = item.conversation
         self.guard = self.services.guard
+        self.stopping = False
 
     async def run(self) -> None:
         """Handle the message, send the replies, then mark the inbox row done."""
@@ -361,6 +368,8 @@ class Turn:
         if self.durable:
             await self.guard.call(None, inbox.sending, self.item)
         delivered = await self.channel.send_all(self.number, outgoing) if outgoing else True
+        if self.stopping:  # after the confirmation went, before the row is done (a crash: again)
+            await self._end_what_was_under_way()
         if self.durable and delivered:
             await self.guard.call(None, inbox.finish, self.item)
 
@@ -369,14 +378,17 @@ class Turn:
         store = self.services.store
         found = self.services.keywords.match(self.text) if self.text else None
         keyword = found.keyword if found else None
+        self.stopping = keyword == "stop"
         if await self.guard.call(False, store.opted_out, self.key):
             if keyword == "start":
                 await self.guard.call(None, store.set_opted_out, self.key, False)
                 return await self._confirmation(STARTED_RESPONSE)
             logger.info("SMS from an opted-out number: nothing sent")
             return []
-        if keyword == "stop":
+        if self.stopping:
             await self.guard.call(None, store.set_opted_out, self.key, True)
+            # A number typed after START answers nothing from before STOP.
+            await self.guard.call(None, store.save_menu, self.key, [], [])
             return await self._confirmation(STOPPED_RESPONSE)
         replies = await self._replies_made_before() if self.recovering else None
         meaning = await self._meaning(keyword) if replies is None else ""
@@ -408,7 +420,11 @@ class Turn:
 
     async def _context(self) -> ResponseContext:
         """The conversation's language and country (read, never written, from its tracker)."""
-        tracker = await self.agent.tracker_store.retrieve(self.sender_id)
+        try:
+            tracker = await self.agent.tracker_store.retrieve(self.sender_id)
+        except Exception as error:  # STOP and START are confirmed even with the tracker store down
+            logger.error("SMS: conversation not read (%s): deciding from this message", type(error).__name__)
+            tracker = None
         events = tracker.events if tracker is not None else []
         messages = [(e.text, e.metadata) for e in events if isinstance(e, UserUttered)]
         messages.append((self.text, self.metadata))
@@ -435,7 +451,16 @@ class Turn:
         await self.guard.call(None, self.services.store.save_menu, self.key, page.payloads, pages[1:])
         return [page]
 
-    async def _turn(self, meaning: str) -> list[Dict[str, Any]]:
+    async def _end_what_was_under_way(self) -> None:
+        """STOP: end any open form or question through a cancel turn whose replies are not sent."""
+        try:
+            # Its own message id: a replay of the STOP row never takes the cancel's replies for its own.
+            turn = self._turn(STOP_PAYLOAD, message_id=f"{self.item.key}/stop")
+            await asyncio.wait_for(turn, STOP_TURN_TIMEOUT_S)
+        except Exception as error:  # the opt-out is kept and confirmed: only the form stays open
+            logger.error("STOP: the conversation could not be closed (%s)", type(error).__name__)
+
+    async def _turn(self, meaning: str, message_id: Optional[str] = None) -> list[Dict[str, Any]]:
         """The assistant's replies to `meaning` (text or payload)."""
         collector = SmsOutput()
         await self.on_new_message(
@@ -445,7 +470,8 @@ class Turn:
                 self.sender_id,
                 input_channel=self.channel.name(),
                 metadata=self.metadata,
-                message_id=self.item.key,
+                # The inbox row's key, so a replay after a crash finds the replies already made.
+                message_id=message_id or self.item.key,
             )
         )
         return collector.messages
