@@ -30,14 +30,16 @@ $(STAMP): $(PY) pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-## catalogs: compile locales/*/LC_MESSAGES/messages.po to .mo (what the server reads)
+## catalogs: write locales/*/LC_MESSAGES/messages.mo (what is served: translations, and the previous
+## translation of an edited English text until it is reviewed) and print translated / needs review /
+## missing per language (`bot content status` lists them)
 catalogs: install
-	@$(BIN)/pybabel compile -d locales -D messages --statistics 2>&1 | grep -v '^compiling'
+	@$(BIN)/bot content compile
 
 ## messages: after editing English text in domain.yml, refresh messages.pot and every .po
+## (pybabel extract + update, keeping the `# response:` notes that tell an edit from another message)
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -o locales/messages.pot --no-wrap --omit-header --add-comments "" domain.yml
-	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-wrap --ignore-obsolete
+	$(BIN)/bot content update
 
 ## train: train the model only if data/, config.yml or domain.yml (structure) changed
 train: catalogs

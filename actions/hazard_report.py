@@ -3,8 +3,10 @@
 Every answer is read here (custom slot extraction), so the form decides what an
 answer is: a button payload, a typed text, a Telegram location, a numbered SMS
 reply (the SMS channel turns it into the button's payload). A message that is not
-an answer (cancel, or a safety intent) extracts nothing: the form then rejects the
-turn, the safety answer is given by the rules, and the form resumes (data/rules.yml).
+an answer extracts nothing: a command (menu, cancel, language, erase, stop) is handed to
+the rules by InterruptibleForm (actions/forms.py); a safety message is answered by the
+safety rules, then the form resumes (data/rules.yml). Typed days are read by dateparser
+("yesterday", "вчора"); "no, nobody is hurt" is a no (negation cues of the safety net).
 
 The report is stored (database first, else the spool) before the confirmation is
 sent; the confirmation carries the report number and the country's numbers.
@@ -16,15 +18,18 @@ import asyncio
 import functools
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.forms import SAFETY_INTENTS, Answer, InterruptibleForm
 from actions.locale import conversation_context
 from bot.content.countries import GENERIC_PROFILE, CountryProfile, load_profiles
+from bot.nlu.safety_terms import SafetyTerms
 from bot.paths import ProjectPaths, project_paths
 from bot.reports.forward import forward_pending, webhook_url
 from bot.reports.model import HAZARD_TYPES, SEEN, new_report
@@ -48,15 +53,16 @@ REPORT_SLOTS = (
 )
 # Filled by channels (a Telegram location or venue); cleared with the report.
 LOCATION_SLOTS = ("latitude", "longitude", "place")
-# Messages that are not an answer: the form lets the rules answer them, then resumes.
-INTERRUPTING = frozenset({"cancel", "in_hazard_area", "someone_injured"})
+# Safety messages that are not an answer to a free-text question: the form lets the
+# safety rules answer them, then resumes (commands are handed over by InterruptibleForm).
+# "A rusty shell about half a metre long" reads as found_object: at the description
+# question it is the description.
+# protection_concern: self-harm, violence, armed attack (answered without mine advice).
+INTERRUPTING = frozenset({"cancel", "in_hazard_area", "someone_injured", "protection_concern"})
 # At a button question, "I found something" is not an answer either.
-INTERRUPTING_CHOICES = INTERRUPTING | {"found_object"}
-# A typed answer to a free-text question is taken as the answer unless NLU is this sure
-# it is an interruption ("near the minefield by the river" is a place, not an emergency).
-# The linear intent classifier spreads probability over close intents (half of its
-# correct safety predictions are under 0.7); an urgent term makes it 1.0 (the safety net).
-FREE_TEXT_INTERRUPT_CONFIDENCE = 0.6
+INTERRUPTING_CHOICES = INTERRUPTING | SAFETY_INTENTS
+# "Seen today, this week or earlier": a typed date is within this many days for "this week".
+WEEK_DAYS = 7
 MAX_TEXT = 1000
 BACKGROUND_EVERY_S = 300.0
 
@@ -71,6 +77,7 @@ class Runtime:
     pseudonyms: Pseudonymizer
     profiles: Mapping[str, CountryProfile]
     regions: Mapping[str, Mapping[str, Region]]
+    terms: SafetyTerms
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     background: Optional[asyncio.Task[None]] = None
 
@@ -90,57 +97,11 @@ def runtime() -> Runtime:
         pseudonyms=Pseudonymizer(load_key(paths.var)),
         profiles=load_profiles(paths.countries),
         regions=load_regions(paths.root / "content" / "regions"),
+        terms=SafetyTerms.load(paths.safety_net),
     )
 
 
-# ------------------------------------------------------------ the latest message
-
-
-@dataclass(frozen=True)
-class Answer:
-    """The person's latest message, as the form reads it."""
-
-    intent: str
-    confidence: float
-    text: str
-    entities: Mapping[str, Any]
-
-    @classmethod
-    def of(cls, tracker: Tracker) -> Answer:
-        """Read the latest message of `tracker`."""
-        message = tracker.latest_message or {}
-        intent = message.get("intent") or {}
-        entities = {
-            str(e.get("entity")): e.get("value") for e in message.get("entities") or [] if isinstance(e, dict)
-        }
-        return cls(
-            intent=str(intent.get("name") or ""),
-            confidence=float(intent.get("confidence") or 0.0),
-            text=str(message.get("text") or "").strip(),
-            entities=entities,
-        )
-
-    @property
-    def typed(self) -> bool:
-        """True for text the person wrote (not a button payload such as "/affirm")."""
-        return bool(self.text) and not self.text.startswith("/")
-
-    @property
-    def location(self) -> Optional[tuple[float, float]]:
-        """A shared location (latitude, longitude), if the message carries one."""
-        try:
-            latitude, longitude = float(self.entities["latitude"]), float(self.entities["longitude"])
-        except (KeyError, TypeError, ValueError):
-            return None
-        if -90 <= latitude <= 90 and -180 <= longitude <= 180:
-            return latitude, longitude
-        return None
-
-    def interrupts(self, intents: frozenset[str]) -> bool:
-        """True when the message is one of `intents` rather than an answer to a free question."""
-        if self.intent not in intents:
-            return False
-        return not self.typed or self.confidence >= FREE_TEXT_INTERRUPT_CONFIDENCE
+# ------------------------------------------------------------ reading answers
 
 
 def _choose_again(dispatcher: CollectingDispatcher, slot: str) -> Dict[str, Any]:
@@ -166,7 +127,7 @@ def conversation_language(tracker: Tracker) -> str:
 # ---------------------------------------------------------------------- the form
 
 
-class ValidateReportHazardForm(FormValidationAction):
+class ValidateReportHazardForm(InterruptibleForm):
     """Reads each answer of the report form (custom extraction for every slot)."""
 
     def name(self) -> str:
@@ -263,7 +224,7 @@ class ValidateReportHazardForm(FormValidationAction):
     def extract_hazard_seen(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        """Today, this week or earlier (buttons)."""
+        """Today, this week or earlier: a button, or a typed day ("yesterday", "вчора")."""
         answer = Answer.of(tracker)
         chosen = answer.entities.get("hazard_seen")
         if chosen in SEEN:
@@ -272,6 +233,9 @@ class ValidateReportHazardForm(FormValidationAction):
             return {}
         if answer.interrupts(INTERRUPTING_CHOICES):
             return {}
+        seen = seen_when(answer.text, conversation_language(tracker)) if answer.typed else None
+        if seen is not None:
+            return {"hazard_seen": seen}
         return _choose_again(dispatcher, "hazard_seen")
 
     def extract_hazard_injured(
@@ -281,6 +245,13 @@ class ValidateReportHazardForm(FormValidationAction):
         answer = Answer.of(tracker)
         if tracker.get_slot("requested_slot") != "hazard_injured" or answer.location:
             return {}
+        if answer.typed:
+            terms = runtime().terms
+            match = terms.match(answer.text)
+            urgent = match is not None and match.urgent
+            # "No, nobody is hurt" is a no, even though NLU hears "hurt"; "no, he is bleeding" is not.
+            if not urgent and terms.negative(answer.text):
+                return {"hazard_injured": "no"}
         if answer.intent in ("affirm", "someone_injured"):
             dispatcher.utter_message(response="utter_someone_injured")
             return {"hazard_injured": "yes"}
@@ -317,6 +288,32 @@ class ValidateReportHazardForm(FormValidationAction):
         if answer.typed:
             return {"hazard_contact": answer.text[:200]}
         return _choose_again(dispatcher, "hazard_contact")
+
+
+def seen_when(text: str, language: str, now: Optional[datetime] = None) -> Optional[str]:
+    """A typed day as today, this_week or earlier (dateparser, in the conversation's language
+    and English); None for anything that is not a past day ("a rusty shell", "tomorrow", "12")."""
+    if not any(c.isalpha() for c in text):
+        return None
+    now = now or datetime.now()
+    languages = [language] if language == "en" else [language, "en"]
+    try:
+        when = _parse_date(text, languages, now)
+    except Exception:  # noqa: BLE001  (a parser bug must not break the form: ask again)
+        logger.exception("dateparser failed on a typed date")
+        return None
+    if when is None or when.date() > now.date():
+        return None
+    if when.date() == now.date():
+        return "today"
+    return "this_week" if (now.date() - when.date()).days < WEEK_DAYS else "earlier"
+
+
+def _parse_date(text: str, languages: List[str], now: datetime) -> Optional[datetime]:
+    import dateparser  # imported on first use: its language data loads lazily
+
+    settings = {"RELATIVE_BASE": now, "PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False}
+    return dateparser.parse(text[:100], languages=languages, settings=settings)
 
 
 class AskHazardRegion(Action):

@@ -14,12 +14,13 @@ from rasa_sdk import Tracker
 from bot.content.countries import CountryProfile
 from bot.conversation import ConversationContext, decide, slots_of
 from bot.i18n import LanguageDetector
+from bot.paths import project_paths
 
 
 @functools.lru_cache(maxsize=1)
 def detector() -> LanguageDetector:
-    """The offline language identifier, loaded once per action server."""
-    return LanguageDetector.offline()
+    """The offline language identifier with the project's short-message evidence, loaded once."""
+    return LanguageDetector.offline(project_paths().root)
 
 
 def conversation_context(tracker: Tracker, profiles: Mapping[str, CountryProfile]) -> ConversationContext:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Optional
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions.forms import InterruptibleForm
 from actions.locale import conversation_context
 from bot.conversation import COUNTRY_SLOT
 from bot.paths import project_paths
@@ -22,6 +23,8 @@ from bot.services.search import find_services
 
 logger = logging.getLogger(__name__)
 
+# The services form's first question when the conversation has no country (chosen or hinted).
+SERVICE_COUNTRY_SLOT = "service_country"
 CATEGORY_SLOT = "service_category"
 REGION_SLOT = "service_region"
 DISTRICT_SLOT = "service_district"
@@ -45,6 +48,15 @@ def conversation_language(tracker: Tracker) -> str:
 def conversation_country(tracker: Tracker) -> Optional[str]:
     """The conversation's country profile id (chosen, else the channel's hint), None when unknown."""
     return conversation_context(tracker, services_context().reference.profiles).country
+
+
+def known_country(tracker: Tracker) -> Optional[str]:
+    """The country the services search can use without asking: the conversation's, or the
+    "Another country" choice (then the place question searches every country)."""
+    chosen = tracker.get_slot(COUNTRY_SLOT)
+    return conversation_country(tracker) or (
+        chosen if chosen in services_context().reference.profiles else None
+    )
 
 
 def _typed_text(tracker: Tracker) -> str:
@@ -82,15 +94,43 @@ class ActionServicesStart(Action):
             country, found = place
             events += [SlotSet(COUNTRY_SLOT, country), SlotSet(REGION_SLOT, found.region)]
             events.append(SlotSet(DISTRICT_SLOT, found.district))
+        # The country question is asked first when neither the person nor the channel gave one.
+        events.append(SlotSet(SERVICE_COUNTRY_SLOT, place[0] if place else known_country(tracker)))
         return events
 
 
-class ValidateServicesForm(FormValidationAction):
+class ValidateServicesForm(InterruptibleForm):
     """Turns what people type into a category id and a region id."""
 
     def name(self) -> str:
         """The action's name in domain.yml."""
         return "validate_services_form"
+
+    async def validate_service_country(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[str, Any]:
+        """A country from its button or its typed name (any language), or from a place typed in it."""
+        if not slot_value:
+            return {SERVICE_COUNTRY_SLOT: None}
+        context = services_context()
+        answered = tracker.get_slot("requested_slot") == SERVICE_COUNTRY_SLOT
+        if slot_value in context.reference.profiles:  # a button, or the conversation's (start action)
+            return {SERVICE_COUNTRY_SLOT: slot_value, **({COUNTRY_SLOT: slot_value} if answered else {})}
+        text = str(slot_value)
+        country = context.find_country(text)
+        if country is not None:
+            return {SERVICE_COUNTRY_SLOT: country, COUNTRY_SLOT: country}
+        place = context.find_place(text, None)  # "Izium" tells the country and the region at once
+        if place is None:
+            dispatcher.utter_message(response="utter_region_not_understood")
+            return {SERVICE_COUNTRY_SLOT: None}
+        country, found = place
+        return {
+            SERVICE_COUNTRY_SLOT: country,
+            COUNTRY_SLOT: country,
+            REGION_SLOT: found.region,
+            DISTRICT_SLOT: found.district,
+        }
 
     async def validate_service_category(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -236,15 +276,3 @@ class ActionCancelReferral(Action):
         else:
             dispatcher.utter_message(response="utter_no_referral")
         return []
-
-
-def delete_referrals_of(sender_id: str) -> Optional[int]:
-    """delete_my_data: erase the conversation's referrals; None if the database failed."""
-    from bot.services.referrals import delete_for_conversation
-
-    try:
-        context = services_context()
-        return delete_for_conversation(context.database, context.pseudonyms, sender_id)
-    except Exception:  # the conversation is still erased by the tracker store: log, never crash
-        logger.exception("referrals not deleted")
-        return None

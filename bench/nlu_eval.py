@@ -5,7 +5,8 @@ tests/nlu_holdout/<lang>.yml (never trained on) and prints, per language:
 intent accuracy, macro-F1, safety-routing recall (urgent messages that reach a
 safety answer, safety net included), urgent messages lost to greet /
 out_of_scope / nlu_fallback, how often the safety net fires on non-urgent
-messages, the training time and the parse latency.
+messages, false safety answers on non-mine threats (protection_concern
+messages answered with mine advice), the training time and the parse latency.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 LANGUAGES = ("en", "fr", "es", "uk", "ar", "km")
 SAFETY = {"found_object", "in_hazard_area", "someone_injured"}
 LOST = {"greet", "out_of_scope", "nlu_fallback"}
+# Self-harm, violence, sexual violence, armed attack: mine advice is a false safety answer.
+THREAT = "protection_concern"
 
 
 def holdout(language: str) -> list[tuple[str, str]]:
@@ -92,9 +95,10 @@ def report(results: dict[str, list[dict[str, Any]]], train_seconds: float | None
         "safety recall",
         "urgent lost",
         "net fired on non-urgent",
+        "false safety on threats",
     ]
     print("| " + " | ".join(columns) + " |")
-    print("|---|---|---|---|---|---|---|")
+    print("|" + "---|" * len(columns))
     everything: list[dict[str, Any]] = []
     for language in LANGUAGES:
         rows = results.get(language, [])
@@ -117,6 +121,11 @@ def report(results: dict[str, list[dict[str, Any]]], train_seconds: float | None
         print("\nurgent messages that did NOT reach a safety answer:")
         for r in lost:
             print(f"  [{r['truth']} -> {r['predicted']}] {r['text']}")
+    mine_advice = [r for r in everything if r["truth"] == THREAT and r["predicted"] in SAFETY]
+    if mine_advice:
+        print("\nnon-mine threats that got a mine safety answer:")
+        for r in mine_advice:
+            print(f"  [{r['truth']} -> {r['predicted']}] {r['text']}")
     fired = [r for r in everything if r["truth"] not in SAFETY and r["net_fired"]]
     if fired and verbose:
         print("\nnon-urgent messages the safety net sent to a safety answer:")
@@ -134,9 +143,11 @@ def _row(name: str, rows: list[dict[str, Any]], accuracy_score: Any, f1_score: A
     lost = sum(r["predicted"] in LOST for r in urgent)
     calm = [r for r in rows if r["truth"] not in SAFETY]
     fired = sum(r["net_fired"] for r in calm)
+    threats = [r for r in rows if r["truth"] == THREAT]
+    mine_advice = sum(r["predicted"] in SAFETY for r in threats)
     return (
         f"| {name} | {len(rows)} | {accuracy:.3f} | {macro:.3f} | {recall:.3f} ({len(urgent)}) | {lost} "
-        f"| {fired} of {len(calm)} |"
+        f"| {fired} of {len(calm)} | {mine_advice} of {len(threats)} |"
     )
 
 

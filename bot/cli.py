@@ -13,10 +13,13 @@ from bot.paths import project_paths
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     from bot.channels.credentials import write_active_credentials
-    from bot.serve import ServerSettings, serve
+    from bot.serve import ServerSettings, refuse_broken_content, serve
     from bot.training import ensure_model
 
     paths = project_paths(args.root)
+    # Content that goes live is content that passed the check: before training or starting anything.
+    if refuse_broken_content(paths):
+        return 1
     model = ensure_model(paths)
     credentials = args.credentials or str(write_active_credentials(paths.root / "credentials.yml", paths.var))
     settings = ServerSettings(
@@ -65,8 +68,31 @@ def _cmd_content_check(args: argparse.Namespace) -> int:
     problems = check_all(project_paths(args.root))
     for problem in problems:
         print(problem)
-    print(f"{len(problems)} problem(s) found" if problems else "Content OK")
-    return 1 if problems else 0
+    errors = [p for p in problems if not p.warning]
+    warnings = len(problems) - len(errors)
+    if errors:
+        print(f"{len(errors)} problem(s) found, {warnings} warning(s)")
+    else:
+        print(f"Content OK, {warnings} warning(s)" if warnings else "Content OK")
+    return 1 if errors else 0
+
+
+def _cmd_content_status(args: argparse.Namespace) -> int:
+    from bot.content.status import print_status
+
+    return print_status(project_paths(args.root), list_entries=not args.summary)
+
+
+def _cmd_content_update(args: argparse.Namespace) -> int:
+    from bot.content.status import update_messages
+
+    return update_messages(project_paths(args.root))
+
+
+def _cmd_content_compile(args: argparse.Namespace) -> int:
+    from bot.content.status import compile_messages
+
+    return compile_messages(project_paths(args.root))
 
 
 def _cmd_nlu_lookups(args: argparse.Namespace) -> int:
@@ -184,6 +210,17 @@ def build_parser() -> argparse.ArgumentParser:
     content_commands = content.add_subparsers(dest="content_command", required=True)
     check = content_commands.add_parser("check", help="validate domain, catalogs and profiles")
     check.set_defaults(func=_cmd_content_check)
+    status = content_commands.add_parser(
+        "status", help="per language: translated, needs review (previous translation served), missing"
+    )
+    status.add_argument("--summary", action="store_true", help="counts only, no list of entries")
+    status.set_defaults(func=_cmd_content_status)
+    update = content_commands.add_parser(
+        "update", help="after editing English text in domain.yml: refresh messages.pot and every .po"
+    )
+    update.set_defaults(func=_cmd_content_update)
+    compile_ = content_commands.add_parser("compile", help="write the .mo files and print honest counts")
+    compile_.set_defaults(func=_cmd_content_compile)
 
     telegram = commands.add_parser("telegram", help="Telegram webhook and polling")
     telegram_commands = telegram.add_subparsers(dest="telegram_command", required=True)

@@ -1,11 +1,15 @@
 """The one place that decides a conversation's language and country profile.
 
 Order, for both: what the person chose (the `language` / `country` slots), then
+for the language what they wrote (the first message whose language is known
+with confidence sticks; short ones are weighed with the channel's hint), then
 what the channels said in message metadata (a language hint such as
 Telegram's `language_code`, a `country` hint such as an SMS sender's number),
 then the country profile's default language, then the generic profile and
-English. The NLG (Rasa's tracker) and the action server (rasa-sdk's tracker)
-both call `decide`; nothing else reads these slots or metadata keys.
+English. So choosing a country never changes the language of a person who
+has already written in theirs (see `bot.i18n.resolve_locale`). The NLG (Rasa's
+tracker) and the action server (rasa-sdk's tracker) both call `decide`;
+nothing else reads these slots or metadata keys.
 """
 
 from __future__ import annotations
@@ -67,7 +71,7 @@ def decide(
     history = list(messages)
     profile = decide_profile(slots.get(COUNTRY_SLOT), history, profiles)
     default = profile.default_language if profile.id != GENERIC_PROFILE else None
-    inputs = locale_inputs(history, slots.get(LANGUAGE_SLOT), default)
+    inputs = locale_inputs(history, slots.get(LANGUAGE_SLOT), default, detector)
     return ConversationContext(resolve_locale(inputs, detector), profile)
 
 

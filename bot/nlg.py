@@ -117,7 +117,7 @@ def build_renderer(paths: ProjectPaths, domain: Optional[Domain] = None) -> Resp
         responses=load_responses(paths, domain),
         catalogs=Catalogs.load(paths.locales),
         profiles=load_profiles(paths.countries),
-        detector=LanguageDetector.offline(),
+        detector=LanguageDetector.offline(paths.root),
     )
 
 

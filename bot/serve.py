@@ -209,14 +209,41 @@ class Child:
         )
 
 
+def content_errors(paths: ProjectPaths) -> list[str]:
+    """`bot content check`'s errors (file:line), which stop `bot serve`; warnings are logged."""
+    from bot.content.check import check_all
+
+    problems = check_all(paths)
+    for warning in (p for p in problems if p.warning):
+        logger.warning("%s", warning)
+    return [str(p) for p in problems if not p.warning]
+
+
+def refuse_broken_content(paths: ProjectPaths) -> bool:
+    """Print the content errors and say the assistant will not start; True when there were any."""
+    errors = content_errors(paths)
+    if not errors:
+        return False
+    for error in errors:
+        print(error, file=sys.stderr)
+    print(
+        f"The assistant will not start: {len(errors)} content problem(s) above "
+        "(fix them, then `bot content check`).",
+        file=sys.stderr,
+    )
+    return True
+
+
 def serve(paths: ProjectPaths, model: Path, settings: ServerSettings, backoff: Backoff = Backoff()) -> int:
-    """Migrate the app database, start both servers, print how to talk to the assistant,
-    restart a server that crashes, and stop both on Ctrl-C or SIGTERM (exit 0)."""
+    """Migrate the app database, load the shipped services directory if needed, start both
+    servers, print how to talk to the assistant, restart a server that crashes, and stop both
+    on Ctrl-C or SIGTERM (exit 0)."""
     paths.var.mkdir(parents=True, exist_ok=True)
     problem = migrate_project_database(paths)
     if problem:
         print(problem, file=sys.stderr)
         return 1
+    _load_services_directory(paths)
     env = rasa_environment()
     url = f"http://localhost:{settings.port}"
     actions = Child(
@@ -261,6 +288,18 @@ def serve(paths: ProjectPaths, model: Path, settings: ServerSettings, backoff: B
     finally:
         print("Stopping the assistant...", flush=True)
         stop([child.process for child in children if child.process is not None])
+
+
+def _load_services_directory(paths: ProjectPaths) -> None:
+    """A fresh clone has an empty directory: load the shipped one (logged), never fail the start."""
+    import sqlalchemy as sa
+
+    from bot.services.autoload import sync_services_directory
+
+    try:
+        sync_services_directory(paths)
+    except (sa.exc.SQLAlchemyError, OSError) as error:
+        logger.error("the services directory could not be imported at start: %s", error)
 
 
 def _instructions(settings: ServerSettings, seconds: float) -> str:

@@ -2,7 +2,7 @@
 
 from bot.conversation import country_hint, decide
 from bot.i18n import LanguageDetector
-from tests.factories import generic_profile, profile
+from tests.factories import PROJECT_ROOT, generic_profile, profile
 
 PROFILES = {
     "generic": generic_profile(),
@@ -42,3 +42,38 @@ def test_latest_country_hint_counts():
         country_hint([("a", {"country": "ukraine"}), ("b", {"country": "colombia"}), ("c", {})]) == "colombia"
     )
     assert country_hint([("a", "not a mapping"), ("b", {"country": 5})]) is None
+
+
+SHORT = LanguageDetector.offline(PROJECT_ROOT)
+
+
+def decided(slots: dict, *messages: tuple) -> str:
+    return decide(slots, list(messages), PROFILES, SHORT).language
+
+
+def test_a_country_default_does_not_change_the_language_the_person_wrote_in():
+    assert (
+        decided({"country": "ukraine"}, ("hello", None), ('/set_country{"country": "ukraine"}', None)) == "en"
+    )
+    # Before anything is written the country's language applies.
+    assert decided({"country": "ukraine"}, ('/set_country{"country": "ukraine"}', None)) == "uk"
+
+
+def test_a_later_confident_message_in_another_language_does_not_switch():
+    assert (
+        decided({}, ("hi", None), ("yes, delete it", None), ("encontré una mina en la finca", None)) == "en"
+    )
+
+
+def test_no_hablo_ingles_chooses_spanish_over_the_english_the_nlu_read_in_it():
+    assert decided({"language": "en"}, ("I found a mine", None), ("no hablo ingles", None)) == "es"
+    # "en inglés por favor" is a choice of English; a later button is a choice too.
+    assert decided({"language": "en"}, ("no hablo ingles", None), ("en inglés por favor", None)) == "en"
+    pressed = ('/set_language{"language": "en"}', None)
+    assert decided({"language": "en"}, ("no hablo ingles", None), pressed) == "en"
+
+
+def test_short_messages_lean_on_the_channel_hint():
+    assert decided({}, ("ok", {"language": "fr"})) == "fr"
+    assert decided({}, ("no", {"language": "en"})) == "en"
+    assert decided({}, ("ana la2et 2onbole", {"language": "en"})) == "ar"

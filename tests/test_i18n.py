@@ -6,6 +6,7 @@ from typing import Optional
 import pytest
 
 from bot.i18n import (
+    LATIN_CONFIDENCE,
     Catalogs,
     LanguageDetector,
     LocaleInputs,
@@ -16,7 +17,7 @@ from bot.i18n import (
     territory_name,
     text_direction,
 )
-from tests.factories import catalog
+from tests.factories import PROJECT_ROOT, catalog
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +143,43 @@ def test_inputs_keep_typed_text_and_the_first_hint():
     )
     assert inputs.user_texts == ["j'ai vu une mine"]
     assert inputs.channel_hint == "fr" and inputs.country_default == "uk"
+
+
+@pytest.fixture(scope="module")
+def short() -> LanguageDetector:
+    return LanguageDetector.offline(PROJECT_ROOT)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("bonjour", "fr"),
+        ("salut", "fr"),
+        ("merci", "fr"),
+        ("aide", "fr"),
+        ("hola", "es"),
+        ("ayuda", "es"),
+        ("yes, delete it", "en"),
+        ("hello", "en"),
+        ("ana la2et 2onbole", "ar"),
+        ("shu lezem a3mel", "ar"),
+        ("dobryi den", "uk"),
+        ("znaishov minu", "uk"),
+        ("chumreap suor bong", "km"),
+        ("khnhom rok khernh min", "km"),
+    ],
+)
+def test_short_latin_messages_are_told_apart(short, text, expected):
+    found = short.evidence(text)
+    assert found is not None and (found.language, found.confidence >= LATIN_CONFIDENCE) == (expected, True)
+
+
+@pytest.mark.parametrize("text", ["12", "+380501234567", "Battambang", "Kharkiv", "ok", "menu", "no"])
+def test_numbers_places_and_shared_words_carry_no_language(short, text):
+    assert short.evidence(text) is None
+
+
+def test_a_negated_language_name_declines_it(short):
+    assert short.declines_language("no hablo ingles", "es")
+    assert short.declines_language("je ne parle pas anglais", "fr")
+    assert not short.declines_language("en inglés por favor", "es")

@@ -130,6 +130,9 @@ def test_real_project_renders_every_response_in_every_language():
                 assert reply["text"] != english or not any(c.isalpha() for c in english), (key, language)
 
 
+AMBULANCE = {"cambodia": "119", "lebanon": "140"}
+
+
 def test_real_safety_answers_carry_the_countrys_number():
     real = build_renderer(project_paths(PROJECT_ROOT))
     for country, number in (("ukraine", "101"), ("cambodia", "117"), ("colombia", "123"), ("lebanon", "112")):
@@ -137,7 +140,9 @@ def test_real_safety_answers_carry_the_countrys_number():
             factories.tracker("I found something that looks like a grenade", country=country)
         )
         for key in ("utter_found_object", "utter_in_hazard_area", "utter_someone_injured"):
-            assert number in real.render(key, context, "rest", {})["text"], (key, country)
+            # the injured answer gives the ambulance number where the profile has one
+            expected = AMBULANCE.get(country, number) if key == "utter_someone_injured" else number
+            assert expected in real.render(key, context, "rest", {})["text"], (key, country)
 
 
 def test_did_you_mean_menu_follows_the_latest_ranking():

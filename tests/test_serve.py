@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -327,3 +328,50 @@ def test_bot_serve_restarts_a_killed_server_and_stops_cleanly_on_sigterm(model, 
         served.process.send_signal(signal.SIGTERM)
         assert served.process.wait(timeout=60) == 0
     assert {pid for pid in survivors if Path(f"/proc/{pid}").exists()} == set()
+
+
+# ------------------------------------------------------------------ content gate and start-up data
+
+
+def test_bot_serve_refuses_content_that_fails_the_check(tmp_path):
+    """A literal {numero_urgence} in a translation and text as a number: nothing starts."""
+    for name in ("domain.yml", "babel.cfg"):
+        (tmp_path / name).write_bytes((PROJECT_ROOT / name).read_bytes())
+    for folder in ("content", "locales"):
+        shutil.copytree(PROJECT_ROOT / folder, tmp_path / folder, ignore=shutil.ignore_patterns("*.mo"))
+    po = tmp_path / "locales" / "fr" / "LC_MESSAGES" / "messages.po"
+    lines = po.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("msgstr") and "{emergency_number}" in line)
+    lines[at] = lines[at].replace("{emergency_number}", "{numero_urgence}")
+    po.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    profile = tmp_path / "content" / "countries" / "cambodia.yml"
+    bad = "CMAC hotline 012-800"
+    profile.write_text(profile.read_text(encoding="utf-8").replace('"117"', f'"{bad}"'), "utf-8")
+    number_line = 1 + profile.read_text(encoding="utf-8").splitlines().index(f'    number: "{bad}"')
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--root", str(tmp_path), "serve", "--port", str(free_port())],
+        capture_output=True, text=True, timeout=120, env=rasa_environment(),
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[-3:] == [
+        f"content/countries/cambodia.yml:{number_line}: '{bad}' is not a valid phone number for KH",
+        f"locales/fr/LC_MESSAGES/messages.po:{at}: placeholders ['numero_urgence'] "
+        "differ from the source's ['emergency_number']",
+        "The assistant will not start: 2 content problem(s) above (fix them, then `bot content check`).",
+    ]
+    assert not (tmp_path / "models").exists()  # refused before training anything
+
+
+def test_the_shipped_services_directory_is_loaded_at_start_into_an_empty_database(tmp_path):
+    database = tmp_path / "app.db"
+    with bot_serve(tmp_path, env={"DATABASE_URL": f"sqlite:///{database}"}):
+        engine = sa.create_engine(f"sqlite:///{database}", future=True)
+        with engine.connect() as connection:
+            rows = connection.execute(sa.text("SELECT country, count(*) FROM services GROUP BY country"))
+            by_country = dict(rows.all())
+        engine.dispose()
+    shipped = {
+        path.stem: sum(1 for line in path.read_text(encoding="utf-8").splitlines()[2:] if line.strip())
+        for path in (PROJECT_ROOT / "content" / "services").glob("*.csv")
+    }
+    assert by_country == shipped

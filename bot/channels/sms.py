@@ -41,7 +41,8 @@ from bot.inbox.store import SENDING, InboxItem, InboxStore
 from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
 from bot.paths import ProjectPaths, project_paths
 from bot.sms import DEFAULT_SEGMENT_BUDGET, SMS_OUTPUT_CHANNEL
-from bot.sms.compose import OutgoingSms, compose
+from bot.sms.budget import more_title
+from bot.sms.compose import MORE_PAYLOAD, OutgoingSms, compose
 from bot.sms.gateways import (
     AfricasTalking,
     BadWebhookError,
@@ -53,6 +54,7 @@ from bot.sms.gateways import (
 )
 from bot.sms.keywords import PAYLOADS, Keywords
 from bot.sms.menu import choose
+from bot.sms.segments import count_segments
 from bot.sms.senders import parse_sender, profile_for_sender
 from bot.sms.store import SmsStore
 from bot.store.db import Database
@@ -66,6 +68,12 @@ MAX_BODY_CHARS = 1600
 STOPPED_RESPONSE = "utter_sms_stopped"
 STARTED_RESPONSE = "utter_sms_started"
 EMPTY_MESSAGE_PAYLOAD = "/help"
+# STOP also ends whatever the conversation had under way (a report, a search, a question),
+# as "cancel" would, so nothing half-typed is stored after START; its replies are not sent.
+STOP_PAYLOAD = "/cancel"
+# The opt-out never waits for the conversation: it is confirmed first, then the form is
+# closed within this time, or left as it is when Rasa is slow or down.
+STOP_TURN_TIMEOUT_S = 20.0
 MAX_CONCURRENT_TURNS = 16
 
 
@@ -351,6 +359,7 @@ class Turn:
         self.key = self.services.pseudonyms.of(self.number)
         self.sender_id = item.conversation
         self.guard = self.services.guard
+        self.stopping = False
 
     async def run(self) -> None:
         """Handle the message, send the replies, then mark the inbox row done."""
@@ -359,6 +368,8 @@ class Turn:
         if self.durable:
             await self.guard.call(None, inbox.sending, self.item)
         delivered = await self.channel.send_all(self.number, outgoing) if outgoing else True
+        if self.stopping:  # after the confirmation went, before the row is done (a crash: again)
+            await self._end_what_was_under_way()
         if self.durable and delivered:
             await self.guard.call(None, inbox.finish, self.item)
 
@@ -367,29 +378,24 @@ class Turn:
         store = self.services.store
         found = self.services.keywords.match(self.text) if self.text else None
         keyword = found.keyword if found else None
+        self.stopping = keyword == "stop"
         if await self.guard.call(False, store.opted_out, self.key):
             if keyword == "start":
                 await self.guard.call(None, store.set_opted_out, self.key, False)
                 return await self._confirmation(STARTED_RESPONSE)
             logger.info("SMS from an opted-out number: nothing sent")
             return []
-        if keyword == "stop":
+        if self.stopping:
             await self.guard.call(None, store.set_opted_out, self.key, True)
+            # A number typed after START answers nothing from before STOP.
+            await self.guard.call(None, store.save_menu, self.key, [], [])
             return await self._confirmation(STOPPED_RESPONSE)
         replies = await self._replies_made_before() if self.recovering else None
+        meaning = await self._meaning(keyword) if replies is None else ""
+        if meaning == MORE_PAYLOAD:  # the next page of the last message: no turn of its own
+            return await self._next_page()
         if replies is None:
-            collector = SmsOutput()
-            await self.on_new_message(
-                UserMessage(
-                    await self._meaning(keyword),
-                    collector,
-                    self.sender_id,
-                    input_channel=self.channel.name(),
-                    metadata=self.metadata,
-                    message_id=self.item.key,
-                )
-            )
-            replies = collector.messages
+            replies = await self._turn(meaning)
         return await self._compose(replies)
 
     async def _meaning(self, keyword: Optional[str]) -> str:
@@ -412,31 +418,92 @@ class Turn:
             logger.warning("SMS %s may have been answered before the restart: sent again", self.item.key)
         return replies
 
-    async def _confirmation(self, response_key: str) -> list[OutgoingSms]:
-        """One confirmation in the conversation's language (read, never written, from its tracker)."""
-        tracker = await self.agent.tracker_store.retrieve(self.sender_id)
+    async def _context(self) -> ResponseContext:
+        """The conversation's language and country (read, never written, from its tracker)."""
+        try:
+            tracker = await self.agent.tracker_store.retrieve(self.sender_id)
+        except Exception as error:  # STOP and START are confirmed even with the tracker store down
+            logger.error("SMS: conversation not read (%s): deciding from this message", type(error).__name__)
+            tracker = None
         events = tracker.events if tracker is not None else []
         messages = [(e.text, e.metadata) for e in events if isinstance(e, UserUttered)]
         messages.append((self.text, self.metadata))
         renderer = self.services.renderer
         slots = slots_of(tracker.get_slot) if tracker else {}
         decided = decide(slots, messages, renderer.profiles, renderer.detector)
-        context = ResponseContext(decided.language, decided.profile)
-        rendered = renderer.render(response_key, context, SMS_OUTPUT_CHANNEL, {})
+        return ResponseContext(decided.language, decided.profile)
+
+    async def _confirmation(self, response_key: str) -> list[OutgoingSms]:
+        """One confirmation in the conversation's language."""
+        context = await self._context()
+        rendered = self.services.renderer.render(response_key, context, SMS_OUTPUT_CHANNEL, {})
         if not rendered or not rendered.get("text"):
             return []
         return [compose(str(rendered["text"]), [], self.channel.segment_budget)]
 
+    async def _next_page(self) -> list[OutgoingSms]:
+        """The next page of the last message ("More"); the menu if the pages were lost meanwhile."""
+        saved = await self.guard.call(None, self.services.store.saved_menu, self.key)
+        pages = saved[1] if saved else []
+        if not pages:
+            return await self._compose(await self._turn(EMPTY_MESSAGE_PAYLOAD))
+        page = stored_page(pages[0], self.channel.segment_budget)
+        await self.guard.call(None, self.services.store.save_menu, self.key, page.payloads, pages[1:])
+        return [page]
+
+    async def _end_what_was_under_way(self) -> None:
+        """STOP: end any open form or question through a cancel turn whose replies are not sent."""
+        try:
+            # Its own message id: a replay of the STOP row never takes the cancel's replies for its own.
+            turn = self._turn(STOP_PAYLOAD, message_id=f"{self.item.key}/stop")
+            await asyncio.wait_for(turn, STOP_TURN_TIMEOUT_S)
+        except Exception as error:  # the opt-out is kept and confirmed: only the form stays open
+            logger.error("STOP: the conversation could not be closed (%s)", type(error).__name__)
+
+    async def _turn(self, meaning: str, message_id: Optional[str] = None) -> list[Dict[str, Any]]:
+        """The assistant's replies to `meaning` (text or payload)."""
+        collector = SmsOutput()
+        await self.on_new_message(
+            UserMessage(
+                meaning,
+                collector,
+                self.sender_id,
+                input_channel=self.channel.name(),
+                metadata=self.metadata,
+                # The inbox row's key, so a replay after a crash finds the replies already made.
+                message_id=message_id or self.item.key,
+            )
+        )
+        return collector.messages
+
     async def _compose(self, messages: list[Dict[str, Any]]) -> list[OutgoingSms]:
+        """The replies as SMS: a message too long for the budget is sent in pages; the last
+        message's further pages wait for "More", an earlier message's are all sent now."""
+        budget = self.channel.segment_budget
+        parts = [(str(m.get("text") or ""), m.get("buttons") or []) for m in messages]
+        parts = [(text, buttons) for text, buttons in parts if text or buttons]
+        more: Optional[str] = None
+        if any(compose(text, buttons, budget).more for text, buttons in parts[-1:]):
+            more = more_title(self.services.renderer, await self._context())
         outgoing: list[OutgoingSms] = []
-        for message in messages:
-            text = str(message.get("text") or "")
-            buttons = message.get("buttons") or []
-            if text or buttons:
-                outgoing.append(compose(text, buttons, self.channel.segment_budget))
+        for index, (text, buttons) in enumerate(parts):
+            if index == len(parts) - 1:
+                outgoing.append(compose(text, buttons, budget, more))
+            else:
+                outgoing.extend(compose(text, buttons, budget).pages)
         menus = [sms.payloads for sms in outgoing if sms.payloads]
-        await self.guard.call(None, self.services.store.save_menu, self.key, menus[-1] if menus else [])
+        pending = [{"body": p.body, "payloads": p.payloads} for p in outgoing[-1].more] if outgoing else []
+        store = self.services.store
+        await self.guard.call(None, store.save_menu, self.key, menus[-1] if menus else [], pending)
         return outgoing
+
+
+def stored_page(page: Mapping[str, Any], budget: int) -> OutgoingSms:
+    """A page kept for "More" as an SMS to send."""
+    body = str(page.get("body") or "")
+    payloads = [str(p) for p in page.get("payloads") or []]
+    cost = count_segments(body)
+    return OutgoingSms(body, payloads, cost, 0, cost.segments <= budget)
 
 
 class TwilioInput(SmsInput):

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
-import phonenumbers
 import yaml
-from babel.messages.catalog import Catalog
-from babel.messages.pofile import PoFileError, read_po
+from babel.messages.pofile import PoFileError
 
 from bot.babel_extract import iter_response_messages
 from bot.content.countries import GENERIC_PROFILE, NUMBER_KINDS
+from bot.content.phones import phone_number_problem
+from bot.content.translations import REVIEW, TRANSLATED, language_status, read_catalog
 from bot.i18n import CATALOG_DOMAIN, SOURCE_LANGUAGE, SUPPORTED_LANGUAGES
 from bot.nlu.safety_terms import TERM_KEYS
 from bot.paths import ProjectPaths
@@ -26,9 +26,12 @@ class Problem:
     path: str
     line: int
     message: str
+    # A warning is shown but does not stop `bot serve` (e.g. a translation under review).
+    warning: bool = False
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        prefix = "warning: " if self.warning else ""
+        return f"{self.path}:{self.line}: {prefix}{self.message}"
 
 
 NUMBER_PLACEHOLDERS = frozenset(f"{kind}_number" for kind in NUMBER_KINDS)
@@ -73,22 +76,9 @@ def _number_problems(
     raw, number_line = str(entry["number"][0].value), entry["number"][1]
     if "verified" not in entry or entry["verified"][0].value not in ("true", "false"):
         yield Problem(where, line, f"number '{kind}' must say verified: true or false")
-    if not _valid_phone_number(raw, iso2):
-        yield Problem(
-            where,
-            number_line,
-            f"'{raw}' is not a valid phone number for {iso2 or 'international callers (use +code)'}",
-        )
-
-
-def _valid_phone_number(raw: str, iso2: Optional[str]) -> bool:
-    try:
-        parsed = phonenumbers.parse(raw, iso2)
-    except phonenumbers.NumberParseException:
-        return False
-    if phonenumbers.is_valid_number(parsed):
-        return True
-    return iso2 is not None and phonenumbers.is_valid_short_number_for_region(parsed, iso2)
+    problem = phone_number_problem(raw, iso2)
+    if problem:
+        yield Problem(where, number_line, problem)
 
 
 def check_profile(path: Path, root: Path) -> tuple[list[Problem], Optional[str]]:
@@ -230,42 +220,67 @@ def catalog_path(paths: ProjectPaths, language: str) -> Path:
 
 
 def check_catalog(paths: ProjectPaths, messages: Messages, language: str) -> list[Problem]:
-    """Every domain message translated, not fuzzy, with the same placeholders."""
+    """Every domain message translated with the same placeholders; a fuzzy entry is a warning
+    when its previous translation is served, an error when it is another message's."""
     po_path = catalog_path(paths, language)
     where = _relative(po_path, paths.root)
     if not po_path.exists():
-        return [Problem(where, 0, "catalog missing (run `make catalogs`)")]
+        return [Problem(where, 0, "catalog missing (run `make messages`)")]
     try:
-        with po_path.open("rb") as handle:
-            catalog: Catalog = read_po(handle, abort_invalid=True)
+        read_catalog(po_path)
     except (PoFileError, ValueError, UnicodeDecodeError) as error:
         return [Problem(where, 0, f"cannot read catalog: {error}")]
+    lines = {message: line for line, _, message in reversed(messages)}
+    status = language_status(paths.locales, language, (m for _, _, m in messages))
     problems: list[Problem] = []
     domain_where = _relative(paths.domain, paths.root)
-    for line, _, message in messages:
-        entry = catalog.get(message)
-        if entry is None:
-            problems.append(
-                Problem(
-                    domain_where,
-                    line,
-                    f"not in the {language} catalog (run `make catalogs`): {message[:50]!r}",
-                )
-            )
-        elif not entry.string:
-            problems.append(Problem(where, entry.lineno or 0, f"untranslated: {message[:50]!r}"))
-        elif entry.fuzzy:
-            problems.append(Problem(where, entry.lineno or 0, f"fuzzy (needs review): {message[:50]!r}"))
-        elif placeholders(str(entry.string)) != placeholders(message):
+    for entry in status.entries:
+        short = repr(entry.msgid[:50])
+        if entry.status == REVIEW:
             problems.append(
                 Problem(
                     where,
-                    entry.lineno or 0,
-                    f"placeholders {sorted(placeholders(str(entry.string)))} "
-                    f"differ from the source's {sorted(placeholders(message))}",
+                    entry.line,
+                    f"fuzzy (needs review): the English text changed; the previous {language} "
+                    f"translation is served until a reviewer confirms it: {short}",
+                    warning=True,
                 )
             )
+        elif entry.status == TRANSLATED:
+            if entry.served is not None and placeholders(entry.served) != placeholders(entry.msgid):
+                problems.append(_placeholder_problem(where, entry.line, entry.served, entry.msgid))
+        elif entry.reason == "not in the catalog":
+            problems.append(
+                Problem(
+                    domain_where,
+                    lines[entry.msgid],
+                    f"not in the {language} catalog (run `make messages`): {short}",
+                )
+            )
+        elif entry.reason == "untranslated":
+            problems.append(Problem(where, entry.line, f"untranslated: {short}"))
+        elif entry.reason.startswith("fuzzy"):
+            problems.append(
+                Problem(where, entry.line, f"fuzzy, and {entry.reason} (English is served): {short}")
+            )
+        else:
+            translated = _catalog_string(po_path, entry.msgid)
+            problems.append(_placeholder_problem(where, entry.line, translated, entry.msgid))
     return problems
+
+
+def _placeholder_problem(where: str, line: int, translated: str, source: str) -> Problem:
+    return Problem(
+        where,
+        line,
+        f"placeholders {sorted(placeholders(translated))} "
+        f"differ from the source's {sorted(placeholders(source))}",
+    )
+
+
+def _catalog_string(po_path: Path, msgid: str) -> str:
+    message = read_catalog(po_path).get(msgid)
+    return str(message.string) if message is not None and message.string else ""
 
 
 # -------------------------------------------------------------- safety net

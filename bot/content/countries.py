@@ -11,7 +11,11 @@ import yaml
 GENERIC_PROFILE = "generic"
 DEFAULT_SAFE_DISTANCE_M = 100
 # Placeholder names a response may use for each kind of number.
-NUMBER_KINDS: tuple[str, ...] = ("emergency", "report", "police", "ambulance")
+NUMBER_KINDS: tuple[str, ...] = ("emergency", "report", "police", "ambulance", "protection")
+# Kinds given to people only once the deploying organisation confirmed them
+# (verified: true): a wrong hotline for someone facing violence is worse than
+# none, and the emergency number is always given instead.
+VERIFIED_ONLY_KINDS: frozenset[str] = frozenset({"protection"})
 
 
 @dataclass(frozen=True)
@@ -36,9 +40,12 @@ class CountryProfile:
     numbers: Mapping[str, PhoneNumber] = field(default_factory=dict)
 
     def placeholders(self) -> dict[str, str]:
-        """Values for the {placeholders} responses may use; absent numbers are left out."""
+        """Values for the {placeholders} responses may use; absent numbers are left out,
+        and so are unverified numbers of the kinds that must be verified."""
         values = {"safe_distance": str(self.safe_distance_m)}
         for kind, phone in self.numbers.items():
+            if kind in VERIFIED_ONLY_KINDS and not phone.verified:
+                continue
             values[f"{kind}_number"] = phone.number
         return values
 

@@ -22,7 +22,18 @@ SAFETY_NET_KEY = "safety_net"
 # harmlessly, so they only count alone ("mine!!") or when NLU is unsure.
 DANGER_WORDS = "danger_words"
 DANGER_WORD_INTENT = "found_object"
-TERM_KEYS: tuple[str, ...] = (*SAFETY_INTENTS, DANGER_WORDS)
+# Words that negate what follows ("nobody is hurt", "personne n'est blessé"): a term right
+# after one does not count.
+NEGATION_CUES = "negation_cues"
+# Words that make an answer that opens with one a no ("no, ...", "ទេ ..."). Apart from the
+# cues because some only say no at the start (Khmer "ទេ" also ends a sentence, right
+# before the next one: it must not negate the term that follows).
+NO_WORDS = "no_words"
+TERM_KEYS: tuple[str, ...] = (*SAFETY_INTENTS, DANGER_WORDS, NEGATION_CUES, NO_WORDS)
+# Self-harm, violence, sexual violence, armed attack: a crisis answer of its own
+# (calm words and the emergency number). Mine advice there is a false safety
+# answer, so without a mine term the ranking never moves it to a safety answer.
+PROTECTION_INTENT = "protection_concern"
 FALLBACK_INTENT = "nlu_fallback"
 
 
@@ -46,6 +57,15 @@ def _term_pattern(term: str) -> str:
     return rf"(?<![^\W_]){escaped}"
 
 
+def _alternatives(words: Iterable[Any]) -> str:
+    """A regex alternation of the normalised `words`, longest first, each at a word start
+    except in Khmer (written without spaces); "" for none."""
+    cleaned = sorted({normalise(str(w)) for w in words if normalise(str(w))}, key=len, reverse=True)
+    return "|".join(
+        re.escape(w) if script_of(w[0]) == "khmer" else rf"(?<![^\W_]){re.escape(w)}" for w in cleaned
+    )
+
+
 class SafetyTerms:
     """Compiled urgent terms per safety intent."""
 
@@ -57,6 +77,12 @@ class SafetyTerms:
             )
             if cleaned:
                 self._patterns[intent] = re.compile("|".join(_term_pattern(t) for t in cleaned))
+        # A cue only negates a term it comes just before (whitespace at most between them):
+        # "no, he is bleeding" and "no he stepped on a mine" are not negations of the term.
+        cues = _alternatives(terms.get(NEGATION_CUES, ()))
+        self._negates = re.compile(rf"(?:{cues})\s*$") if cues else None
+        no_words = _alternatives(terms.get(NO_WORDS, ()))
+        self._opens = re.compile(rf"^\W*(?:{no_words})(?![^\W_])") if no_words else None
 
     @classmethod
     def load(cls, directory: Path) -> SafetyTerms:
@@ -76,20 +102,45 @@ class SafetyTerms:
         return cls(merged)
 
     def match(self, text: str) -> Optional[Match]:
-        """The most urgent safety intent whose terms occur in `text`, else a danger word, else None."""
+        """The most urgent safety intent whose terms occur in `text` not right after a negation
+        cue, else a danger word, else None."""
         normalised = normalise(text)
         for intent in SAFETY_INTENTS:
-            pattern = self._patterns.get(intent)
-            found = pattern.search(normalised) if pattern else None
+            found = self._first_affirmed(intent, normalised)
             if found:
                 return Match(intent, found.group(0), urgent=True)
         danger = self._patterns.get(DANGER_WORDS)
+        # Bare danger words already count only alone or when NLU is unsure: no negation.
         found = danger.search(normalised) if danger else None
         if danger and found:
             rest = danger.sub("", normalised)
             alone = not any(c.isalnum() for c in rest)
             return Match(DANGER_WORD_INTENT, found.group(0), urgent=False, alone=alone)
         return None
+
+    def negative(self, text: str) -> bool:
+        """True when `text` opens with a negation ("no, ...") or negates a safety term
+        ("nobody is hurt"): read as a no, unless `match` finds an urgent term too."""
+        normalised = normalise(text)
+        if self._opens is not None and self._opens.search(normalised):
+            return True
+        return any(
+            self._negated(normalised, found.start())
+            for key in SAFETY_INTENTS
+            if (pattern := self._patterns.get(key)) is not None
+            for found in pattern.finditer(normalised)
+        )
+
+    def _first_affirmed(self, key: str, normalised: str) -> Optional[re.Match[str]]:
+        pattern = self._patterns.get(key)
+        if pattern is None:
+            return None
+        return next(
+            (f for f in pattern.finditer(normalised) if not self._negated(normalised, f.start())), None
+        )
+
+    def _negated(self, normalised: str, start: int) -> bool:
+        return self._negates is not None and self._negates.search(normalised[:start]) is not None
 
 
 def apply_safety_net(
@@ -111,6 +162,9 @@ def apply_safety_net(
     together reach `urgent_share` of the top intent's confidence gets the
     likeliest safety answer, with their total as confidence: missing an urgent
     message costs a limb, a safety answer to a question costs a second message.
+    A protection concern (PROTECTION_INTENT) is a crisis answer too: without
+    any term the ranking never turns it into mine advice; an urgent term does
+    unless NLU is sure, and a danger word lets the ranking decide again.
     """
     name = parsed_intent.get("name")
     confidence = float(parsed_intent.get("confidence") or 0.0)
@@ -118,7 +172,7 @@ def apply_safety_net(
         override = _term_override(name, confidence, match, threshold, unsure_below)
         if override is not None or name in SAFETY_INTENTS:
             return override
-    if name in SAFETY_INTENTS:
+    if name in SAFETY_INTENTS or (name == PROTECTION_INTENT and match is None):
         return None
     likely = likely_urgent(ranking, urgent_share)
     if likely is None:
@@ -140,6 +194,8 @@ def _term_override(
             return None
         more_urgent = SAFETY_INTENTS.index(match.intent) < SAFETY_INTENTS.index(str(name))
         return {"name": match.intent if more_urgent else str(name), "confidence": 1.0}
+    if name == PROTECTION_INTENT and confidence >= threshold:
+        return None
     unsure = name in (None, FALLBACK_INTENT) or confidence < unsure_below
     if match.urgent or match.alone or unsure:
         return {"name": match.intent, "confidence": 1.0}

@@ -9,11 +9,12 @@ from typing import Any, Mapping, Optional
 from babel import Locale, UnknownLocaleError
 
 from bot.content.countries import CountryProfile
+from bot.i18n import SUPPORTED_LANGUAGES, territory_name
 from bot.paths import ProjectPaths
 from bot.services.check import load_reference
 from bot.services.directory import PROFILE_PHONE_PREFIX, Reference, Service
 from bot.services.needs import load_needs
-from bot.services.regions import RegionIndex, RegionMatch
+from bot.services.regions import Region, RegionIndex, RegionMatch
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer, load_key
 
@@ -52,6 +53,15 @@ class ServicesContext:
                 return candidate, found
         return None
 
+    def find_country(self, text: str) -> Optional[str]:
+        """The profile id of the country named in `text` ("Ukraine", "Liban", "កម្ពុជា"), or None."""
+        return self.country_names.match(text)
+
+    @functools.cached_property
+    def country_names(self) -> CountryNames:
+        """The country-name matcher, built on first use."""
+        return CountryNames(self.reference.profiles)
+
     def phone(self, service: Service) -> str:
         """The number to show: the service's own, or its country profile's (profile:KIND)."""
         if not service.phone.startswith(PROFILE_PHONE_PREFIX):
@@ -59,6 +69,31 @@ class ServicesContext:
         profile: Optional[CountryProfile] = self.reference.profiles.get(service.country)
         number = profile.numbers.get(service.phone[len(PROFILE_PHONE_PREFIX) :]) if profile else None
         return number.number if number else ""
+
+
+# Country names people type: CLDR's in every supported language, and Russian (typed in Ukraine).
+_COUNTRY_NAME_LANGUAGES = (*SUPPORTED_LANGUAGES, "ru")
+# Arabic writers often leave out the hamza on an initial alef ("اوكرانيا" for "أوكرانيا").
+_ALEF_WITHOUT_HAMZA = str.maketrans("أإآ", "ااا")
+
+
+class CountryNames:
+    """Finds a country profile named in what a person typed (the region matcher, over countries)."""
+
+    def __init__(self, profiles: Mapping[str, CountryProfile]) -> None:
+        countries = {}
+        for profile in profiles.values():
+            if not profile.iso2:  # the generic profile is chosen with its button only
+                continue
+            names = {lang: territory_name(profile.iso2, lang) for lang in _COUNTRY_NAME_LANGUAGES}
+            aliases = {profile.name} | {name.translate(_ALEF_WITHOUT_HAMZA) for name in names.values()}
+            countries[profile.id] = Region(profile.id, names, tuple(sorted(aliases)))
+        self._index = RegionIndex(countries)
+
+    def match(self, text: str) -> Optional[str]:
+        """The profile id of the country `text` names (the whole message or a part of it), or None."""
+        found = self._index.match(text)
+        return found.region if found else None
 
 
 @functools.cache
@@ -70,9 +105,7 @@ def language_name_in(code: str, language: str) -> str:
         return code
 
 
-def service_message(
-    service: Service, phone: str, language: str
-) -> tuple[str, dict[str, Any]]:
+def service_message(service: Service, phone: str, language: str) -> tuple[str, dict[str, Any]]:
     """The response key for one service and its placeholder values, for a reader of `language`."""
     return f"utter_service_{service.cost}", {
         "organisation": service.organisation,

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Optional, Sequence
 
-import phonenumbers
-
 from bot.content.check import Problem
 from bot.content.countries import NUMBER_KINDS, CountryProfile
+from bot.content.phones import phone_number_problem
 from bot.services.categories import CATEGORIES
 from bot.services.regions import Region, RegionIndex
 
@@ -102,16 +101,7 @@ def _phone_problem(raw: str, profile: CountryProfile) -> Optional[str]:
         if kind not in profile.numbers:
             return f"phone '{raw}': the {profile.id} profile has no '{kind}' number"
         return None
-    try:
-        parsed = phonenumbers.parse(raw, profile.iso2)
-    except phonenumbers.NumberParseException:
-        parsed = None
-    if parsed is not None and (
-        phonenumbers.is_valid_number(parsed)
-        or (profile.iso2 and phonenumbers.is_valid_short_number_for_region(parsed, profile.iso2))
-    ):
-        return None
-    return f"'{raw}' is not a valid phone number for {profile.iso2 or profile.id}"
+    return phone_number_problem(raw, profile.iso2)
 
 
 def _row_problems(row: Mapping[str, str], reference: Reference, today: dt.date) -> list[str]:

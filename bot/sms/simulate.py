@@ -2,12 +2,16 @@
 
 Runs the model in-process through the real SMS channel logic (keywords, STOP,
 numbered menus, segment budget); only the gateway is replaced by the screen.
-State (conversation, opt-out, menus) is thrown away at the end.
+State (conversation, opt-out, menus) is thrown away at the end, and so is
+everything the actions write (referrals, hazard reports): the simulation runs
+its own action server on a throwaway database, never the project's var/app.db.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
@@ -63,6 +67,21 @@ def simulation_services(paths: ProjectPaths, folder: Path) -> SmsServices:
     return SmsServices.for_project(paths, database, Pseudonymizer(b"simulation-only-key-not-secret"))
 
 
+def start_action_server(paths: ProjectPaths, folder: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """An action server whose app database is `folder`/app.db; returns it and its port."""
+    from bot.serve import ServerSettings, action_server_command, free_port, wait_until_up
+    from bot.training import rasa_environment
+
+    port = free_port()
+    env = {**rasa_environment(), "DATABASE_URL": f"sqlite:///{folder / 'app.db'}"}
+    env.setdefault("PYTHONPATH", os.environ.get("PYTHONPATH", ""))
+    process = subprocess.Popen(
+        action_server_command(ServerSettings(actions_port=port)), cwd=paths.root, env=env
+    )
+    wait_until_up(f"http://localhost:{port}/health", process, 120)
+    return process, port
+
+
 async def simulate(
     paths: ProjectPaths,
     model: Path,
@@ -72,9 +91,15 @@ async def simulate(
     write: Callable[[str], Any] = print,
     budget: int = DEFAULT_SEGMENT_BUDGET,
 ) -> int:
-    """Read lines as SMS from `number` until EOF or /quit; print the replies."""
+    """Read lines as SMS from `number` until EOF or /quit; print the replies.
+
+    `endpoints` gives the NLG; the actions always run on a throwaway action server.
+    """
     from rasa.core.agent import load_agent
     from rasa.core.utils import AvailableEndpoints
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.serve import stop
 
     sender = e164(number)
     if sender is None:
@@ -82,21 +107,39 @@ async def simulate(
         return 2
     available = AvailableEndpoints.read_endpoints(str(endpoints))
     available.tracker_store = None  # in memory: the simulation leaves no conversation behind
-    agent = await load_agent(model_path=str(model), endpoints=available)
     with tempfile.TemporaryDirectory() as folder:
-        channel = SimulatedSms(Screen(write), budget, simulation_services(paths, Path(folder)))
-        write(f"Simulating a phone {sender}. Type messages; /quit or Ctrl-D to stop.")
-        count = 0
-        while True:
-            try:
-                line = read("phone> ")
-            except EOFError:
-                break
-            if line.strip() == "/quit":
-                break
-            count += 1
-            inbound = InboundSms(Screen.name, f"sim-{count}", sender, line)
-            await channel.handle(channel.inbox_item(inbound, sender), agent.handle_message, agent)
+        actions, port = start_action_server(paths, Path(folder))
+        try:
+            available.action = EndpointConfig(url=f"http://localhost:{port}/webhook")
+            agent = await load_agent(model_path=str(model), endpoints=available)
+            return await _converse(paths, agent, sender, Path(folder), read, write, budget)
+        finally:
+            stop([actions])
+
+
+async def _converse(
+    paths: ProjectPaths,
+    agent: Any,
+    sender: str,
+    folder: Path,
+    read: Callable[[str], str],
+    write: Callable[[str], Any],
+    budget: int,
+) -> int:
+    """The terminal loop: each line is an SMS from `sender`."""
+    channel = SimulatedSms(Screen(write), budget, simulation_services(paths, folder))
+    write(f"Simulating a phone {sender}. Type messages; /quit or Ctrl-D to stop.")
+    count = 0
+    while True:
+        try:
+            line = read("phone> ")
+        except EOFError:
+            break
+        if line.strip() == "/quit":
+            break
+        count += 1
+        inbound = InboundSms(Screen.name, f"sim-{count}", sender, line)
+        await channel.handle(channel.inbox_item(inbound, sender), agent.handle_message, agent)
     return 0
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Optional
+from typing import Any, Mapping, Optional, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -55,16 +55,31 @@ class SmsStore:
 
     def last_menu(self, number_key: str) -> list[str]:
         """Payloads of the last numbered menu sent to this number, in order."""
+        return self.saved_menu(number_key)[0]
+
+    def saved_menu(self, number_key: str) -> tuple[list[str], list[dict[str, Any]]]:
+        """The last menu's payloads, and the pages of that message not sent yet ("More")."""
         with self.database.sessions.begin() as session:
             raw = session.execute(
                 sa.select(sms_numbers.c.menu).where(sms_numbers.c.number_key == number_key)
             ).scalar_one_or_none()
-        payloads = json.loads(raw) if raw else []
-        return [str(p) for p in payloads] if isinstance(payloads, list) else []
+        saved = json.loads(raw) if raw else []
+        if isinstance(saved, list):  # as stored before pages existed
+            saved = {"payloads": saved}
+        payloads = saved.get("payloads") if isinstance(saved, dict) else None
+        pages = saved.get("pages") if isinstance(saved, dict) else None
+        return (
+            [str(p) for p in payloads] if isinstance(payloads, list) else [],
+            [p for p in pages if isinstance(p, dict)] if isinstance(pages, list) else [],
+        )
 
-    def save_menu(self, number_key: str, payloads: list[str]) -> None:
-        """Remember the menu just sent ([] forgets it: a reply of "1" is then ordinary text)."""
-        self._upsert(number_key, menu=json.dumps(payloads) if payloads else None, menu_at=_now())
+    def save_menu(
+        self, number_key: str, payloads: list[str], pages: Sequence[Mapping[str, Any]] = ()
+    ) -> None:
+        """Remember the menu just sent and the pages still to come ([] forgets it: a reply of "1" is
+        then ordinary text)."""
+        menu = json.dumps({"payloads": payloads, "pages": list(pages)}) if payloads else None
+        self._upsert(number_key, menu=menu, menu_at=_now())
 
     def _upsert(self, number_key: str, **values: Optional[object]) -> None:
         with self.database.sessions.begin() as session:

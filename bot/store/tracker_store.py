@@ -3,16 +3,22 @@ and refuses what the database cannot store instead of ending the process."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Iterable, Iterator, List, Optional
 
 import rasa.shared.utils.cli
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
-from rasa.shared.core.events import ActionExecuted, Event
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
+from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
+
+from bot.conversation import LANGUAGE_SLOT
+from bot.paths import project_paths
+from bot.privacy import ERASURE_DONE, ERASURE_SLOT, REFERRALS, REPORTS, AppData, PendingErasures
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +39,19 @@ def asks_for_erasure(events: Iterable[Event]) -> bool:
     return any(isinstance(e, ActionExecuted) and e.action_name == ERASE_ACTION for e in events)
 
 
+def erasure_left(events: Iterable[Event]) -> List[str]:
+    """What the erase action could not erase ([] when it said done; everything when it said nothing).
+
+    action_delete_my_data sets `data_erasure` to "done" or to the parts that
+    failed; no such event means the action server never answered.
+    """
+    said = [e.value for e in events if isinstance(e, SlotSet) and e.key == ERASURE_SLOT]
+    if not said:
+        return [REFERRALS, REPORTS]
+    value = str(said[-1] or "")
+    return [] if value == ERASURE_DONE else [part for part in value.split(",") if part]
+
+
 def storable_sender(sender_id: Any) -> str:
     """`sender_id` when every SQL database can store it, else UnstorableConversation."""
     if not isinstance(sender_id, str):
@@ -51,8 +70,26 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
 
     When the erase action has run in the turn being saved, every stored event
     of the conversation is deleted and nothing of that turn is written, so the
-    next message starts a fresh conversation.
+    next message starts a fresh conversation; only the language the person
+    chose is kept. If the action could not erase the app data (referrals,
+    report contacts), a pending erasure is kept under the conversation's
+    pseudonym and retried after every saved turn when due (`bot.privacy`).
     """
+
+    def __init__(self, *args: Any, app_data: Optional[AppData] = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pending = PendingErasures(self.engine)
+        # The project's (DATABASE_URL, var/) unless given: tests pass their own.
+        self._app_data = app_data
+        # Unknown at start (another process may have left markers): look once.
+        self._maybe_pending = True
+
+    @property
+    def app_data(self) -> AppData:
+        """The app database, spool and pseudonym key, built on first use."""
+        if self._app_data is None:
+            self._app_data = AppData.for_project(project_paths())
+        return self._app_data
 
     @contextlib.contextmanager
     def session_scope(self) -> Iterator[Any]:
@@ -87,8 +124,45 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
         new_events = list(tracker.events)[stored:]
         if asks_for_erasure(new_events):
             self.erase(sender_id)
+            await self._keep_language_choice(tracker)
+            left = erasure_left(new_events)
+            if left:
+                self.pending.add(self.app_data.pseudonyms.of(sender_id), left)
+                self._maybe_pending = True
+        else:
+            await super().save(tracker)
+        await self.retry_pending_erasures()
+
+    async def _keep_language_choice(self, erased: DialogueStateTracker) -> None:
+        """Start the erased conversation again with only the language the person chose.
+
+        The `language` slot is set only by an explicit choice (the language menu,
+        LANG, "in French"). It is a preference needed to talk to the person at
+        all, not personal data about them or what they reported: erasing it
+        would answer their next message in another language (README, Privacy).
+        """
+        language = erased.get_slot(LANGUAGE_SLOT)
+        if not language:
             return
-        await super().save(tracker)
+        events = [
+            ActionExecuted(ACTION_SESSION_START_NAME),
+            SessionStarted(),
+            SlotSet(LANGUAGE_SLOT, language),
+            ActionExecuted(ACTION_LISTEN_NAME),
+        ]
+        fresh = DialogueStateTracker.from_events(erased.sender_id, events, self.domain.slots)
+        await super().save(fresh)
+
+    async def retry_pending_erasures(self) -> None:
+        """Retry the erasures that are due (in a thread: the app database may be slow to fail)."""
+        if not self._maybe_pending:
+            return
+        try:
+            left = await asyncio.to_thread(self.pending.retry_due, self.app_data)
+        except Exception:  # the tracker store's own database: never fail the turn for a retry
+            logger.exception("Could not retry the pending erasures now")
+            return
+        self._maybe_pending = left > 0
 
     async def _retrieve(
         self, sender_id: str, fetch_events_from_all_sessions: bool

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import actions.hazard_report as hazard
 from bot.content.countries import load_profiles
+from bot.nlu.safety_terms import SafetyTerms
 from bot.paths import ProjectPaths
 from bot.reports import store
 from bot.reports.spool import Spool
@@ -34,6 +35,7 @@ def make_runtime(tmp_path: Path, database: Database) -> hazard.Runtime:
         pseudonyms=Pseudonymizer(b"k" * 32),
         profiles=load_profiles(paths.countries),
         regions=load_regions(PROJECT_ROOT / "content" / "regions"),
+        terms=SafetyTerms.load(paths.safety_net),
     )
 
 
@@ -92,7 +94,7 @@ def test_a_type_button_or_the_persons_own_words(content):
     )
 
 
-@pytest.mark.parametrize("intent", ["cancel", "in_hazard_area", "someone_injured"])
+@pytest.mark.parametrize("intent", ["cancel", "in_hazard_area", "someone_injured", "protection_concern"])
 def test_cancel_and_urgent_messages_are_not_answers(content, intent):
     for slot in ("hazard_type", "hazard_description", "hazard_place", "hazard_seen", "hazard_consent"):
         assert extract(slot, tracker(f"/{intent}", intent, 1.0, slots=asked(slot))) == ({}, [])
@@ -147,6 +149,99 @@ def test_when_needs_a_button_and_asks_again_otherwise(content):
     assert extract("hazard_seen", pressed) == ({"hazard_seen": "this_week"}, [])
     typed = tracker("hmm maybe", "nlu_fallback", 0.2, slots=asked("hazard_seen"))
     assert extract("hazard_seen", typed) == ({"hazard_seen": None}, ["utter_hazard_choose_one"])
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "seen"),
+    [
+        ("today", "en", "today"),
+        ("yesterday", "en", "this_week"),
+        ("last week", "en", "earlier"),
+        ("ម្សិលមិញ", "km", "this_week"),
+        ("вчора", "uk", "this_week"),
+        ("hier", "fr", "this_week"),
+        ("hoy", "es", "today"),
+        ("أمس", "ar", "this_week"),
+        ("3 days ago", "uk", "this_week"),  # English is read in every language
+    ],
+)
+def test_a_typed_day_answers_when(content, text, language, seen):
+    typed = tracker(text, "out_of_scope", 0.4, slots=asked("hazard_seen", language=language))
+    assert extract("hazard_seen", typed) == ({"hazard_seen": seen}, [])
+
+
+def test_only_a_past_day_answers_when(content):
+    def typed(text: str) -> Tracker:
+        return tracker(text, "out_of_scope", 0.4, slots=asked("hazard_seen", language="en"))
+
+    assert extract("hazard_seen", typed("2 days ago")) == ({"hazard_seen": "this_week"}, [])
+    for text in ("tomorrow", "12", "a rusty shell"):
+        assert extract("hazard_seen", typed(text)) == ({"hazard_seen": None}, ["utter_hazard_choose_one"])
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "confidence"),
+    [
+        # What the trained model and the safety net made of these before negations were read.
+        ("no, nobody is hurt", "someone_injured", 0.52),
+        ("Non, personne n'est blessé", "someone_injured", 1.0),
+        ("Ні, ніхто не поранений", "someone_injured", 1.0),
+        ("No, nadie está herido", "someone_injured", 1.0),
+        ("ទេ គ្មាននរណាម្នាក់រងរបួសទេ", "someone_injured", 0.29),
+        ("لا، ما في مصابين", "someone_injured", 1.0),
+    ],
+)
+def test_no_in_the_persons_words_is_no_even_with_an_injury_word(content, text, intent, confidence):
+    result = extract("hazard_injured", tracker(text, intent, confidence, slots=asked("hazard_injured")))
+    assert result == ({"hazard_injured": "no"}, [])
+    # An emergency after a "no" is still an emergency.
+    for urgent in ("no, he is bleeding", "no he stepped on a mine", "no respira despues de la explosion"):
+        typed = tracker(urgent, "someone_injured", 1.0, slots=asked("hazard_injured"))
+        assert extract("hazard_injured", typed) == ({"hazard_injured": "yes"}, ["utter_someone_injured"])
+
+
+def run_form(current: Tracker) -> list[dict[str, Any]]:
+    return asyncio.run(FORM.run(CollectingDispatcher(), current, DOMAIN))
+
+
+@pytest.mark.parametrize(
+    ("slot", "text", "intent", "confidence"),
+    [
+        ("hazard_description", "menu", "help", 1.0),
+        ("hazard_place", "delete my data", "delete_my_data", 1.0),
+        ("hazard_description", "help", "help", 0.52),
+        ("hazard_seen", "/help", "help", 1.0),  # the SMS HELP keyword, Telegram's /menu
+        ("hazard_injured", "/change_language", "change_language", 1.0),
+        ("hazard_contact", "stop", "unsubscribe", 0.98),
+        ("hazard_type", "/delete_my_data", "delete_my_data", 1.0),
+    ],
+)
+def test_commands_are_handed_to_the_rules_at_every_question(content, slot, text, intent, confidence):
+    current = tracker(text, intent, confidence, slots=asked(slot, country="ukraine"))
+    assert run_form(current) == [
+        {"event": "slot", "timestamp": None, "name": slot, "value": None},
+        {
+            "event": "action_execution_rejected",
+            "timestamp": None,
+            "name": hazard.FORM,
+            "policy": None,
+            "confidence": None,
+        },
+    ]
+
+
+def test_after_a_rule_answered_the_message_the_form_reads_nothing_from_it(content):
+    answered = {"hazard_type": "mine", "hazard_description": "", "hazard_place": "by the well"}
+    slots = asked("hazard_seen", country="generic", **answered)
+    current = tracker("/set_language", "set_language", 1.0, slots=slots)
+    current.events += [
+        {"event": "action", "name": "utter_language_set"},
+        {"event": "bot", "text": "OK"},
+        {"event": "action", "name": hazard.FORM},
+    ]
+    assert run_form(current) == [
+        {"event": "slot", "timestamp": None, "name": "requested_slot", "value": "hazard_seen"}
+    ]
 
 
 def test_someone_hurt_gets_the_first_aid_answer_and_the_form_goes_on(content):

@@ -67,10 +67,58 @@ def test_need_and_place_are_taken_from_the_first_message(context):
         "country": "ukraine",
         "service_region": "kharkiv",
         "service_district": "izium",
+        "service_country": "ukraine",
     }
     button = [{"entity": "service_category", "value": "legal"}]
     events, _ = run(ActionServicesStart(), tracker("/find_services", entities=button))
-    assert slot_values(events) == {"service_category": "legal"}
+    # No country chosen nor hinted: the form asks it first.
+    assert slot_values(events) == {"service_category": "legal", "service_country": None}
+    events, _ = run(ActionServicesStart(), tracker("/find_services", {"country": "generic"}))
+    assert slot_values(events) == {"service_category": None, "service_country": "generic"}
+
+
+@pytest.mark.parametrize(
+    "typed, country",
+    [
+        ("Ukraine", "ukraine"),
+        ("Cambodge", "cambodia"),
+        ("Líbano", "lebanon"),
+        ("Колумбія", "colombia"),
+        ("اوكرانيا", "ukraine"),
+        ("ខ្ញុំនៅកម្ពុជា", "cambodia"),
+        ("I'm in Lebanon", "lebanon"),
+    ],
+)
+def test_a_typed_country_name_answers_the_country_question(context, typed, country):
+    form = ValidateServicesForm()
+    current = tracker(typed, {"requested_slot": "service_country"})
+    found = asyncio.run(form.validate_service_country(typed, CollectingDispatcher(), current, {}))
+    assert found == {"service_country": country, "country": country}
+
+
+def test_a_town_at_the_country_question_gives_country_and_region_and_nonsense_is_not_taken(context):
+    form = ValidateServicesForm()
+    dispatcher = CollectingDispatcher()
+    current = tracker("Izium", {"requested_slot": "service_country"})
+    assert asyncio.run(form.validate_service_country("Izium", dispatcher, current, {})) == {
+        "service_country": "ukraine",
+        "country": "ukraine",
+        "service_region": "kharkiv",
+        "service_district": "izium",
+    }
+    assert asyncio.run(form.validate_service_country("Atlantis", dispatcher, current, {})) == {
+        "service_country": None
+    }
+    assert [m["response"] for m in dispatcher.messages] == ["utter_region_not_understood"]
+    # A button's id is the choice; the id action_services_start set is not a new choice.
+    assert asyncio.run(form.validate_service_country("generic", dispatcher, current, {})) == {
+        "service_country": "generic",
+        "country": "generic",
+    }
+    started = tracker("/find_services", {"country": "lebanon"})
+    assert asyncio.run(form.validate_service_country("lebanon", dispatcher, started, {})) == {
+        "service_country": "lebanon"
+    }
 
 
 def test_typed_region_is_validated_and_region_buttons_are_in_the_language(context):

@@ -16,9 +16,11 @@ from typing import Any, Iterator
 import pytest
 import sqlalchemy as sa
 
+from bot.i18n import territory_name
 from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
 from bot.paths import ProjectPaths, project_paths
 from bot.services.commands import import_services
+from bot.services.regions import load_regions
 from bot.services.store import referrals
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer
@@ -112,6 +114,56 @@ CONVERSATIONS = {
            "Example Rehabilitation Centre", "012 345 678"),
 }  # fmt: skip
 REGION = {"en": ("ukraine", "kharkiv"), "uk": ("ukraine", "kharkiv"), "km": ("cambodia", "battambang")}
+REGIONS = load_regions(PROJECT_ROOT / "content" / "regions")
+# What people type at the country question (CLDR's names, Arabic without the hamza).
+COUNTRY_NAMES = {
+    "ukraine": {"en": "Ukraine", "fr": "Ukraine", "ar": "اوكرانيا"},
+    "cambodia": {"en": "Cambodia", "km": "កម្ពុជា"},
+    "lebanon": {"es": "Líbano"},
+    "colombia": {"uk": "Колумбія"},
+}
+# language: (a need without a place, the country typed at the country question). The country is
+# not the language's own (but for km): the conversation keeps the language the person wrote in.
+NO_COUNTRY = {
+    "en": ("I lost my leg, where can I get a prosthesis?", "cambodia"),
+    "fr": ("J'ai perdu ma jambe, où trouver une prothèse ?", "ukraine"),
+    "es": ("Perdí una pierna, ¿dónde consigo una prótesis?", "lebanon"),
+    "uk": ("Я втратив ногу, де отримати протез?", "colombia"),
+    "ar": ("فقدت ساقي، أين أحصل على طرف صناعي؟", "ukraine"),
+    "km": ("ខ្ញុំត្រូវការជើងសិប្បនិម្មិត", "cambodia"),
+}
+
+
+@pytest.mark.parametrize("language", sorted(NO_COUNTRY))
+def test_with_no_country_the_country_is_asked_first_then_its_regions_in_the_persons_language(
+    assistant, expected, language
+):
+    # Before: the region was asked at once, with no buttons, across every country.
+    need, country = NO_COUNTRY[language]
+    sender = f"t-{uuid.uuid4().hex}"
+    asked = assistant.send(sender, need)
+    context = ResponseContext(language, expected.profile("generic"))
+    question = expected.render("utter_ask_service_country", context, "rest", {})
+    assert [(r.get("text"), r.get("buttons")) for r in asked] == [(question["text"], question["buttons"])]
+    assert [b["payload"] for b in asked[0]["buttons"]] == [
+        '/set_country{"country": "ukraine"}',
+        '/set_country{"country": "cambodia"}',
+        '/set_country{"country": "colombia"}',
+        '/set_country{"country": "lebanon"}',
+        '/set_country{"country": "generic"}',
+    ]
+    assert [b["title"] for b in asked[0]["buttons"]][:4] == [
+        territory_name(iso2, language) for iso2 in ("UA", "KH", "CO", "LB")
+    ]
+
+    regions = assistant.send(sender, COUNTRY_NAMES[country][language])
+    names = [region.name(language) for region in REGIONS[country].values()]
+    assert [(r.get("text"), r.get("buttons")) for r in regions] == [
+        (
+            rendered(expected, "utter_ask_service_region", language, country),
+            [{"title": name, "payload": name} for name in names],
+        )
+    ]
 
 
 @pytest.mark.parametrize("language", sorted(CONVERSATIONS))
@@ -123,8 +175,11 @@ def test_need_place_matches_then_decline_then_referral_then_erasure(assistant, e
         assistant.send(sender, f'/set_country{{"country": "{country_chosen}"}}')
 
     # The need is understood from the words; the place is asked (with region buttons once
-    # the country is known).
+    # the country is known: asked first when it is not).
     asked = assistant.send(sender, need)
+    if country_chosen is None:
+        assert texts(asked) == [rendered(expected, "utter_ask_service_country", language, "generic")]
+        asked = assistant.send(sender, COUNTRY_NAMES[country][language])
     assert texts(asked)[-1] == rendered(expected, "utter_ask_service_region", language, country)
     if button is not None:
         titles = [b["title"] for b in asked[-1].get("buttons", [])]
@@ -203,8 +258,10 @@ def test_cancel_my_referral_erases_the_contact_and_a_safety_message_interrupts_t
 def test_no_at_the_contact_question_records_nothing(assistant, expected):
     sender = f"t-{uuid.uuid4().hex}"
     asked = assistant.send(sender, "I need a lawyer for my disability pension")
-    assert texts(asked)[-1] == rendered(expected, "utter_ask_service_region", "en", "ukraine")
-    assistant.send(sender, "Kherson")
+    assert texts(asked) == [rendered(expected, "utter_ask_service_country", "en", "generic")]
+    # A town at the country question tells the country and the region: the services come.
+    shown = assistant.send(sender, "Kherson")
+    assert texts(shown)[-1] == rendered(expected, "utter_referral_offer", "en", "ukraine")
     assistant.send(sender, "/affirm")
     replies = assistant.send(sender, "/deny")
     assert texts(replies) == [rendered(expected, "utter_referral_declined", "en", "ukraine")]
@@ -213,7 +270,9 @@ def test_no_at_the_contact_question_records_nothing(assistant, expected):
 
 def test_the_menu_button_asks_the_category_then_typed_words_are_understood(assistant, expected):
     sender = f"t-{uuid.uuid4().hex}"
-    asked = assistant.send(sender, "/find_services")
+    country = assistant.send(sender, "/find_services")
+    assert texts(country) == [rendered(expected, "utter_ask_service_country", "en", "generic")]
+    asked = assistant.send(sender, '/set_country{"country": "generic"}')  # "Another country"
     assert texts(asked) == [rendered(expected, "utter_ask_service_category", "en", "generic")]
     assert len(asked[0]["buttons"]) == 7
     region = assistant.send(sender, "prosthesis")

@@ -19,8 +19,11 @@ from bot.content.countries import load_profiles
 from bot.i18n import SUPPORTED_LANGUAGES, LanguageDetector
 from bot.nlg import ResponseContext, build_renderer
 from bot.paths import project_paths
+from bot.reports import store as reports_store
 from bot.sms.compose import compose
 from bot.sms.segments import count_segments
+from bot.store.db import Database
+from bot.store.pseudonym import Pseudonymizer
 from tests.channels.fake_sms_gateway import FakeSmsGateway
 from tests.channels.fake_telegram import wait_for
 from tests.factories import GRENADE, PROJECT_ROOT, africastalking_credentials, twilio_credentials
@@ -78,6 +81,24 @@ class SmsServer:
             events = [json.loads(data) for (data,) in rows]
         engine.dispose()
         return events
+
+    def conversation_of(self, number: str) -> str:
+        """The conversation id the channel gives `number` (its pseudonym, as `server_stack` keys it)."""
+        return f"sms-{self.pseudonyms.of(number)[:32]}"
+
+    @property
+    def pseudonyms(self) -> Pseudonymizer:
+        return Pseudonymizer(f"channel-test-pseudonym-key-{self.tracker_db.parent.name}".encode())
+
+    def reports_of(self, number: str) -> list:
+        """The hazard reports stored (app database of `server_stack`) for the conversation of `number`."""
+        database = Database.from_url(f"sqlite:///{self.tracker_db.parent / 'app.db'}")
+        try:
+            with database.sessions.begin() as session:
+                mine = self.pseudonyms.of(self.conversation_of(number))
+                return [r for r in reports_store.list_reports(session) if r.conversation == mine]
+        finally:
+            database.dispose()
 
     def post(
         self, path: str, form: dict[str, str], headers: Optional[dict[str, str]] = None
@@ -204,6 +225,34 @@ def test_the_first_message_after_stop_and_start_gets_its_answer(sms):
         expected_sms("utter_sms_started", "uk", "ukraine"),
         expected_sms("utter_found_object", "uk", "ukraine"),
     ]
+
+
+def test_stop_inside_a_report_ends_it_and_the_next_message_after_start_is_a_fresh_one(sms):
+    # Before: STOP left the report form open; after START, "привіт" was taken as the description.
+    number = new_number("ukraine", 410)
+
+    def say(*keys: str) -> list[str]:
+        return [expected_sms(key, "uk", "ukraine") for key in keys]
+
+    sms.twilio(number, "HELP")
+    assert sms.replies(number, 1) == say("utter_help")
+    sms.twilio(number, "6")  # "Report danger"
+    assert sms.replies(number, 3)[1:] == say("utter_report_safety_first", "utter_ask_hazard_type")
+    sms.twilio(number, "1")  # "Mine"
+    assert sms.replies(number, 4)[3:] == say("utter_ask_hazard_description")
+    sms.twilio(number, "STOP")
+    assert sms.replies(number, 5)[4:] == say("utter_sms_stopped")
+    sms.twilio(number, "START")
+    assert sms.replies(number, 6)[5:] == say("utter_sms_started")
+    sms.twilio(number, "привіт")
+    assert sms.replies(number, 8)[6:] == say("utter_greet", "utter_help")
+    events = sms.events_of(sms.conversation_of(number))
+    loops = [e.get("name") for e in events if e["event"] == "active_loop"]
+    assert loops[-1] is None
+    assert not any(
+        e.get("name") == "hazard_description" and e.get("value") for e in events if e["event"] == "slot"
+    )
+    assert sms.reports_of(number) == []
 
 
 def test_twilio_signed_empty_fields_are_accepted(sms):

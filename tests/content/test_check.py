@@ -101,7 +101,7 @@ def test_placeholder_mismatch_in_a_translation_is_reported(project):
     po = project.locales / "es" / "LC_MESSAGES" / "messages.po"
     text = po.read_text(encoding="utf-8")
     marker = "{emergency_number}"
-    msgstr_at = text.index("msgstr", text.index("I am an automatic assistant"))
+    msgstr_at = text.index("msgstr", text.index("I am an automatic assistant, not a person"))
     fixed = text[:msgstr_at] + text[msgstr_at:].replace(marker, "{numero}", 1)
     po.write_text(fixed, encoding="utf-8")
     assert any("messages.po:" in m and "placeholders ['numero'] differ" in m for m in messages(project))
@@ -156,3 +156,25 @@ def test_last_sms_variation_must_work_without_a_number(project):
     assert "utter_found_object (sms): the last variation must need no phone number" in "\n".join(
         messages(project)
     )
+
+
+@pytest.mark.parametrize(
+    ("number", "problem"),
+    [
+        ("+380 44 123 4567", "'+380 44 123 4567' is a number of UA, not of KH"),
+        ("CMAC hotline 012-800", "'CMAC hotline 012-800' is not a valid phone number for KH"),
+        ("012-800", "'012-800' is not a valid phone number for KH"),
+    ],
+)
+def test_a_profile_number_must_be_a_number_of_its_own_country(project, number, problem):
+    path = project.countries / "cambodia.yml"
+    replace(path, 'number: "117"', f'number: "{number}"')
+    assert [m for m in messages(project) if "cambodia.yml" in m] == [
+        f"content/countries/cambodia.yml:{line_of(path, number)}: {problem}"
+    ]
+
+
+@pytest.mark.parametrize("number", ["1414", "+855 23 216 400"])
+def test_short_codes_and_numbers_with_the_countrys_own_code_pass(project, number):
+    replace(project.countries / "cambodia.yml", 'number: "117"', f'number: "{number}"')
+    assert messages(project) == []

@@ -29,3 +29,36 @@ def test_component_records_a_share_decision_without_a_term():
     net.process([message])
     assert message.get("intent") == {"name": "found_object", "confidence": 0.33}
     assert message.get("safety_net")["term"] is None and message.get("safety_net")["fired"] is True
+
+
+def shipped_net() -> SafetyNet:
+    from tests.factories import PROJECT_ROOT
+
+    return SafetyNet({}, terms=SafetyTerms.load(PROJECT_ROOT / "content" / "safety_net"))
+
+
+def parsed(text: str, intent: str, confidence: float) -> Message:
+    ranking = [{"name": intent, "confidence": confidence}]
+    return Message({"text": text, "intent": ranking[0], "intent_ranking": ranking})
+
+
+def test_an_injury_word_inside_a_negation_does_not_force_the_injured_answer():
+    # NLU's own reading of these (the trained model) stands: before, the term forced someone_injured.
+    messages = [
+        parsed("Ні, ніхто не поранений", "deny", 0.48),
+        parsed("No, nadie está herido", "deny", 0.35),
+        parsed("Non, personne n'est blessé", "deny", 0.36),
+        parsed("لا، ما في مصابين", "deny", 0.7),
+    ]
+    shipped_net().process(messages)
+    assert [m.get("intent")["name"] for m in messages] == ["deny"] * 4
+    # Without a negation right before the term, or with the term after a comma, it still does.
+    urgent = [
+        parsed("no, he is bleeding", "deny", 0.6),
+        parsed("no he stepped on a mine", "deny", 0.6),
+        parsed("une personne est blessée", "greet", 0.5),
+        parsed("він поранений", "deny", 0.5),
+        parsed("he is not breathing", "deny", 0.5),
+    ]
+    shipped_net().process(urgent)
+    assert [m.get("intent") for m in urgent] == [{"name": "someone_injured", "confidence": 1.0}] * 5

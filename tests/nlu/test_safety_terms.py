@@ -180,3 +180,28 @@ def test_a_bomb_symbol_alone_is_a_danger_word(shipped):
         match = shipped.match(text)
         assert match is not None and match.alone and match.intent == "found_object", text
     assert not shipped.match("there is a 💣 emoji in my phone").alone
+
+
+def test_a_protection_concern_is_never_turned_into_mine_advice_by_the_ranking():
+    # "a group of armed men is coming up the road": NLU sees an armed attack, with
+    # safety intents behind it that together passed the share rule.
+    attack = [
+        {"name": "protection_concern", "confidence": 0.46},
+        {"name": "found_object", "confidence": 0.19},
+        {"name": "someone_injured", "confidence": 0.17},
+    ]
+    assert apply_safety_net(attack[0], None, 0.8, 0.2, attack, 0.6) is None
+    # the same ranking for a question still gets the safety answer
+    question = [{"name": "ask_object_types", "confidence": 0.46}, *attack[1:]]
+    assert apply_safety_net(question[0], None, 0.8, 0.2, question, 0.6)["name"] == "found_object"
+    # a danger word ("cluster bomblets lying around after the shelling") lets the ranking decide again
+    word = Match("found_object", "bomblet", urgent=False, alone=False)
+    assert apply_safety_net(attack[0], word, 0.8, 0.2, attack, 0.6)["name"] == "found_object"
+
+
+def test_a_mine_term_moves_an_unsure_protection_concern_to_the_safety_answer():
+    stepped = Match("someone_injured", "stepped on a mine")
+    unsure = {"name": "protection_concern", "confidence": 0.5}
+    assert apply_safety_net(unsure, stepped, 0.8, 0.2) == {"name": "someone_injured", "confidence": 1.0}
+    # NLU sure of a protection concern keeps it
+    assert apply_safety_net({"name": "protection_concern", "confidence": 0.9}, stepped, 0.8, 0.2) is None

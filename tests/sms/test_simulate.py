@@ -47,3 +47,15 @@ def test_a_cambodian_phone_sees_khmer_menus_with_segment_counts(tmp_path):
 def test_invalid_number_is_refused(tmp_path):
     code, shown = run([], "12", tmp_path)
     assert code == 2 and "not a valid phone number" in shown[0]
+
+
+def test_a_simulated_report_is_stored_in_a_throwaway_database_not_var_app_db(tmp_path):
+    app_db = PROJECT_ROOT / "var" / "app.db"
+    before = app_db.read_bytes() if app_db.exists() else None
+    lines = ["I want to report a dangerous object", "1", "a rusty shell", "Izium", "1", "today", "no", "no"]
+    code, shown = run(lines, "+380501234567", tmp_path)
+    assert code == 0
+    saved = [line for line in shown if line.startswith("Saved. Report number: ")]
+    assert len(saved) == 1
+    assert saved[0].endswith(". Keep away from it. The authorities will decide what to do. Urgent? Call 101.")
+    assert (app_db.read_bytes() if app_db.exists() else None) == before

@@ -8,12 +8,24 @@ from rasa.core.tracker_store import FailSafeTrackerStore
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.privacy import AppData
+from bot.reports.spool import Spool
+from bot.store.db import Database
+from bot.store.pseudonym import Pseudonymizer
 from bot.store.tracker_store import ErasableSQLTrackerStore, UnstorableConversation, asks_for_erasure
 from tests.factories import DOMAIN
 
 
 def store_in(tmp_path) -> ErasableSQLTrackerStore:
-    return ErasableSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    # Its own app database and spool: an erasure also erases (or retries) app data.
+    app_data = AppData(
+        Database.from_url(f"sqlite:///{tmp_path / 'app.db'}"),
+        Spool(tmp_path / "reports"),
+        Pseudonymizer(b"k" * 32),
+    )
+    return ErasableSQLTrackerStore(
+        domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"), app_data=app_data
+    )
 
 
 def test_stores_turns_like_the_sql_tracker_store(tmp_path):

@@ -1,0 +1,176 @@
+"""Yes/no answers, the confirmation policy's steps, and pending erasures (no servers)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, Optional
+
+import pytest
+import sqlalchemy as sa
+import yaml
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.nlu.yes_no import YesNoReader
+from bot.policies.confirmation import Question, next_action
+from bot.privacy import AppData, PendingErasures, erase_app_data, pending_erasures, retry_wait
+from bot.reports.spool import Spool
+from bot.services.store import referrals
+from bot.store.db import Database
+from bot.store.pseudonym import Pseudonymizer
+from bot.store.tracker_store import erasure_left
+from tests.factories import DOMAIN, PROJECT_ROOT
+
+READER = YesNoReader.from_file(PROJECT_ROOT / "content" / "yes_no.yml")
+CONFIG = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
+QUESTIONS = {
+    name: Question.from_config(question)
+    for policy in CONFIG["policies"]
+    if policy["name"] == "bot.policies.confirmation.YesNoAnswers"
+    for name, question in policy["questions"].items()
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "meaning"),
+    [
+        ("yes, please have them contact me", True),
+        ("Yes delete it", True),
+        ("OK", True),
+        ("oui, contactez-moi", True),
+        ("D'accord, effacez", True),
+        ("Sí, bórralo", True),
+        ("si claro", True),
+        ("Так, видаліть", True),
+        ("так", True),
+        ("نعم، احذف", True),
+        ("ايوه بدي", True),
+        ("បាទ លុបចោល", True),
+        ("បាទលុបចោល", True),
+        ("ចាស", True),
+        ("no, don't delete", False),
+        ("Non merci", False),
+        ("no, no borres nada", False),
+        ("ні, не треба", False),
+        ("لا تحذف", False),
+        ("កុំលុប", False),
+        ("ទេ", False),
+        ("nothing like that", None),
+        ("yesterday", None),
+        ("okra", None),
+        ("/affirm", None),
+        ("", None),
+    ],
+)
+def test_the_start_of_an_answer_says_yes_or_no(text: str, meaning: Optional[bool]):
+    assert READER.read(text) is meaning
+
+
+def turn(asked: str, intent: str, text: str, *after: Event) -> DialogueStateTracker:
+    """A conversation in which the bot asked `asked` and the person answered."""
+    events: list[Event] = [
+        ActionExecuted("action_listen"),
+        UserUttered("hi", {"name": "greet", "confidence": 1.0}),
+        ActionExecuted(asked),
+        ActionExecuted("action_listen"),
+        UserUttered(text, {"name": intent, "confidence": 0.9}),
+        *after,
+    ]
+    return DialogueStateTracker.from_events("someone", events, slots=DOMAIN.slots)
+
+
+def predict(*args: Any) -> Optional[str]:
+    return next_action(turn(*args), QUESTIONS, READER)
+
+
+def test_a_yes_to_the_offer_that_looks_like_cancel_referral_opens_the_contact_question():
+    offer = "utter_referral_offer"
+    assert predict(offer, "cancel_referral", "yes, please have them contact me") == "referral_form"
+    assert predict(offer, "cancel_referral", "i don't want them to call me") == "utter_referral_declined"
+    assert predict(offer, "affirm", "/affirm") == "referral_form"
+    assert predict(offer, "deny", "/deny") == "utter_referral_declined"
+    # A safety message or another request is left to the rules.
+    assert predict(offer, "found_object", "yes there is a mine here") is None
+    assert predict(offer, "help", "menu") is None
+    # Outside the offer, the policy says nothing: "cancel my referral" cancels.
+    assert predict("utter_help", "cancel_referral", "yes cancel my referral") is None
+
+
+def test_the_erase_question_is_answered_once_and_never_says_done_for_a_silent_action():
+    confirm = "utter_delete_confirm"
+    assert predict(confirm, "delete_my_data", "yes, delete it") == "action_delete_my_data"
+    assert predict(confirm, "delete_my_data", "delete everything") == "action_delete_my_data"
+    assert predict(confirm, "delete_my_data", "no, don't delete") == "utter_delete_cancelled"
+    assert predict(confirm, "cancel", "cancel") == "utter_delete_cancelled"
+    # The action answered: the turn is over.
+    answered = BotUttered("Done.", metadata={"utter_action": "utter_data_deleted"})
+    done = (ActionExecuted("action_delete_my_data"), answered, SlotSet("data_erasure", "done"))
+    assert predict(confirm, "affirm", "yes", *done) == "action_listen"
+    # The action server did not answer: the in-process "will retry" response, then listening.
+    silent = ActionExecuted("action_delete_my_data")
+    assert predict(confirm, "affirm", "yes", silent) == "utter_data_erase_pending"
+    said = ActionExecuted("utter_data_erase_pending")
+    assert predict(confirm, "affirm", "yes", silent, said) == "action_listen"
+
+
+def test_what_the_erase_action_left_is_read_from_its_slot():
+    assert erasure_left([ActionExecuted("action_delete_my_data"), SlotSet("data_erasure", "done")]) == []
+    assert erasure_left([SlotSet("data_erasure", "referrals,reports")]) == ["referrals", "reports"]
+    assert erasure_left([ActionExecuted("action_delete_my_data")]) == ["referrals", "reports"]
+
+
+def app_data(url: str, tmp_path: Path) -> AppData:
+    return AppData(Database.from_url(url), Spool(tmp_path / "reports"), Pseudonymizer(b"k" * 32))
+
+
+def add_referral(database: Database, conversation: str) -> None:
+    database.migrate()
+    now = dt.datetime.now(dt.timezone.utc)
+    with database.sessions.begin() as session:
+        session.execute(
+            sa.insert(referrals).values(
+                reference="ABC234",
+                conversation=conversation,
+                contact="+380 50 000 00 00",
+                category="medical",
+                country="ukraine",
+                language="en",
+                status="open",
+                consent_at=now,
+            )
+        )
+
+
+def count_referrals(database: Database) -> int:
+    with database.sessions.begin() as session:
+        return int(session.execute(sa.select(sa.func.count()).select_from(referrals)).scalar_one())
+
+
+def test_a_failed_erasure_is_kept_and_retried_until_done(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("ERASURE_RETRY_SECONDS", "60")
+    good = app_data(f"sqlite:///{tmp_path / 'app.db'}", tmp_path)
+    conversation = good.pseudonyms.of("someone")
+    add_referral(good.database, conversation)
+    (tmp_path / "broken").mkdir()  # a directory: SQLite cannot open it
+    broken = app_data(f"sqlite:///{tmp_path / 'broken'}", tmp_path)
+    assert erase_app_data(broken, conversation) == ["referrals", "reports"]
+
+    pending = PendingErasures(sa.create_engine(f"sqlite:///{tmp_path / 'tracker.db'}", future=True))
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    pending.add(conversation, ["referrals", "reports"], now=start)
+    assert pending.retry_due(broken, now=start) == 1  # still down: kept, next try in 60 s
+    with pending.engine.connect() as connection:
+        [row] = connection.execute(sa.select(pending_erasures)).mappings()
+    assert (row["conversation"], row["attempts"], row["failed"]) == (conversation, 1, "referrals,reports")
+    assert pending.retry_due(good, now=start + dt.timedelta(seconds=59)) == 1  # not due yet
+    assert count_referrals(good.database) == 1
+    assert pending.retry_due(good, now=start + dt.timedelta(seconds=60)) == 0
+    assert count_referrals(good.database) == 0
+    assert pending.conversations() == []
+
+
+def test_retries_back_off_up_to_an_hour():
+    env = {"ERASURE_RETRY_SECONDS": "60"}
+    assert [retry_wait(n, env) for n in (1, 2, 3, 10)] == [60, 120, 240, 3600]
+    assert retry_wait(5, {"ERASURE_RETRY_SECONDS": "0"}) == 0

@@ -1,0 +1,228 @@
+"""Consent and erasure answers in people's own words, through the real servers (REST), in six languages.
+
+Issue 13: "yes, please have them contact me" was read as cancel_referral (nothing
+recorded, "you have no open referral"); "yes, delete it" / "បាទ លុបចោល" asked
+the erase question again; after DELETE the language the person chose was lost.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
+from bot.paths import ProjectPaths, project_paths
+from bot.reports import store as report_store
+from bot.services.commands import import_services
+from bot.services.store import referrals
+from bot.store.db import Database
+from bot.store.pseudonym import Pseudonymizer
+from tests.factories import PROJECT_ROOT
+from tests.servers import server_stack
+
+pytestmark = pytest.mark.server
+
+PSEUDONYM_KEY = "test-pseudonym-key-for-consent-answers"
+
+# language: (yes to the referral offer, yes to the erase question), as people type them;
+# none of these sentences is a training example.
+YES = {
+    "en": ("yes, please have them contact me", "yes, delete it"),
+    "fr": ("oui, je veux bien qu'ils me contactent", "oui, effacez tout"),
+    "es": ("sí, por favor que me contacten", "sí, bórralo todo"),
+    "uk": ("так, хай зі мною зв'яжуться, будь ласка", "так, видаліть"),
+    "ar": ("نعم، أريد أن يتواصلوا معي", "نعم احذف كل شيء"),
+    "km": ("បាទ សូមឲ្យគេទាក់ទងមកខ្ញុំ", "បាទ លុបចោល"),
+}
+# language: (no to the referral offer, no to the erase question).
+NO = {
+    "en": ("no, I don't want them to contact me", "no, don't delete my data"),
+    "fr": ("non, ne me contactez pas", "non, n'effacez rien"),
+    "es": ("no, no me contacten", "no, no borres nada"),
+    "uk": ("ні, не треба зі мною зв'язуватися", "ні, не видаляйте"),
+    "ar": ("لا، لا تتصلوا بي", "لا، لا تحذف بياناتي"),
+    "km": ("ទេ កុំទាក់ទងមកខ្ញុំ", "កុំលុប"),
+}
+
+
+class Assistant:
+    """The running servers, the app database and the tracker store of one test module."""
+
+    def __init__(self, url: str, folder: Path) -> None:
+        self.url = url
+        self.app_db = f"sqlite:///{folder / 'app.db'}"
+        self.tracker_db = f"sqlite:///{folder / 'tracker.db'}"
+
+    def send(self, sender: str, message: str) -> list[dict[str, Any]]:
+        request = urllib.request.Request(
+            f"{self.url}/webhooks/rest/webhook",
+            data=json.dumps({"sender": sender, "message": message}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return list(json.loads(response.read()))
+
+    def texts(self, sender: str, message: str) -> list[str]:
+        return [str(r.get("text", "")) for r in self.send(sender, message)]
+
+    def rows_of(self, sender: str) -> list[dict[str, Any]]:
+        conversation = Pseudonymizer(PSEUDONYM_KEY.encode()).of(sender)
+        engine = sa.create_engine(self.app_db, future=True)
+        try:
+            with engine.connect() as connection:
+                query = sa.select(referrals).where(referrals.c.conversation == conversation)
+                return [dict(r) for r in connection.execute(query).mappings()]
+        finally:
+            engine.dispose()
+
+    def stored_events(self, sender: str) -> list[dict[str, Any]]:
+        engine = sa.create_engine(self.tracker_db, future=True)
+        try:
+            with engine.connect() as connection:
+                rows = connection.execute(
+                    sa.text("SELECT data FROM events WHERE sender_id = :s ORDER BY id"), {"s": sender}
+                ).scalars()
+                return [json.loads(row) for row in rows]
+        finally:
+            engine.dispose()
+
+
+def with_directory(folder: Path) -> None:
+    """The example services directory in the test's app database."""
+    database = Database.from_url(f"sqlite:///{folder / 'app.db'}")
+    try:
+        out = io.StringIO()
+        assert import_services(ProjectPaths(PROJECT_ROOT), database=database, out=out) == 0, out.getvalue()
+    finally:
+        database.dispose()
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
+    folder = tmp_path_factory.mktemp("consent")
+    with_directory(folder)
+    env = {"PSEUDONYM_KEY": PSEUDONYM_KEY, "HAZARD_WEBHOOK_URL": ""}
+    with server_stack(folder, "rest:\n", env) as stack:
+        yield Assistant(stack.url, folder)
+
+
+@pytest.fixture(scope="module")
+def expected() -> ResponseRenderer:
+    return build_renderer(project_paths(PROJECT_ROOT))
+
+
+def say(expected: ResponseRenderer, key: str, language: str, country: str = "ukraine", **extra: Any) -> str:
+    context = ResponseContext(language, expected.profile(country))
+    return str(expected.render(key, context, "rest", extra)["text"])
+
+
+def offered(assistant: Assistant, expected: ResponseRenderer, language: str) -> str:
+    """A new conversation in `language` that has just been offered a referral; its sender id."""
+    sender = f"t-{uuid.uuid4().hex}"
+    assistant.send(sender, '/set_country{"country": "ukraine"}')
+    assistant.send(sender, f'/set_language{{"language": "{language}"}}')
+    assistant.send(sender, '/find_services{"service_category": "rehabilitation"}')
+    shown = assistant.texts(sender, "Kharkiv")
+    assert shown[-1] == say(expected, "utter_referral_offer", language)
+    return sender
+
+
+@pytest.mark.parametrize("language", sorted(YES))
+def test_a_typed_yes_records_the_referral_and_a_typed_yes_erases_it(assistant, expected, language):
+    consent, erase = YES[language]
+    sender = offered(assistant, expected, language)
+
+    # The consent is read as yes: the contact question, not "you have no open referral".
+    assert assistant.texts(sender, consent) == [say(expected, "utter_ask_referral_contact", language)]
+    created = assistant.texts(sender, "+380 50 123 45 67")
+    [row] = assistant.rows_of(sender)
+    assert created == [say(expected, "utter_referral_created", language, reference=row["reference"])]
+    assert (row["contact"], row["status"], row["language"]) == ("+380 50 123 45 67", "open", language)
+
+    # The erase question, answered in the person's words: erased at once, no second question.
+    assert assistant.texts(sender, "/delete_my_data") == [say(expected, "utter_delete_confirm", language)]
+    assert assistant.texts(sender, erase) == [say(expected, "utter_data_deleted", language)]
+    assert assistant.rows_of(sender) == []
+    # Only the language the person chose is kept: a fresh session that starts with it.
+    stored = assistant.stored_events(sender)
+    assert [(e["event"], e.get("name"), e.get("value")) for e in stored] == [
+        ("action", "action_session_start", None),
+        ("session_started", None, None),
+        ("slot", "language", language),
+        ("action", "action_listen", None),
+    ]
+    # ...so the next message is answered in that language (the country was erased).
+    assert assistant.texts(sender, "/greet") == [
+        say(expected, "utter_greet", language, "generic"),
+        say(expected, "utter_help", language, "generic"),
+    ]
+
+
+@pytest.mark.parametrize("language", sorted(NO))
+def test_a_typed_no_records_nothing_and_erases_nothing(assistant, expected, language):
+    declined, keep = NO[language]
+    sender = offered(assistant, expected, language)
+    assert assistant.texts(sender, declined) == [say(expected, "utter_referral_declined", language)]
+    assert assistant.rows_of(sender) == []
+
+    assert assistant.texts(sender, "/delete_my_data") == [say(expected, "utter_delete_confirm", language)]
+    assert assistant.texts(sender, keep) == [say(expected, "utter_delete_cancelled", language)]
+    assert len(assistant.stored_events(sender)) > 4  # the conversation is still there
+
+
+def test_cancel_my_referral_still_cancels_outside_the_offer(assistant, expected):
+    sender = offered(assistant, expected, "en")
+    assert assistant.texts(sender, "sure, they can contact me") == [
+        say(expected, "utter_ask_referral_contact", "en")
+    ]
+    assistant.send(sender, "+380 50 000 11 22")
+    [row] = assistant.rows_of(sender)
+    assert assistant.texts(sender, "cancel my referral") == [
+        say(expected, "utter_referral_cancelled", "en", reference=row["reference"])
+    ]
+    [row] = assistant.rows_of(sender)
+    assert (row["status"], row["contact"]) == ("cancelled", "")
+
+
+# The hazard report's consent question ("May the authorities contact you?"), answered in words
+# that classified as cancel_referral, nlu_fallback or ask_survivor_rights before (en, es, km).
+HAZARD_YES = {
+    "en": "yes, the authorities can call me",
+    "es": "sí, me pueden llamar",
+    "km": "បាទ អាចទាក់ទងខ្ញុំបាន",
+}
+
+
+@pytest.mark.parametrize("language", sorted(HAZARD_YES))
+def test_a_typed_yes_to_the_report_consent_question_asks_for_the_contact(assistant, expected, language):
+    sender = f"t-{uuid.uuid4().hex}"
+    assistant.send(sender, '/set_country{"country": "ukraine"}')
+    assistant.send(sender, f'/set_language{{"language": "{language}"}}')
+    assistant.send(sender, "/report_hazard")
+    assistant.send(sender, '/report_hazard{"hazard_type": "uxo"}')
+    assistant.send(sender, "a rusty shell, half buried, about 40 cm")
+    assistant.send(sender, '/report_hazard{"latitude": 49.988358, "longitude": 36.232845}')
+    assistant.send(sender, '/report_hazard{"hazard_seen": "today"}')
+    assert assistant.texts(sender, "/deny") == [say(expected, "utter_ask_hazard_consent", language)]
+    consent = assistant.texts(sender, HAZARD_YES[language])
+    assert consent == [say(expected, "utter_ask_hazard_contact", language)]
+    assistant.send(sender, "+380 50 123 4567")
+    [report] = reports_of(assistant, sender)
+    assert (report.contact_consent, report.contact) == (True, "+380 50 123 4567")
+
+
+def reports_of(assistant: Assistant, sender: str) -> list[Any]:
+    database = Database.from_url(assistant.app_db)
+    try:
+        with database.sessions.begin() as session:
+            mine = Pseudonymizer(PSEUDONYM_KEY.encode()).of(sender)
+            return [r for r in report_store.list_reports(session) if r.conversation == mine]
+    finally:
+        database.dispose()
