@@ -90,6 +90,9 @@ def test_a_yes_to_the_offer_that_looks_like_cancel_referral_opens_the_contact_qu
     assert predict(offer, "cancel_referral", "i don't want them to call me") == "utter_referral_declined"
     assert predict(offer, "affirm", "/affirm") == "referral_form"
     assert predict(offer, "deny", "/deny") == "utter_referral_declined"
+    # A response is rendered in-process: once said (a test story records no bot text), listen.
+    declined = ActionExecuted("utter_referral_declined")
+    assert predict(offer, "deny", "/deny", declined) == "action_listen"
     # A safety message or another request is left to the rules.
     assert predict(offer, "found_object", "yes there is a mine here") is None
     assert predict(offer, "help", "menu") is None
