@@ -72,6 +72,7 @@ class SafetyNet(GraphComponent):
                 float(self._config["unsure_below"]),
                 message.get(INTENT_RANKING_KEY) or [],
                 float(self._config["urgent_share"]),
+                self.terms.protection(text),
             )
             if match is not None or override is not None:
                 message.set(

@@ -29,7 +29,10 @@ NEGATION_CUES = "negation_cues"
 # cues because some only say no at the start (Khmer "ទេ" also ends a sentence, right
 # before the next one: it must not negate the term that follows).
 NO_WORDS = "no_words"
-TERM_KEYS: tuple[str, ...] = (*SAFETY_INTENTS, DANGER_WORDS, NEGATION_CUES, NO_WORDS)
+# Words of a crisis that is not about explosives ("beats me", "rape", "kill myself"):
+# with no mine term at all in the message, they keep a mine answer away from it.
+PROTECTION_TERMS = "protection_terms"
+TERM_KEYS: tuple[str, ...] = (*SAFETY_INTENTS, DANGER_WORDS, NEGATION_CUES, NO_WORDS, PROTECTION_TERMS)
 # Self-harm, violence, sexual violence, armed attack: a crisis answer of its own
 # (calm words and the emergency number). Mine advice there is a false safety
 # answer, so without a mine term the ranking never moves it to a safety answer.
@@ -118,6 +121,12 @@ class SafetyTerms:
             return Match(DANGER_WORD_INTENT, found.group(0), urgent=False, alone=alone)
         return None
 
+    def protection(self, text: str) -> Optional[str]:
+        """The first protection term (violence, self-harm, armed attack) in `text`, if any."""
+        pattern = self._patterns.get(PROTECTION_TERMS)
+        found = pattern.search(normalise(text)) if pattern else None
+        return found.group(0) if found else None
+
     def negative(self, text: str) -> bool:
         """True when `text` opens with a negation ("no, ...") or negates a safety term
         ("nobody is hurt"): read as a no, unless `match` finds an urgent term too."""
@@ -150,8 +159,30 @@ def apply_safety_net(
     unsure_below: float = 0.6,
     ranking: Sequence[Mapping[str, Any]] = (),
     urgent_share: float = 0.8,
+    protection_term: Optional[str] = None,
 ) -> Optional[Dict[str, Any]]:
     """The intent to use instead of NLU's, or None to keep NLU's.
+
+    A message with a protection term and no mine term at all (urgent or danger
+    word) never gets a mine answer: it is a protection concern ("my husband
+    beats me at home" is not a found object, whatever NLU ranks first).
+    """
+    override = _mine_override(parsed_intent, match, threshold, unsure_below, ranking, urgent_share)
+    chosen = (override or parsed_intent).get("name")
+    if protection_term is not None and match is None and chosen in SAFETY_INTENTS:
+        return {"name": PROTECTION_INTENT, "confidence": 1.0}
+    return override
+
+
+def _mine_override(
+    parsed_intent: Mapping[str, Any],
+    match: Optional[Match],
+    threshold: float,
+    unsure_below: float,
+    ranking: Sequence[Mapping[str, Any]],
+    urgent_share: float,
+) -> Optional[Dict[str, Any]]:
+    """What the mine terms and the ranking decide (see apply_safety_net).
 
     With a term (overrides have confidence 1.0): a sure safety prediction of
     NLU is kept; an unsure one is confirmed by an urgent term, and moved to the

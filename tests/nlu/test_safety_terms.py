@@ -205,3 +205,44 @@ def test_a_mine_term_moves_an_unsure_protection_concern_to_the_safety_answer():
     assert apply_safety_net(unsure, stepped, 0.8, 0.2) == {"name": "someone_injured", "confidence": 1.0}
     # NLU sure of a protection concern keeps it
     assert apply_safety_net({"name": "protection_concern", "confidence": 0.9}, stepped, 0.8, 0.2) is None
+
+
+# Non-mine crises written for this test (not copied from the term lists or the data).
+PROTECTION = {
+    "en": ["my husband beats me every night", "he raped my sister", "i want to kill myself tonight"],
+    "fr": ["mon mari me frappe tous les jours", "ma fille a été violée", "je veux me suicider"],
+    "es": ["mi marido me golpea siempre", "violaron a mi hija", "ya no quiero vivir"],
+    "uk": ["чоловік б'є мене щодня", "мою сестру зґвалтували", "я хочу покінчити з собою"],
+    "ar": ["زوجي يضربني كل يوم", "تعرضت للتحرش بالشارع", "بدي انتحر"],
+    "km": ["ប្តីវាយខ្ញុំរាល់ថ្ងៃ", "គេរំលោភកូនស្រីខ្ញុំ", "ខ្ញុំចង់សម្លាប់ខ្លួន"],
+}
+
+
+@pytest.mark.parametrize("language", sorted(PROTECTION))
+def test_a_crisis_without_any_mine_term_never_gets_mine_advice(shipped, language):
+    found_object = {"name": "found_object", "confidence": 0.7}
+    ranking = [found_object, {"name": "protection_concern", "confidence": 0.2}]
+    for text in PROTECTION[language]:
+        term = shipped.protection(text)
+        assert term is not None, text
+        assert shipped.match(text) is None, text
+        # Even when NLU ranks a mine answer first, the answer is the protection one.
+        assert apply_safety_net(found_object, None, 0.8, 0.2, ranking, 0.6, term) == {
+            "name": "protection_concern",
+            "confidence": 1.0,
+        }
+
+
+def test_a_mine_term_keeps_the_mine_answer_even_with_a_protection_term(shipped):
+    text = "soldiers are coming and my brother stepped on a mine"
+    match = shipped.match(text)
+    assert match is not None and shipped.protection(text) == "soldiers are coming"
+    injured = {"name": "someone_injured", "confidence": 0.9}
+    assert apply_safety_net(injured, match, 0.8, 0.2, [injured], 0.6, shipped.protection(text)) is None
+
+
+def test_protection_terms_leave_other_answers_alone(shipped):
+    rights = {"name": "ask_survivor_rights", "confidence": 0.7}
+    term = shipped.protection("does the law protect me from violence")
+    assert term == "violence"
+    assert apply_safety_net(rights, None, 0.8, 0.2, [rights], 0.6, term) is None
