@@ -65,9 +65,9 @@ def test_yes_delete_it_in_an_english_conversation_is_answered_in_english(rest, e
         ("salut", "fr", ("utter_greet", "utter_help")),
         ("hola", "es", ("utter_greet", "utter_help")),
         ("merci", "fr", ("utter_thank",)),
-        # Help with services; no country yet: the country is asked first.
-        ("aide", "fr", ("utter_ask_service_country",)),
-        ("ayuda", "es", ("utter_ask_service_country",)),
+        # "Help" typed alone is the HELP keyword on every channel: the menu.
+        ("aide", "fr", ("utter_help",)),
+        ("ayuda", "es", ("utter_help",)),
     ],
 )
 def test_one_word_greetings_and_requests_are_answered_in_their_language(
