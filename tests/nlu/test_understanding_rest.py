@@ -77,3 +77,18 @@ def test_the_offer_buttons_lead_to_the_other_help(rest: Rest, expected: Response
     replies = rest.send(new_sender(), "there is a shell in our field and i want to report it")
     assert texts(replies) == say(expected, "utter_found_object", "utter_offer_report")
     assert [b["payload"] for b in replies[1]["buttons"]] == ["/report_hazard", "/help"]
+
+
+@pytest.mark.server
+def test_what_number_do_i_call_gives_the_number_before_the_report_questions(rest: Rest) -> None:
+    # Was the main menu, then a report that never said the number: the number comes first.
+    replies = rest.send(new_sender(), "what number do i call", metadata={"country": "ukraine"})
+    assert texts(replies)[0] == (
+        "Thank you for reporting. Stay well away from it while you answer. "
+        'Write "cancel" to stop at any time. You can also report it by phone: 101.'
+    )
+    replies = rest.send(new_sender(), "який номер телефону, щоб повідомити?", metadata={"country": "ukraine"})
+    assert texts(replies)[0] == (
+        "Дякуємо за повідомлення. Тримайтеся якомога далі від предмета, поки відповідаєте. "
+        "Напишіть «скасувати», щоб зупинитися будь-коли. Також можна повідомити телефоном: 101."
+    )
