@@ -11,17 +11,13 @@ START is left out: its words are "yes" in each language.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.paths import project_paths
+from bot.nlu.content_component import ContentComponent
 from bot.sms.keywords import Keywords
 
 # Keyword -> the intent whose rules answer it (the same as the SMS payloads).
@@ -40,7 +36,7 @@ def keyword_intent(keywords: Keywords, text: str) -> Optional[str]:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class KeywordIntents(GraphComponent):
+class KeywordIntents(ContentComponent[Keywords]):
     """Gives a one-keyword message its command intent with confidence 1.0."""
 
     @staticmethod
@@ -48,27 +44,8 @@ class KeywordIntents(GraphComponent):
         """keywords_file: the keyword lists NGO staff edit (shared with the SMS channel)."""
         return {"keywords_file": "content/sms_keywords.yml"}
 
-    def __init__(self, config: Dict[str, Any], keywords: Optional[Keywords] = None) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._keywords = keywords
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> KeywordIntents:
-        """Create the component; the keywords are read on first use."""
-        return cls(config)
-
-    @property
-    def keywords(self) -> Keywords:
-        """The keywords, read once (a relative path is under $BOT_HOME or the cwd)."""
-        if self._keywords is None:
-            self._keywords = Keywords.load(project_paths().root / Path(self._config["keywords_file"]))
-        return self._keywords
+    CONTENT_KEY = "keywords_file"
+    read = staticmethod(Keywords.load)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Set the command intent of messages that are a keyword and nothing else."""
@@ -76,7 +53,7 @@ class KeywordIntents(GraphComponent):
             text = message.get(TEXT)
             if not text or text.startswith("/"):
                 continue
-            intent = keyword_intent(self.keywords, text)
+            intent = keyword_intent(self.content, text)
             if intent is not None:
                 message.set(INTENT, {"name": intent, "confidence": 1.0}, add_to_output=True)
         return messages

@@ -17,17 +17,14 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Pattern, Sequence
 
 import yaml
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.content_component import ContentComponent
 from bot.nlu.linear_classifier import PARTS_KEY
 from bot.nlu.normalise import normalise
 from bot.nlu.safety_terms import SAFETY_INTENTS, SAFETY_NET_KEY
-from bot.paths import project_paths
 from bot.scripts import script_of
 
 logger = logging.getLogger(__name__)
@@ -103,7 +100,7 @@ def second_need(
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class NeedDetector(GraphComponent):
+class NeedDetector(ContentComponent[TopicTerms]):
     """Sets offer_* entities on safety messages with a second need, topic_* on risky-activity questions."""
 
     @staticmethod
@@ -111,27 +108,8 @@ class NeedDetector(GraphComponent):
         """topics_file: the topic words; offer_confidence: how sure the other part must be."""
         return {"topics_file": "content/lesson_topics.yml", "offer_confidence": 0.5}
 
-    def __init__(self, config: Dict[str, Any], topics: Optional[TopicTerms] = None) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._topics = topics
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> NeedDetector:
-        """Create the component; the topic words are read on first use."""
-        return cls(config)
-
-    @property
-    def topics(self) -> TopicTerms:
-        """The topic words, read once (a relative path is under $BOT_HOME or the cwd)."""
-        if self._topics is None:
-            self._topics = TopicTerms.load(project_paths().root / Path(self._config["topics_file"]))
-        return self._topics
+    CONTENT_KEY = "topics_file"
+    read = staticmethod(TopicTerms.load)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Add the second-need or topic entity the message's final intent calls for."""
@@ -149,7 +127,7 @@ class NeedDetector(GraphComponent):
                 if offer is not None:
                     self._add(message, offer[0], offer[1])
             elif intent == TOPIC_INTENT:
-                topic = self.topics.match(text)
+                topic = self.content.match(text)
                 if topic is not None:
                     self._add(message, topic, 1.0)
         return messages

@@ -10,22 +10,18 @@ decides before dialogue prediction.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.nlu.content_component import ContentComponent
 from bot.nlu.safety_terms import SAFETY_NET_KEY, SafetyTerms, apply_safety_net
-from bot.paths import project_paths
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class SafetyNet(GraphComponent):
+class SafetyNet(ContentComponent[SafetyTerms]):
     """Overrides unsure predictions of messages with urgent terms with a safety intent."""
 
     @staticmethod
@@ -35,27 +31,8 @@ class SafetyNet(GraphComponent):
         must reach for a safety answer, term or not."""
         return {"terms_dir": "content/safety_net", "threshold": 0.8, "unsure_below": 0.6, "urgent_share": 0.8}
 
-    def __init__(self, config: Dict[str, Any], terms: Optional[SafetyTerms] = None) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._terms = terms
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> SafetyNet:
-        """Create the component; terms are read on first use, from the content folder."""
-        return cls(config)
-
-    @property
-    def terms(self) -> SafetyTerms:
-        """The urgent terms, read once (a relative terms_dir is under $BOT_HOME or the cwd)."""
-        if self._terms is None:
-            self._terms = SafetyTerms.load(project_paths().root / Path(self._config["terms_dir"]))
-        return self._terms
+    CONTENT_KEY = "terms_dir"
+    read = staticmethod(SafetyTerms.load)
 
     def process(self, messages: List[Message]) -> List[Message]:
         """Give the safety intent to unsure messages with urgent terms, and to likely urgent ones."""
@@ -63,7 +40,7 @@ class SafetyNet(GraphComponent):
             text = message.get(TEXT)
             if not text or text.startswith("/"):
                 continue
-            match = self.terms.match(text)
+            match = self.content.match(text)
             parsed = message.get(INTENT) or {}
             override = apply_safety_net(
                 parsed,
@@ -72,7 +49,7 @@ class SafetyNet(GraphComponent):
                 float(self._config["unsure_below"]),
                 message.get(INTENT_RANKING_KEY) or [],
                 float(self._config["urgent_share"]),
-                self.terms.protection(text),
+                self.content.protection(text),
             )
             if match is not None or override is not None:
                 message.set(

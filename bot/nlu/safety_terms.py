@@ -88,20 +88,20 @@ class SafetyTerms:
         self._opens = re.compile(rf"^\W*(?:{no_words})(?![^\W_])") if no_words else None
 
     @classmethod
-    def load(cls, directory: Path) -> SafetyTerms:
+    def load(cls, path: Path) -> SafetyTerms:
         """Read every content/safety_net/*.yml and merge the terms."""
         merged: Dict[str, List[str]] = {key: [] for key in TERM_KEYS}
-        for path in sorted(directory.glob("*.yml")):
+        for file in sorted(path.glob("*.yml")):
             try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+                data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
                 for key in TERM_KEYS:
                     merged[key] += [str(t) for t in data.get(key) or [] if t is not None]
             except (yaml.YAMLError, AttributeError, TypeError, UnicodeDecodeError) as error:
                 # A broken file must not take the safety answers down with it:
                 # skip it loudly (`bot content check` reports it with its line).
-                logger.error("Skipping unreadable safety-net file %s: %s", path, error)
+                logger.error("Skipping unreadable safety-net file %s: %s", file, error)
         if not any(merged.values()):
-            logger.warning("No safety-net terms found in %s", directory)
+            logger.warning("No safety-net terms found in %s", path)
         return cls(merged)
 
     def match(self, text: str) -> Optional[Match]:

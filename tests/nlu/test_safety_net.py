@@ -7,7 +7,7 @@ from bot.nlu.safety_terms import SafetyTerms
 
 
 def test_component_overrides_and_records_why():
-    net = SafetyNet({}, terms=SafetyTerms({"someone_injured": ["stepped on"]}))
+    net = SafetyNet({}, SafetyTerms({"someone_injured": ["stepped on"]}))
     message = Message(
         {"text": "He STEPPED ON something", "intent": {"name": "nlu_fallback", "confidence": 0.3}}
     )
@@ -20,7 +20,7 @@ def test_component_overrides_and_records_why():
 
 
 def test_component_records_a_share_decision_without_a_term():
-    net = SafetyNet({"urgent_share": 0.8}, terms=SafetyTerms({}))
+    net = SafetyNet({"urgent_share": 0.8}, SafetyTerms({}))
     ranking = [
         {"name": "ask_safe_behaviour", "confidence": 0.34},
         {"name": "found_object", "confidence": 0.33},
@@ -34,7 +34,7 @@ def test_component_records_a_share_decision_without_a_term():
 def shipped_net() -> SafetyNet:
     from tests.factories import PROJECT_ROOT
 
-    return SafetyNet({}, terms=SafetyTerms.load(PROJECT_ROOT / "content" / "safety_net"))
+    return SafetyNet({}, SafetyTerms.load(PROJECT_ROOT / "content" / "safety_net"))
 
 
 def parsed(text: str, intent: str, confidence: float) -> Message:
