@@ -370,6 +370,10 @@ def check_all(paths: ProjectPaths) -> list[Problem]:
     from bot.services.check import check_services
 
     problems += check_services(paths)
+    # --- gendered forms and numbers outside the profiles, in every language ---
+    from bot.content.wording import check_wording
+
+    problems += check_wording(paths, messages)
     for language in SUPPORTED_LANGUAGES:
         if language != SOURCE_LANGUAGE:
             problems += check_catalog(paths, messages, language)
