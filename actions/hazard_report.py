@@ -28,7 +28,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.forms import SAFETY_INTENTS, Answer, InterruptibleForm
 from actions.locale import conversation_context
-from bot.content.countries import GENERIC_PROFILE, CountryProfile, load_profiles
+from bot.content.countries import GENERIC_PROFILE, CountryProfile, hotlines_by_country, load_profiles
 from bot.nlu.safety_terms import SafetyTerms
 from bot.paths import ProjectPaths, project_paths
 from bot.reports.forward import forward_pending, webhook_url
@@ -430,7 +430,7 @@ async def _catch_up(rt: Runtime) -> None:
             logger.info("Spool replayed: %s", result)
         url = webhook_url()
         if url:
-            await forward_pending(rt.database, url)
+            await forward_pending(rt.database, url, hotlines=hotlines_by_country(rt.profiles))
     except Exception:  # noqa: BLE001  (a background pass must never kill the server; next pass retries)
         logger.exception("Background replay/forwarding failed; it will be retried")
 

@@ -63,11 +63,13 @@ def _cmd_model_path(args: argparse.Namespace) -> int:
 
 
 def _cmd_content_check(args: argparse.Namespace) -> int:
-    from bot.content.check import check_all
+    from bot.content.check import check_all, print_unverified
 
-    problems = check_all(project_paths(args.root))
+    paths = project_paths(args.root)
+    problems = check_all(paths)
     for problem in problems:
         print(problem)
+    print_unverified(paths, sys.stdout)
     errors = [p for p in problems if not p.warning]
     warnings = len(problems) - len(errors)
     if errors:

@@ -13,7 +13,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.content.countries import GENERIC_PROFILE, CountryProfile, load_profiles
+from bot.content.countries import GENERIC_PROFILE, CountryProfile, load_profiles, log_unverified_numbers
 from bot.conversation import decide, slots_of
 from bot.i18n import SUPPORTED_LANGUAGES, Catalogs, LanguageDetector, language_name, territory_name
 from bot.paths import ProjectPaths, project_paths
@@ -132,6 +132,8 @@ class LocalizedNLG(NaturalLanguageGenerator):
     ) -> None:
         root = (endpoint_config.kwargs.get("project_root") if endpoint_config else None) or None
         self.renderer = renderer or build_renderer(project_paths(root), domain)
+        # The server's start-up log says which numbers people get that nobody has confirmed.
+        log_unverified_numbers(self.renderer.profiles, logger)
 
     async def generate(
         self,

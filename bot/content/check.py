@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Optional, TextIO
 
 import yaml
 from babel.messages.pofile import PoFileError
@@ -356,6 +356,45 @@ def check_sms_keywords(paths: ProjectPaths) -> list[Problem]:
     for missing in sorted(set(KEYWORDS) - found):
         problems.append(Problem(where, 1, f"no words for the '{missing}' keyword"))
     return problems
+
+
+def unverified_lines(paths: ProjectPaths) -> list[str]:
+    """`file:line: kind number (source)` for every profile number marked verified: false.
+
+    People are given these numbers (a safety answer must give one); staff see the list in
+    `bot content check`, `bot content status`, the server's start-up log and the exports.
+    """
+    lines: list[str] = []
+    for path in sorted(paths.countries.glob("*.yml")):
+        where = _relative(path, paths.root)
+        node, syntax = _compose(path, where)
+        if syntax or node is None:
+            continue
+        numbers = _child(node, "numbers")
+        for kind, number_node, line in _mapping_items(numbers):
+            entry = {key: value for key, value, _ in _mapping_items(number_node)}
+            verified, number = entry.get("verified"), entry.get("number")
+            if number is None or (verified is not None and verified.value == "true"):
+                continue
+            source = entry.get("source")
+            detail = f" (source: {source.value})" if source is not None and source.value else ""
+            lines.append(f"{where}:{line}: unverified: {path.stem} {kind} {number.value}{detail}")
+    return lines
+
+
+def print_unverified(paths: ProjectPaths, out: TextIO) -> None:
+    """The unverified numbers section of `bot content check` and `bot content status`."""
+    lines = unverified_lines(paths)
+    if not lines:
+        print("All profile numbers are verified.", file=out)
+        return
+    print(
+        f"{len(lines)} number(s) are NOT verified: people are given them, but nobody has confirmed "
+        "them yet (confirm with the national authority, then set verified: true):",
+        file=out,
+    )
+    for line in lines:
+        print(line, file=out)
 
 
 def check_all(paths: ProjectPaths) -> list[Problem]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
@@ -79,3 +80,44 @@ def load_profiles(directory: Path) -> dict[str, CountryProfile]:
             data = yaml.safe_load(handle) or {}
         profiles[path.stem] = profile_from_dict(path.stem, data)
     return profiles
+
+
+# -------------------------------------------------------------- unverified numbers, for staff
+# People get a profile's numbers whether or not they are confirmed (a safety answer must give a
+# number); staff must see which ones are not, in every log and export that carries one.
+
+
+def reporting_number(profile: CountryProfile) -> Optional[PhoneNumber]:
+    """The number a hazard report's confirmation gives: the report number, else the emergency one."""
+    return profile.numbers.get("report") or profile.numbers.get("emergency")
+
+
+def hotlines_by_country(profiles: Mapping[str, CountryProfile]) -> dict[str, PhoneNumber]:
+    """ISO 3166 code ("KH") -> the reporting number of that country's profile."""
+    found: dict[str, PhoneNumber] = {}
+    for profile in profiles.values():
+        phone = reporting_number(profile)
+        if profile.iso2 and phone is not None:
+            found[str(profile.iso2).upper()] = phone
+    return found
+
+
+def unverified_numbers(profiles: Mapping[str, CountryProfile]) -> list[str]:
+    """One line per number marked verified: false, e.g. "cambodia emergency 117 (source: ...)"."""
+    lines = []
+    for profile_id in sorted(profiles):
+        for kind, phone in profiles[profile_id].numbers.items():
+            if not phone.verified:
+                source = f" (source: {phone.source})" if phone.source else ""
+                lines.append(f"{profile_id} {kind} {phone.number}{source}")
+    return lines
+
+
+def log_unverified_numbers(profiles: Mapping[str, CountryProfile], log: logging.Logger) -> None:
+    """A WARNING per unverified number: people are given it, but nobody has confirmed it."""
+    for line in unverified_numbers(profiles):
+        log.warning(
+            "UNVERIFIED number given to people: %s; confirm it with the national authority, "
+            "then set verified: true in content/countries/",
+            line,
+        )

@@ -40,6 +40,9 @@ def print_status(paths: ProjectPaths, list_entries: bool = True, out: Optional[T
                 if entry.status in (REVIEW, MISSING):
                     text = entry.msgid[:60]
                     print(f"{where}:{entry.line}: {entry.status} ({entry.reason}): {text!r}", file=out)
+        from bot.content.check import print_unverified
+
+        print_unverified(paths, out)
     return 1 if any(s.error for s in found) else 0
 
 

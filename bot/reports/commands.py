@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Optional
 
+from bot.content.countries import hotlines_by_country, load_profiles
 from bot.paths import ProjectPaths
 from bot.reports import export as exporting
 from bot.reports import store
@@ -48,12 +49,20 @@ def export(
     finally:
         database.dispose()
     spooled = Spool.for_var(paths.var).pending()
+    hotlines = hotlines_by_country(load_profiles(paths.countries))
     if output:
         with Path(output).open("w", encoding="utf-8", newline="") as handle:
-            count = exporting.export(reports, handle, fmt)
+            count = exporting.export(reports, handle, fmt, hotlines)
     else:
-        count = exporting.export(reports, sys.stdout, fmt)
+        count = exporting.export(reports, sys.stdout, fmt, hotlines)
     print(f"exported {count} report(s)", file=sys.stderr)
+    countries = {report.country for report in reports}
+    for country in sorted(c for c in countries if c in hotlines and not hotlines[c].verified):
+        print(
+            f"warning: {country}: the number given to people, {hotlines[country].number}, is NOT verified "
+            "(column hotline_verified = no)",
+            file=sys.stderr,
+        )
     if spooled:
         print(f"warning: {spooled} report(s) wait in the spool; run `bot reports replay`", file=sys.stderr)
     return 0
@@ -66,8 +75,9 @@ def forward(paths: ProjectPaths, policy: RetryPolicy = RetryPolicy()) -> int:  #
         print("HAZARD_WEBHOOK_URL is not set: nothing to forward", file=sys.stderr)
         return 0
     database = Database.for_project(paths).migrate()
+    hotlines = hotlines_by_country(load_profiles(paths.countries))
     try:
-        result = asyncio.run(forward_pending(database, url, policy))
+        result = asyncio.run(forward_pending(database, url, policy, hotlines=hotlines))
     finally:
         database.dispose()
     print(f"delivered {result.delivered}, failed {result.failed} (kept for a later retry)")

@@ -18,6 +18,7 @@ from typing import Any, Mapping, Optional
 
 import aiohttp
 
+from bot.content.countries import PhoneNumber
 from bot.reports import store
 from bot.reports.model import HazardReport, utc_now
 from bot.store.db import Database
@@ -57,17 +58,25 @@ def webhook_url(environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
     return env.get(WEBHOOK_URL_ENV, "").strip() or None
 
 
-def payload(report: HazardReport) -> dict[str, Any]:
-    """The JSON body: the report, contact details only with consent, no conversation id."""
+def payload(report: HazardReport, hotlines: Optional[Mapping[str, PhoneNumber]] = None) -> dict[str, Any]:
+    """The JSON body: the report, contact details only with consent, no conversation id, and the
+    number people are given for its country with whether it is verified (as in the export)."""
     data = report.to_json()
     data.pop("conversation")
     data["contact"] = report.shareable_contact()
+    hotline = (hotlines or {}).get(report.country)
+    data["hotline"] = hotline.number if hotline else None
+    data["hotline_verified"] = hotline.verified if hotline else None
     data["payload_version"] = PAYLOAD_VERSION
     return data
 
 
 async def deliver(
-    client: aiohttp.ClientSession, url: str, report: HazardReport, policy: RetryPolicy
+    client: aiohttp.ClientSession,
+    url: str,
+    report: HazardReport,
+    policy: RetryPolicy,
+    hotlines: Optional[Mapping[str, PhoneNumber]] = None,
 ) -> tuple[int, Optional[str]]:
     """POST one report until a 2xx answer or `policy.attempts`; returns (attempts made, last error)."""
     error: Optional[str] = None
@@ -75,7 +84,7 @@ async def deliver(
         try:
             async with client.post(
                 url,
-                json=payload(report),
+                json=payload(report, hotlines),
                 headers={"Idempotency-Key": report.id},
                 timeout=aiohttp.ClientTimeout(total=policy.timeout),
             ) as response:
@@ -96,6 +105,7 @@ async def forward_pending(
     policy: RetryPolicy = RetryPolicy(),  # noqa: B008  (frozen, shared safely)
     now: Optional[datetime] = None,
     limit: int = 100,
+    hotlines: Optional[Mapping[str, PhoneNumber]] = None,
 ) -> ForwardResult:
     """One pass over the due reports; database work runs in a thread, off the event loop."""
     moment = now or utc_now()
@@ -116,7 +126,7 @@ async def forward_pending(
     delivered = failed = 0
     async with aiohttp.ClientSession() as client:
         for report, previous in await asyncio.to_thread(due):
-            made, error = await deliver(client, url, report, policy)
+            made, error = await deliver(client, url, report, policy, hotlines)
             await asyncio.to_thread(record, report.id, previous + made, error)
             if error is None:
                 delivered += 1
