@@ -6,7 +6,8 @@ calm answer with the country's emergency number (Cambodia) or, without a
 country, the police and the nearest health centre, and no mine advice; inside
 the hazard report and the services search it is answered and the question is
 asked again, also with the action server down. The injured answer gives the
-ambulance number where the profile has one (Cambodia 119, Lebanon 140).
+ambulance number and the emergency number where the profile has both (Cambodia 119 and 117,
+Lebanon 140 and 112, Ukraine 103 and 101).
 """
 
 from __future__ import annotations
@@ -42,16 +43,7 @@ FORMS = {
     "report": ("/report_hazard", "utter_ask_hazard_type"),
     "services": ("/find_services", "utter_ask_service_category"),
 }
-AMBULANCE = {"cambodia": "119", "lebanon": "140"}
-# Ukraine's profile has no ambulance number: its emergency number 101 instead.
-INJURED_EMERGENCY_FIRST_LINE = {
-    "en": "Do not run to them: there may be more explosives. Call 101 now.",
-    "fr": "Ne courez pas vers la personne : il peut y avoir d'autres explosifs. Appelez le 101 maintenant.",
-    "es": "No corra hacia la persona: puede haber más explosivos. Llame ya al 101.",
-    "uk": "Не біжіть до них: там можуть бути ще вибухові предмети. Негайно телефонуйте 101.",
-    "ar": "لا تركض إلى المصاب: قد توجد متفجرات أخرى. اتصل بالرقم 101 الآن.",
-    "km": "កុំរត់ទៅរកគេ៖ អាចមានវត្ថុផ្ទុះទៀត។ ទូរសព្ទទៅលេខ 101 ឥឡូវនេះ។",
-}
+AMBULANCE = {"cambodia": ("119", "117"), "lebanon": ("140", "112"), "ukraine": ("103", "101")}
 
 # The protection answer in Cambodia: its emergency number 117, no verified hotline.
 PROTECTION_CAMBODIA = {
@@ -79,7 +71,7 @@ PROTECTION_CAMBODIA = {
         "допомогу."
     ),
     "ar": (
-        "أنا آسف لما يحدث لك. لست وحدك، ومن حقك أن تكون بأمان. إذا كنت أنت أو أحد قربك في خطر "
+        "أنا آسف لما يحدث لك. لست وحدك، ومن حقك الأمان. إذا كنت أنت أو أحد قربك في خطر "
         "الآن، اتصل بالرقم 117. إذا استطعت، ابق مع شخص تثق به. أنا مساعد آلي: لا أستطيع إرسال "
         "المساعدة بنفسي."
     ),
@@ -120,7 +112,7 @@ PROTECTION_NO_COUNTRY = {
         "людиною, якій довіряєте. Я автоматичний помічник: сам я не можу надіслати допомогу."
     ),
     "ar": (
-        "أنا آسف لما يحدث لك. لست وحدك، ومن حقك أن تكون بأمان. إذا كنت أنت أو أحد قربك في خطر "
+        "أنا آسف لما يحدث لك. لست وحدك، ومن حقك الأمان. إذا كنت أنت أو أحد قربك في خطر "
         "الآن، اتصل بالشرطة أو خدمات الطوارئ المحلية، أو اذهب إلى أقرب مركز صحي. إذا استطعت، ابق "
         "مع شخص تثق به. أنا مساعد آلي: لا أستطيع إرسال المساعدة بنفسي."
     ),
@@ -133,23 +125,32 @@ PROTECTION_NO_COUNTRY = {
     ),
 }
 
-# The injured answer's first line where the profile has an ambulance number.
+# The injured answer's first line where the profile has an ambulance and an emergency number.
 INJURED_FIRST_LINE = {
-    "en": ("Do not run to them: there may be more explosives. Call the ambulance on {ambulance_number} now."),
+    "en": (
+        "Do not run to them: there may be more explosives. Call the ambulance on {ambulance_number} "
+        "and the emergency number {emergency_number} now."
+    ),
     "fr": (
-        "Ne courez pas vers la personne : il peut y avoir d'autres explosifs. Appelez l'ambulance "
-        "au {ambulance_number} maintenant."
+        "Ne courez pas vers la personne : il peut y avoir d'autres explosifs. Appelez maintenant "
+        "l'ambulance au {ambulance_number} et le numéro d'urgence {emergency_number}."
     ),
     "es": (
         "No corra hacia la persona: puede haber más explosivos. Llame ya a la ambulancia al "
-        "{ambulance_number}."
+        "{ambulance_number} y al número de emergencias {emergency_number}."
     ),
     "uk": (
-        "Не біжіть до них: там можуть бути ще вибухові предмети. Негайно викликайте швидку: "
-        "{ambulance_number}."
+        "Не біжіть до них: там можуть бути ще вибухові предмети. Негайно телефонуйте: швидка "
+        "{ambulance_number}, екстрена служба {emergency_number}."
     ),
-    "ar": ("لا تركض إلى المصاب: قد توجد متفجرات أخرى. اتصل بالإسعاف على الرقم {ambulance_number} الآن."),
-    "km": ("កុំរត់ទៅរកគេ៖ អាចមានវត្ថុផ្ទុះទៀត។ ហៅរថយន្តសង្គ្រោះបន្ទាន់លេខ {ambulance_number} ឥឡូវនេះ។"),
+    "ar": (
+        "لا تركض إلى المصاب: قد توجد متفجرات أخرى. اتصل الآن بالإسعاف على الرقم {ambulance_number} "
+        "وبرقم الطوارئ {emergency_number}."
+    ),
+    "km": (
+        "កុំរត់ទៅរកគេ៖ អាចមានវត្ថុផ្ទុះទៀត។ ទូរសព្ទទៅរថយន្តសង្គ្រោះលេខ {ambulance_number} "
+        "និងលេខបន្ទាន់ {emergency_number} ឥឡូវនេះ។"
+    ),
 }
 
 
@@ -197,7 +198,7 @@ def transcript(tmp_path_factory: pytest.TempPathFactory) -> Transcript:
                 for country in ("cambodia", None):
                     sender = start(url, language, country)
                     result.replies[(language, message, str(country))] = send(url, sender, message)
-            for country in (*AMBULANCE, "ukraine"):
+            for country in AMBULANCE:
                 sender = start(url, language, country)
                 result.replies[(language, "/someone_injured", country)] = send(
                     url, sender, "/someone_injured"
@@ -245,13 +246,11 @@ def test_without_a_country_no_number_is_invented_and_the_country_is_offered(tran
 def test_the_injured_answer_gives_the_ambulance_number_else_the_emergency_number(
     transcript, renderer, language
 ):
-    for country, number in AMBULANCE.items():
+    for country, (ambulance, emergency) in AMBULANCE.items():
         [text] = texts(transcript.replies[(language, "/someone_injured", country)])
-        assert text.split("\n")[0] == INJURED_FIRST_LINE[language].replace("{ambulance_number}", number)
+        first = INJURED_FIRST_LINE[language].replace("{ambulance_number}", ambulance)
+        assert text.split("\n")[0] == first.replace("{emergency_number}", emergency)
         assert text == say(renderer, "utter_someone_injured", language, country)
-    [text] = texts(transcript.replies[(language, "/someone_injured", "ukraine")])
-    assert text.split("\n")[0] == INJURED_EMERGENCY_FIRST_LINE[language]
-    assert text == say(renderer, "utter_someone_injured", language, "ukraine")
 
 
 @pytest.mark.parametrize("state", ["up", "down"])
