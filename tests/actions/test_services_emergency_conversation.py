@@ -62,7 +62,7 @@ EMERGENCY_LISTING = {
     "ar": "مثال فقط: هذه ليست خدمة حقيقية وليس لها رقم هاتف.\n"
     "مستشفى حكومي (مثال): رعاية الطوارئ والإصابات\n"
     "أوقات العمل: 24 ساعة\n"
-    "اللغات: العربية، الفرنسية، الإنجليزية\n"
+    "اللغات: العربية, الفرنسية, الإنجليزية\n"
     "سهولة الوصول: مدخل بلا درج\n"
     "التكلفة: مجاناً",
 }
@@ -128,8 +128,15 @@ def test_typed_emergency_gives_the_injured_answer_first_and_no_referral(
     sender, country = start(assistant, language)
     said = texts(assistant.send(sender, typed))
     assert said[0] == rendered(expected, "utter_someone_injured", language, country)
-    assert said[1:] in ([], [rendered(expected, "utter_ask_service_region", language, country)])
-    if said[1:]:
+    # Read as someone injured, the safety rule may add its offer of services; read as a search
+    # for emergency care, the region is asked to list the nearest services.
+    region_question = rendered(expected, "utter_ask_service_region", language, country)
+    assert said[1:] in (
+        [],
+        [rendered(expected, "utter_offer_services", language, country)],
+        [region_question],
+    )
+    if said[1:] == [region_question]:
         said += texts(assistant.send(sender, region_name(language)))
     no_referral(assistant, expected, sender, language, said)
 
@@ -154,7 +161,7 @@ LISTINGS = {
         "مثال فقط: هذه ليست خدمة حقيقية وليس لها رقم هاتف.\n"
         "مركز تأهيل (مثال): أطراف اصطناعية وأجهزة تقويم وكراسٍ متحركة وعلاج فيزيائي\n"
         "أوقات العمل: الإثنين-الجمعة 8:00-16:00\n"
-        "اللغات: العربية، الفرنسية، الإنجليزية\n"
+        "اللغات: العربية, الفرنسية, الإنجليزية\n"
         "سهولة الوصول: بلا درج؛ حمامات مهيأة\n"
         "التكلفة: مجاناً",
     ),
