@@ -280,7 +280,7 @@ def test_the_menu_button_asks_the_category_then_typed_words_are_understood(assis
     assert texts(country) == [rendered(expected, "utter_ask_service_country", "en", "generic")]
     asked = assistant.send(sender, '/set_country{"country": "generic"}')  # "Another country"
     assert texts(asked) == [rendered(expected, "utter_ask_service_category", "en", "generic")]
-    assert len(asked[0]["buttons"]) == 7
+    assert len(asked[0]["buttons"]) == 9  # IMAS 13.10 components, with social inclusion and bereaved families
     region = assistant.send(sender, "prosthesis")
     assert texts(region) == [rendered(expected, "utter_ask_service_region", "en", "generic")]
     unknown = assistant.send(sender, "Atlantis")
