@@ -6,7 +6,7 @@ import logging
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,7 +16,7 @@ from actions.locale import conversation_context
 from bot.conversation import COUNTRY_SLOT
 from bot.paths import project_paths
 from bot.services.categories import CATEGORIES
-from bot.services.conversation import ServicesContext, service_message
+from bot.services.conversation import ServicesContext
 from bot.services.needs import category_from_text
 from bot.services.referrals import ReferralRequest, cancel_referrals, create_referral
 from bot.services.search import find_services
@@ -29,6 +29,10 @@ CATEGORY_SLOT = "service_category"
 REGION_SLOT = "service_region"
 DISTRICT_SLOT = "service_district"
 CONTACT_SLOT = "referral_contact"
+# Emergency medical care is never a referral (which "can take a few days"): the injured-person
+# answer, with the profile's emergency number, comes at once; the services are listed after it
+# and no referral is offered.
+EMERGENCY_CATEGORY = "emergency_medical"
 
 _state: dict[str, Any] = {}
 
@@ -135,14 +139,18 @@ class ValidateServicesForm(InterruptibleForm):
     async def validate_service_category(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[str, Any]:
-        """A category id from a button, or the category of the words typed."""
-        if slot_value in CATEGORIES:
-            return {CATEGORY_SLOT: slot_value}
+        """A category id from a button, or the category of the words typed; for emergency medical
+        care, the injured-person answer at once (before any other question)."""
         if not slot_value:  # reset by action_services_start: the form asks, nothing to complain about
             return {CATEGORY_SLOT: None}
-        category = category_from_text(str(slot_value or ""), services_context().needs)
+        if slot_value in CATEGORIES:
+            category: Optional[str] = str(slot_value)
+        else:
+            category = category_from_text(str(slot_value), services_context().needs)
         if category is None:
             dispatcher.utter_message(response="utter_category_not_understood")
+        elif category == EMERGENCY_CATEGORY:
+            dispatcher.utter_message(response="utter_someone_injured")
         return {CATEGORY_SLOT: category}
 
     async def validate_service_region(
@@ -194,9 +202,11 @@ class ActionShowServices(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[str, Any]]:
-        """One message per service (also what an SMS can carry); examples are labelled."""
+        """One message per service (also what an SMS can carry); an example says so in it.
+        After emergency services, listen: no referral offer follows (the rule's next step)."""
         context = services_context()
         category = tracker.get_slot(CATEGORY_SLOT)
+        done: List[EventType] = [FollowupAction("action_listen")] if category == EMERGENCY_CATEGORY else []
         country = conversation_country(tracker)
         try:
             matches = find_services(
@@ -209,17 +219,15 @@ class ActionShowServices(Action):
         except SQLAlchemyError:
             logger.exception("services search failed")
             dispatcher.utter_message(response="utter_services_unavailable")
-            return []
+            return done
         if not matches:
             dispatcher.utter_message(response="utter_no_services")
-            return []
-        if any(m.service.example for m in matches):
-            dispatcher.utter_message(response="utter_services_examples_note")
+            return done
         language = conversation_language(tracker)
         for match in matches:
-            key, values = service_message(match.service, context.phone(match.service), language)
+            key, values = context.message(match.service, language)
             dispatcher.utter_message(response=key, **values)
-        return []
+        return done
 
 
 class ActionCreateReferral(Action):

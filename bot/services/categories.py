@@ -11,6 +11,8 @@ CATEGORIES: tuple[str, ...] = (
     "economic_inclusion",  # social and economic inclusion: livelihoods, employment
     "education",  # education, schooling, training
     "legal",  # laws and policies: rights, disability benefits, legal aid
+    "social_inclusion",  # social inclusion: community life, disability associations, sport
+    "bereaved_families",  # families of people killed: grief support, funerals, survivors' benefits
 )
 
 

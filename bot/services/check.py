@@ -16,6 +16,7 @@ from bot.i18n import SUPPORTED_LANGUAGES
 from bot.paths import ProjectPaths
 from bot.services.directory import DirectoryFile, Reference, read_directory
 from bot.services.regions import ID_PATTERN, ambiguous_forms, load_regions, regions_from_dict
+from bot.services.translations import check_translations
 
 AREA_KEYS = {"name", "aliases", "districts"}
 
@@ -129,6 +130,8 @@ def check_services(paths: ProjectPaths) -> list[Problem]:
         # A broken country profile is reported by the profile check; rows need it.
         return problems
     chosen = sorted(services_dir(paths).glob("*.csv"))
-    for directory_file in read_directory(chosen, reference, paths.root):
+    directory_files = read_directory(chosen, reference, paths.root)
+    for directory_file in directory_files:
         problems += directory_file.problems
+    problems += check_translations(services_dir(paths), directory_files, reference, paths.root)
     return problems

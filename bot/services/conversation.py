@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
@@ -11,10 +12,11 @@ from babel import Locale, UnknownLocaleError
 from bot.content.countries import CountryProfile
 from bot.i18n import SUPPORTED_LANGUAGES, territory_name
 from bot.paths import ProjectPaths
-from bot.services.check import load_reference
+from bot.services.check import load_reference, services_dir
 from bot.services.directory import PROFILE_PHONE_PREFIX, Reference, Service
 from bot.services.needs import load_needs
 from bot.services.regions import Region, RegionIndex, RegionMatch
+from bot.services.translations import Translations, load_translations, translated
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer, load_key
 
@@ -27,6 +29,7 @@ class ServicesContext:
     pseudonyms: Pseudonymizer
     reference: Reference
     needs: Mapping[str, tuple[str, ...]]
+    translations: Translations = dataclasses.field(default_factory=dict)
 
     @classmethod
     def for_project(cls, paths: ProjectPaths) -> ServicesContext:
@@ -36,6 +39,7 @@ class ServicesContext:
             pseudonyms=Pseudonymizer(load_key(paths.var)),
             reference=load_reference(paths),
             needs=load_needs(paths.root / "content" / "service_needs.yml"),
+            translations=load_translations(services_dir(paths)),
         )
 
     def regions(self, country: str) -> RegionIndex:
@@ -69,6 +73,11 @@ class ServicesContext:
         profile: Optional[CountryProfile] = self.reference.profiles.get(service.country)
         number = profile.numbers.get(service.phone[len(PROFILE_PHONE_PREFIX) :]) if profile else None
         return number.number if number else ""
+
+    def message(self, service: Service, language: str) -> tuple[str, dict[str, Any]]:
+        """The response key and values of one service, in `language` where the directory has it."""
+        translation = translated(self.translations, service.source, service.id, language)
+        return service_message(service, self.phone(service), language, translation)
 
 
 # Country names people type: CLDR's in every supported language, and Russian (typed in Ukraine).
@@ -105,15 +114,27 @@ def language_name_in(code: str, language: str) -> str:
         return code
 
 
-def service_message(service: Service, phone: str, language: str) -> tuple[str, dict[str, Any]]:
-    """The response key for one service and its placeholder values, for a reader of `language`."""
-    return f"utter_service_{service.cost}", {
-        "organisation": service.organisation,
-        "service": service.name,
-        "address": service.address,
+def service_message(
+    service: Service, phone: str, language: str, translation: Optional[Mapping[str, str]] = None
+) -> tuple[str, dict[str, Any]]:
+    """The response key for one service and its placeholder values, for a reader of `language`.
+
+    `translation` holds the directory's own text in `language` (bot.services.translations); a
+    field it lacks is the CSV's text as written. An example service gets the example response,
+    which says "example" in the reader's language in the same message, and no phone or address.
+    """
+    text = translation or {}
+    if service.example:
+        key, phone, address = f"utter_service_example_{service.cost}", "", ""
+    else:
+        key, address = f"utter_service_{service.cost}", service.address
+    return key, {
+        "organisation": text.get("organisation") or service.organisation,
+        "service": text.get("service") or service.name,
+        "address": address,
         "phone": phone,
-        "hours": service.hours,
+        "hours": text.get("hours") or service.hours,
         # Named in the reader's language (CLDR); codes would mean nothing to them.
         "languages": ", ".join(language_name_in(code, language) for code in service.languages),
-        "accessibility": service.accessibility,
+        "accessibility": text.get("accessibility") or service.accessibility,
     }

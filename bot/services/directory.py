@@ -124,7 +124,12 @@ def _row_problems(row: Mapping[str, str], reference: Reference, today: dt.date) 
         problems.append("a district needs its region")
     elif district_id and district_id not in regions[region_id].districts:
         problems.append(f"unknown district '{district_id}' in region '{region_id}'")
-    if row.get("phone") and profile is not None:
+    if row.get("phone") and row.get("example", "").lower() == "true":
+        # Rule: an example row has no phone at all (no range of numbers is reserved as fictitious
+        # in every country, and a profile's number would send people to a real line for a
+        # service that does not exist). The message says "example" in the reader's language.
+        problems.append(f"phone '{row['phone']}' on an example row: leave the phone of an example empty")
+    elif row.get("phone") and profile is not None:
         problem = _phone_problem(row["phone"], profile)
         if problem:
             problems.append(problem)

@@ -137,18 +137,39 @@ def test_typed_region_is_validated_and_region_buttons_are_in_the_language(contex
 
 
 def test_services_are_shown_one_per_message_nearest_first_with_examples_labelled(context):
+    # Before: a separate "EXAMPLES ONLY" note first, and the directory's text in English.
     slots = {"country": "ukraine", "service_category": "rehabilitation", "service_region": "kharkiv"}
-    _, messages = run(ActionShowServices(), tracker("", slots))
-    assert messages[0]["response"] == "utter_services_examples_note"
-    shown = [m for m in messages[1:]]
-    assert [m["organisation"] for m in shown] == [
-        "Example Rehabilitation Centre",
-        "Example National Rehabilitation Network",
+    events, messages = run(ActionShowServices(), tracker("", {**slots, "language": "en"}))
+    assert [(m["response"], m["organisation"], m["phone"]) for m in messages] == [
+        ("utter_service_example_free", "Example Rehabilitation Centre", ""),
+        ("utter_service_example_free", "Example National Rehabilitation Network", ""),
     ]
-    assert {m["response"] for m in shown} == {"utter_service_free"}
+    assert events == []  # the referral offer follows (data/rules.yml)
+    _, messages = run(ActionShowServices(), tracker("", {**slots, "language": "uk"}))
+    assert [(m["organisation"], m["service"]) for m in messages] == [
+        ("Приклад реабілітаційного центру", "Протези, ортези, візки, фізтерапія"),
+        ("Приклад національної мережі реабілітації", "Реабілітація і допоміжні засоби по всій Україні"),
+    ]
+    # Emergency care: no phone of an example, and no referral offer after the list.
     slots["service_category"] = "emergency_medical"
-    _, messages = run(ActionShowServices(), tracker("", slots))
-    assert messages[1]["phone"] == "101"  # profile:emergency, from the Ukraine profile
+    events, messages = run(ActionShowServices(), tracker("", {**slots, "language": "en"}))
+    assert [(m["response"], m["organisation"], m["phone"]) for m in messages] == [
+        ("utter_service_example_free", "Example Emergency Hospital", "")
+    ]
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_listen"}]
+
+
+def test_emergency_care_gives_the_injured_answer_at_once(context):
+    form = ValidateServicesForm()
+    for value in ("emergency_medical", "my leg is bleeding, where is a hospital"):
+        dispatcher = CollectingDispatcher()
+        current = tracker(value, {"country": "ukraine"})
+        found = asyncio.run(form.validate_service_category(value, dispatcher, current, {}))
+        assert found == {"service_category": "emergency_medical"}
+        assert [m["response"] for m in dispatcher.messages] == ["utter_someone_injured"]
+    dispatcher = CollectingDispatcher()
+    asyncio.run(form.validate_service_category("legal", dispatcher, tracker("", {}), {}))
+    assert dispatcher.messages == []
 
 
 def test_referral_is_pseudonymous_then_cancelled_then_deleted(context):
@@ -201,6 +222,6 @@ def test_an_empty_slot_is_asked_for_without_complaint(context):
 def test_a_services_languages_are_named_in_the_readers_language(context):
     slots = {"country": "ukraine", "service_category": "rehabilitation", "service_region": "kharkiv"}
     _, messages = run(ActionShowServices(), tracker("", {**slots, "language": "en"}))
-    assert messages[1]["languages"] == "Ukrainian, Russian, English"
+    assert messages[0]["languages"] == "Ukrainian, Russian, English"
     _, messages = run(ActionShowServices(), tracker("", {**slots, "language": "fr"}))
-    assert messages[1]["languages"] == "ukrainien, russe, anglais"
+    assert messages[0]["languages"] == "ukrainien, russe, anglais"

@@ -109,10 +109,16 @@ CONVERSATIONS = {
     "en": (None, "I lost my leg, where can I get a prosthesis?", "Kharkiv", None,
            "Example Rehabilitation Centre", "+380 50 765 43 21, after 5 pm"),
     "uk": ("ukraine", "Я втратив ногу, де отримати протез?", None, "Харківська область",
-           "Example Rehabilitation Centre", "+380 67 123 45 67"),
+           "Приклад реабілітаційного центру", "+380 67 123 45 67"),
     "km": ("cambodia", "ខ្ញុំត្រូវការជើងសិប្បនិម្មិត", "បាត់ដំបង", None,
-           "Example Rehabilitation Centre", "012 345 678"),
+           "មជ្ឈមណ្ឌលស្តារនីតិសម្បទា (ឧទាហរណ៍)", "012 345 678"),
 }  # fmt: skip
+# The example label, in the same message as the service it labels.
+EXAMPLE_LABEL = {
+    "en": "EXAMPLE ONLY: this is not a real service and has no phone number.",
+    "uk": "ЛИШЕ ПРИКЛАД: це не справжня служба, і в неї немає номера телефону.",
+    "km": "ឧទាហរណ៍តែប៉ុណ្ណោះ៖ នេះមិនមែនជាសេវាពិតទេ ហើយគ្មានលេខទូរស័ព្ទទេ។",
+}
 REGION = {"en": ("ukraine", "kharkiv"), "uk": ("ukraine", "kharkiv"), "km": ("cambodia", "battambang")}
 REGIONS = load_regions(PROJECT_ROOT / "content" / "regions")
 # What people type at the country question (CLDR's names, Arabic without the hamza).
@@ -186,11 +192,11 @@ def test_need_place_matches_then_decline_then_referral_then_erasure(assistant, e
         assert button in titles, titles
         place = next(b["payload"] for b in asked[-1]["buttons"] if b["title"] == button)
 
-    # Matches, nearest first, each in its own message, labelled as examples; then the offer.
+    # Matches, nearest first, each in its own message labelled as an example; then the offer.
     shown = assistant.send(sender, place)
     said = texts(shown)
-    assert said[0] == rendered(expected, "utter_services_examples_note", language, country)
-    assert said[1].startswith(f"{organisation}: ")
+    assert said[0].startswith(f"{EXAMPLE_LABEL[language]}\n{organisation}: ")
+    assert all(text.startswith(f"{EXAMPLE_LABEL[language]}\n") for text in said[:-1])
     assert said[-1] == rendered(expected, "utter_referral_offer", language, country)
     assert [b["payload"] for b in shown[-1]["buttons"]] == ["/affirm", "/deny"]
 
@@ -274,7 +280,7 @@ def test_the_menu_button_asks_the_category_then_typed_words_are_understood(assis
     assert texts(country) == [rendered(expected, "utter_ask_service_country", "en", "generic")]
     asked = assistant.send(sender, '/set_country{"country": "generic"}')  # "Another country"
     assert texts(asked) == [rendered(expected, "utter_ask_service_category", "en", "generic")]
-    assert len(asked[0]["buttons"]) == 7
+    assert len(asked[0]["buttons"]) == 9  # IMAS 13.10 components, with social inclusion and bereaved families
     region = assistant.send(sender, "prosthesis")
     assert texts(region) == [rendered(expected, "utter_ask_service_region", "en", "generic")]
     unknown = assistant.send(sender, "Atlantis")

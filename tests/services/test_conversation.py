@@ -7,6 +7,7 @@ from bot.paths import project_paths
 from bot.services.check import load_reference
 from bot.services.conversation import language_name_in, service_message
 from bot.services.directory import read_directory
+from bot.services.translations import load_translations, translated
 from bot.sms import DEFAULT_SEGMENT_BUDGET, SMS_OUTPUT_CHANNEL
 from bot.sms.segments import count_segments
 from tests.factories import PROJECT_ROOT
@@ -34,13 +35,17 @@ def test_languages_are_named_in_the_readers_language():
 def test_every_example_service_fits_one_sms(renderer):
     services = example_services()
     assert len(services) >= 30
+    translations = load_translations(PATHS.root / "content" / "services")
     too_long = []
     for service, profile in services:
-        for language in {profile.default_language or "en", "en"}:
+        # Every language of the profile, with the directory's own text translated into it.
+        for language in {*profile.languages, "en"} & {"en", "fr", "es", "uk", "ar", "km"}:
             phone = service.phone if not service.phone.startswith("profile:") else "112"
-            key, values = service_message(service, phone, language)
+            text = translated(translations, service.source, service.id, language)
+            key, values = service_message(service, phone, language, text)
             reply = renderer.render(key, ResponseContext(language, profile), SMS_OUTPUT_CHANNEL, values)
-            assert reply and service.organisation in reply["text"] and "{" not in reply["text"]
+            organisation = text.get("organisation", service.organisation)
+            assert reply and organisation in reply["text"] and "{" not in reply["text"]
             cost = count_segments(reply["text"])
             if cost.segments > DEFAULT_SEGMENT_BUDGET:
                 too_long.append((service.id, language, cost.segments, cost.units))

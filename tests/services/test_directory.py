@@ -29,13 +29,17 @@ def test_shipped_directory_is_valid_covers_every_category_and_is_flagged_as_exam
 
 def test_valid_file_with_hxl_row_reads_every_field(tmp_path):
     paths = project(tmp_path)
-    write(paths, "ua.csv", csv_text(row("a1", "rehabilitation;legal", "kharkiv", "izium", phone="101")))
+    write(
+        paths,
+        "ua.csv",
+        csv_text(row("a1", "rehabilitation;legal", "kharkiv", "izium", phone="101", example="false")),
+    )
     [directory_file] = read_services(paths)
     assert directory_file.problems == ()
     [service] = directory_file.services
     assert (service.source, service.id, service.categories) == ("ua", "a1", ("rehabilitation", "legal"))
     assert (service.region, service.district, service.phone) == ("kharkiv", "izium", "101")
-    assert service.languages == ("uk", "en") and service.example is True
+    assert service.languages == ("uk", "en") and service.example is False
     assert service.last_verified == dt.date(2025, 1, 31)
 
 
@@ -48,13 +52,14 @@ def test_each_broken_row_is_reported_with_its_line(tmp_path):
             row("ok1", region="kharkiv"),  # line 3 (after the HXL row)
             row("b1", categories="prosthetics"),  # 4
             row("b2", region="atlantis"),  # 5
-            row("b3", phone="12x45"),  # 6
+            row("b3", phone="12x45", example="false"),  # 6
             row("b4", last_verified="31/01/2025"),  # 7
             row("b5", region="kharkiv", district="kramatorsk"),  # 8: district of another region
             row("ok1"),  # 9: duplicate id
-            row("b6", cost="cheap", phone="profile:police"),  # 10
+            row("b6", cost="cheap", phone="profile:police", example="false"),  # 10
             row("b7", country="narnia"),  # 11
-            row("b8", phone="profile:report", country="cambodia"),  # 12: Cambodia has no report number
+            # 12: Cambodia has no report number
+            row("b8", phone="profile:report", country="cambodia", example="false"),
         ),
     )
     found = problems_of(paths, "ua.csv")

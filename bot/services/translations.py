@@ -1,0 +1,200 @@
+"""The directory's own text in the reader's language: content/services/translations/<file>.yml.
+
+One YAML file per directory file (ukraine.yml for ukraine.csv), keyed by service id, then by
+language code, then by field:
+
+    ua-001:
+      uk:
+        organisation: Приклад лікарні швидкої допомоги
+        service: Невідкладна допомога при травмах
+        hours: Цілодобово
+        accessibility: Вхід без сходинок
+
+A field or a language left out shows the CSV's own text, as it is (the message claims no
+translation). `bot content check` reports, as `file:line`, a file with no directory file, an
+unknown service id, language or field, an empty value and a {placeholder} (errors); and a
+language of the country profile (other than ORIGINAL_LANGUAGE) with no translation of a
+service's text (warnings).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator, Mapping, Optional
+
+import yaml
+
+from bot.content.check import Problem
+from bot.i18n import SUPPORTED_LANGUAGES
+from bot.services.directory import DirectoryFile, Reference
+
+# The CSV columns a translation may replace (names, not numbers or places: those stay as written).
+FIELDS: tuple[str, ...] = ("organisation", "service", "hours", "accessibility")
+# The language the CSV files are written in: no translation is expected into it.
+ORIGINAL_LANGUAGE = "en"
+FOLDER = "translations"
+
+# (directory file stem, service id) -> language -> field -> text
+Translations = Mapping[tuple[str, str], Mapping[str, Mapping[str, str]]]
+
+
+def translations_dir(services_dir: Path) -> Path:
+    """content/services/translations."""
+    return services_dir / FOLDER
+
+
+def load_translations(services_dir: Path) -> dict[tuple[str, str], dict[str, dict[str, str]]]:
+    """Every translation that can be used (what the check rejects is left out, never guessed)."""
+    found: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
+    for path in sorted(translations_dir(services_dir).glob("*.yml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if not isinstance(data, dict):
+            continue
+        for service_id, languages in data.items():
+            if not isinstance(languages, dict):
+                continue
+            for language, fields in languages.items():
+                if language not in SUPPORTED_LANGUAGES or not isinstance(fields, dict):
+                    continue
+                usable = {
+                    field: text.strip()
+                    for field, text in fields.items()
+                    if field in FIELDS and isinstance(text, str) and _usable(text)
+                }
+                if usable:
+                    found.setdefault((path.stem, str(service_id)), {})[language] = usable
+    return found
+
+
+def translated(translations: Translations, source: str, service_id: str, language: str) -> Mapping[str, str]:
+    """The translated fields of one service for a reader of `language` (empty when none)."""
+    return translations.get((source, service_id), {}).get(language, {})
+
+
+def _usable(text: str) -> bool:
+    return bool(text.strip()) and "{" not in text and "}" not in text
+
+
+def _items(node: Optional[yaml.Node]) -> Iterator[tuple[str, yaml.Node, int]]:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield str(key.value), value, key.start_mark.line + 1
+
+
+def check_translation_file(
+    path: Path, where: str, directory: Optional[DirectoryFile], reference: Reference
+) -> list[Problem]:
+    """Problems of one translations file, checked against its directory file's rows."""
+    try:
+        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError) as error:
+        return [Problem(where, 1, f"cannot read the file as UTF-8: {error}")]
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        return [Problem(where, (mark.line + 1) if mark else 1, f"not valid YAML: {error}")]
+    if directory is None:
+        return [Problem(where, 1, f"no directory file content/services/{path.stem}.csv")]
+    if node is not None and not isinstance(node, yaml.MappingNode):
+        return [Problem(where, 1, "the file must map service ids to languages")]
+    services = {service.id: service for service in directory.services}
+    problems: list[Problem] = []
+    known = ", ".join(SUPPORTED_LANGUAGES)
+    given: dict[str, set[str]] = {}
+    id_lines: dict[str, int] = {}
+    for service_id, languages, line in _items(node):
+        id_lines.setdefault(service_id, line)
+        if service_id not in services:
+            problems.append(
+                Problem(where, line, f"unknown service id '{service_id}' (not in {path.stem}.csv)")
+            )
+            continue
+        if not isinstance(languages, yaml.MappingNode):
+            problems.append(Problem(where, line, f"'{service_id}' must map language codes to fields"))
+            continue
+        for language, fields, language_line in _items(languages):
+            if language not in SUPPORTED_LANGUAGES:
+                problems.append(
+                    Problem(
+                        where,
+                        language_line,
+                        f"'{service_id}': unknown language '{language}' (use {known})",
+                    )
+                )
+                continue
+            if not isinstance(fields, yaml.MappingNode):
+                problems.append(Problem(where, language_line, f"'{service_id}' {language}: give fields"))
+                continue
+            for field, value, field_line in _items(fields):
+                label = f"'{service_id}' {language} {field}"
+                if field not in FIELDS:
+                    problems.append(
+                        Problem(where, field_line, f"{label}: unknown field (use {', '.join(FIELDS)})")
+                    )
+                elif not isinstance(value, yaml.ScalarNode) or not str(value.value).strip():
+                    problems.append(Problem(where, field_line, f"{label}: empty"))
+                elif "{" in str(value.value) or "}" in str(value.value):
+                    problems.append(Problem(where, field_line, f"{label}: no {{placeholders}} here"))
+                else:
+                    given.setdefault(service_id, set()).add(f"{language}.{field}")
+    for language in _expected_languages(directory, reference):
+        for service_id in services:
+            missing = [f for f in FIELDS if f"{language}.{f}" not in given.get(service_id, set())]
+            if missing:
+                problems.append(
+                    Problem(
+                        where,
+                        id_lines.get(service_id, 1),
+                        f"'{service_id}': no {language} text for {', '.join(missing)} "
+                        "(the CSV's text is shown)",
+                        warning=True,
+                    )
+                )
+    return problems
+
+
+def _expected_languages(directory: DirectoryFile, reference: Reference) -> list[str]:
+    """The supported languages of the country profiles of a file's rows, but the original."""
+    languages: list[str] = []
+    for service in directory.services:
+        profile = reference.profiles.get(service.country)
+        for language in profile.languages if profile else ():
+            if (
+                language in SUPPORTED_LANGUAGES
+                and language != ORIGINAL_LANGUAGE
+                and language not in languages
+            ):
+                languages.append(language)
+    return languages
+
+
+def check_translations(
+    services_dir: Path, directory_files: list[DirectoryFile], reference: Reference, root: Path
+) -> list[Problem]:
+    """Every problem of content/services/translations/*.yml, and warnings for directory files
+    whose profile languages have no translations file at all."""
+    by_stem = {f.path.stem: f for f in directory_files}
+    problems: list[Problem] = []
+    seen = set()
+    for path in sorted(translations_dir(services_dir).glob("*.yml")):
+        seen.add(path.stem)
+        problems += check_translation_file(path, _relative(path, root), by_stem.get(path.stem), reference)
+    for stem, directory in sorted(by_stem.items()):
+        languages = _expected_languages(directory, reference)
+        if stem not in seen and languages and directory.services:
+            where = _relative(translations_dir(services_dir) / f"{stem}.yml", root)
+            problems.append(
+                Problem(
+                    where, 1, f"no translations for {', '.join(languages)} (the CSV's text is shown)", True
+                )
+            )
+    return problems
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
