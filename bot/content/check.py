@@ -35,7 +35,7 @@ class Problem:
 
 
 NUMBER_PLACEHOLDERS = frozenset(f"{kind}_number" for kind in NUMBER_KINDS)
-PROFILE_KEYS = {"name", "iso2", "default_language", "languages", "safe_distance_m", "numbers"}
+PROFILE_KEYS = {"name", "iso2", "default_language", "languages", "safe_distance_m", "numbers", "cards"}
 NUMBER_KEYS = {"number", "verified", "source"}
 
 
@@ -209,6 +209,47 @@ def _child(node: Optional[yaml.Node], key: str) -> yaml.Node:
 def _all_text(variation: dict[str, Any]) -> str:
     titles = [b.get("title", "") for b in variation.get("buttons") or []]
     return " ".join([str(variation.get("text", ""))] + [str(t) for t in titles])
+
+
+# -------------------------------------------------------------- country cards
+
+
+def check_cards(paths: ProjectPaths, messages: Messages) -> list[Problem]:
+    """Every card a profile lists (`cards:`) is a response of domain.yml translated in every language."""
+    texts: dict[str, list[str]] = {}
+    for _, name, message in messages:
+        texts.setdefault(name, []).append(message)
+    missing: dict[str, set[str]] = {}
+    for language in SUPPORTED_LANGUAGES:
+        if language == SOURCE_LANGUAGE:
+            continue
+        msgids = {m for _, _, m in messages}
+        status = language_status(paths.locales, language, msgids)
+        served = {e.msgid for e in status.entries if e.status in (TRANSLATED, REVIEW)}
+        missing[language] = msgids - served
+    problems: list[Problem] = []
+    for path in sorted(paths.countries.glob("*.yml")):
+        where = _relative(path, paths.root)
+        node, _ = _compose(path, where)  # a syntax error is reported by check_profile
+        fields = {key: (value, line) for key, value, line in _mapping_items(node)} if node is not None else {}
+        if "cards" not in fields:
+            continue
+        value, line = fields["cards"]
+        if not isinstance(value, yaml.SequenceNode):
+            problems.append(Problem(where, line, "'cards' must be a list of response keys"))
+            continue
+        for item in value.value:
+            item_line = item.start_mark.line + 1
+            key = str(item.value) if isinstance(item, yaml.ScalarNode) else ""
+            if key not in texts:
+                problems.append(Problem(where, item_line, f"card '{key}' is not a response in domain.yml"))
+                continue
+            for language, untranslated in missing.items():
+                if any(text in untranslated for text in texts[key]):
+                    problems.append(
+                        Problem(where, item_line, f"card '{key}' is not translated in {language}")
+                    )
+    return problems
 
 
 # -------------------------------------------------------------- catalogs
@@ -403,6 +444,7 @@ def check_all(paths: ProjectPaths) -> list[Problem]:
     text = paths.domain.read_text(encoding="utf-8")
     messages = list(iter_response_messages(text))
     problems += check_domain(paths, text, messages, profile_ids)
+    problems += check_cards(paths, messages)
     problems += check_safety_net(paths)
     problems += check_sms_keywords(paths)
     # --- services directory and regions ---

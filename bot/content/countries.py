@@ -39,6 +39,8 @@ class CountryProfile:
     iso2: Optional[str] = None
     safe_distance_m: int = DEFAULT_SAFE_DISTANCE_M
     numbers: Mapping[str, PhoneNumber] = field(default_factory=dict)
+    # Response keys of the country's own lessons, in the order they are shown.
+    cards: tuple[str, ...] = ()
 
     def placeholders(self) -> dict[str, str]:
         """Values for the {placeholders} responses may use; absent numbers are left out,
@@ -69,6 +71,7 @@ def profile_from_dict(profile_id: str, data: Mapping[str, Any]) -> CountryProfil
         languages=tuple(data.get("languages") or ()),
         safe_distance_m=int(data.get("safe_distance_m", DEFAULT_SAFE_DISTANCE_M)),
         numbers=numbers,
+        cards=tuple(str(key) for key in data.get("cards") or ()),
     )
 
 

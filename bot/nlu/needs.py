@@ -5,8 +5,12 @@ Two things, each set as an entity that the dialogue rules read:
   needs rehabilitation"): `offer_services` or `offer_report`, so the safety
   answer is given first and the other help is offered after it;
 - the lesson a typed risky-activity question is about ("is it safe to go back
-  home?"): `topic_home` or `topic_floods`, from words NGO staff list in
-  content/lesson_topics.yml, as the lesson menu's buttons do.
+  home?"): `topic_home`, `topic_floods`... (every `topic_<x>` key NGO staff list
+  in content/lesson_topics.yml, the first matching key in file order), as the
+  lesson menu's buttons do. A topic listed in `topic_intents` is looked for in
+  messages of those intents instead: a message understood as choosing the
+  country that names a danger ("what about mines in Ukraine?") asks for the
+  country's lessons (`topic_country`).
 """
 
 from __future__ import annotations
@@ -36,8 +40,11 @@ OFFERS: Dict[str, str] = {
     "report_hazard": "offer_report",
 }
 TOPIC_INTENT = "ask_safe_behaviour"
-# Floods first: "after the flood, can we go back home?" is about the flood.
-TOPICS: tuple[str, ...] = ("topic_floods", "topic_home")
+# Every key of the topics file with this prefix is a topic (an entity of the domain).
+TOPIC_PREFIX = "topic_"
+# Looked for first, then the others in the file's order: "after the flood, can we go
+# back home?" is about the flood, "after the fire..." about the season.
+FIRST_TOPICS: tuple[str, ...] = ("topic_floods", "topic_climate")
 EXTRACTOR = "NeedDetector"
 
 
@@ -49,32 +56,54 @@ def _pattern(term: str) -> str:
 
 
 class TopicTerms:
-    """Compiled words per lesson topic."""
+    """Compiled words per lesson topic, FIRST_TOPICS first, then in the file's order
+    (the first match wins)."""
 
     def __init__(self, terms: Mapping[str, Iterable[str]]) -> None:
         self._patterns: Dict[str, Pattern[str]] = {}
-        for topic in TOPICS:
+        for topic in sorted(
+            terms, key=lambda t: FIRST_TOPICS.index(t) if t in FIRST_TOPICS else len(FIRST_TOPICS)
+        ):
             cleaned = sorted(
                 {normalise(str(t)) for t in terms.get(topic) or ()} - {""}, key=len, reverse=True
             )
             if cleaned:
                 self._patterns[topic] = re.compile("|".join(_pattern(t) for t in cleaned))
 
+    @property
+    def topics(self) -> List[str]:
+        """The topics that have words, in the file's order."""
+        return list(self._patterns)
+
     @classmethod
     def load(cls, path: Path) -> TopicTerms:
         """Read content/lesson_topics.yml (no topics if it is missing or unreadable)."""
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            return cls({topic: [str(t) for t in data.get(topic) or []] for topic in TOPICS})
+            return cls(
+                {
+                    str(topic): [str(t) for t in words or []]
+                    for topic, words in data.items()
+                    if str(topic).startswith(TOPIC_PREFIX)
+                }
+            )
         except (OSError, yaml.YAMLError, AttributeError, TypeError) as error:
             # The general risky-activities lesson is still given: skip loudly.
             logger.error("Lesson topics not read from %s: %s", path, error)
             return cls({})
 
-    def match(self, text: str) -> Optional[str]:
-        """The first topic (in TOPICS order) whose word occurs in `text`."""
+    def match(self, text: str, among: Optional[Iterable[str]] = None) -> Optional[str]:
+        """The first topic (in file order, or only those `among`) whose word occurs in `text`."""
         normalised = normalise(text)
-        return next((t for t in TOPICS if t in self._patterns and self._patterns[t].search(normalised)), None)
+        allowed = None if among is None else set(among)
+        return next(
+            (
+                topic
+                for topic, pattern in self._patterns.items()
+                if (allowed is None or topic in allowed) and pattern.search(normalised)
+            ),
+            None,
+        )
 
 
 def second_need(
@@ -105,8 +134,9 @@ class NeedDetector(ContentComponent[TopicTerms]):
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
-        """topics_file: the topic words; offer_confidence: how sure the other part must be."""
-        return {"topics_file": "content/lesson_topics.yml", "offer_confidence": 0.5}
+        """topics_file: the topic words; offer_confidence: how sure the other part must be;
+        topic_intents: topics looked for in messages of other intents than the risky activities."""
+        return {"topics_file": "content/lesson_topics.yml", "offer_confidence": 0.5, "topic_intents": {}}
 
     CONTENT_KEY = "topics_file"
     read = staticmethod(TopicTerms.load)
@@ -126,11 +156,20 @@ class NeedDetector(ContentComponent[TopicTerms]):
                 )
                 if offer is not None:
                     self._add(message, offer[0], offer[1])
-            elif intent == TOPIC_INTENT:
-                topic = self.content.match(text)
+            else:
+                topic = self.content.match(text, self._topics_for(intent))
                 if topic is not None:
                     self._add(message, topic, 1.0)
         return messages
+
+    def _topics_for(self, intent: Optional[str]) -> List[str]:
+        """The topics looked for in a message of `intent`."""
+        special: Mapping[str, Sequence[str]] = self._config["topic_intents"] or {}
+        return [
+            topic
+            for topic in self.content.topics
+            if (intent in special[topic] if topic in special else intent == TOPIC_INTENT)
+        ]
 
     @staticmethod
     def _add(message: Message, entity: str, confidence: float) -> None:
