@@ -17,6 +17,7 @@ from bot.content.countries import GENERIC_PROFILE, CountryProfile, load_profiles
 from bot.conversation import decide, slots_of
 from bot.i18n import SUPPORTED_LANGUAGES, Catalogs, LanguageDetector, language_name, territory_name
 from bot.paths import ProjectPaths, project_paths
+from bot.quiz import QUIZ_PREFIX, quiz_score
 from bot.responses import choose_variation, render
 
 logger = logging.getLogger(__name__)
@@ -144,4 +145,6 @@ class LocalizedNLG(NaturalLanguageGenerator):
     ) -> Optional[Dict[str, Any]]:
         """Render `utter_action` for this conversation and channel."""
         context = self.renderer.context(tracker)
+        if utter_action.startswith(QUIZ_PREFIX):  # the score, counted here (bot/quiz.py says why)
+            kwargs = {**quiz_score(tracker.events), **kwargs}
         return self.renderer.render(utter_action, context, output_channel, kwargs)

@@ -111,6 +111,9 @@ ACTION_VALUES = {
     "hours": "Mon-Fri 9:00-17:00",
     "languages": "English",
     "accessibility": "Step-free",
+    # --- quiz: the score, counted by the NLG (bot/quiz.py) ---
+    "score": 3,
+    "total": 5,
 }
 
 

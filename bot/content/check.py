@@ -16,6 +16,7 @@ from bot.content.translations import REVIEW, TRANSLATED, language_status, read_c
 from bot.i18n import CATALOG_DOMAIN, SOURCE_LANGUAGE, SUPPORTED_LANGUAGES
 from bot.nlu.safety_terms import TERM_KEYS
 from bot.paths import ProjectPaths
+from bot.quiz import QUIZ_PLACEHOLDERS
 from bot.responses import placeholders
 
 
@@ -161,6 +162,8 @@ def known_placeholders(profile_ids: set[str]) -> set[str]:
     names.add("reference")
     # --- services directory: a service's fields, passed by action_show_services ---
     names |= {"organisation", "service", "address", "phone", "hours", "languages", "accessibility"}
+    # --- quiz: the score, counted by the NLG (bot/quiz.py) ---
+    names |= set(QUIZ_PLACEHOLDERS)
     return names
 
 

@@ -43,6 +43,9 @@ SAMPLE_VALUES: Mapping[str, str] = {
     "hours": "Mon-Fri 9:00-17:00",
     "languages": "Ukrainian, Russian, English",
     "accessibility": "Step-free entrance; wheelchair accessible toilets",
+    # The quiz's score, counted by the NLG (bot/quiz.py).
+    "score": "5",
+    "total": "5",
 }
 
 
