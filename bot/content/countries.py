@@ -38,6 +38,8 @@ class CountryProfile:
     iso2: Optional[str] = None
     safe_distance_m: int = DEFAULT_SAFE_DISTANCE_M
     numbers: Mapping[str, PhoneNumber] = field(default_factory=dict)
+    # Pictures of the warning-signs lesson that fit this country (content/pictures/<name>.svg).
+    warning_pictures: tuple[str, ...] = ()
 
     def placeholders(self) -> dict[str, str]:
         """Values for the {placeholders} responses may use; absent numbers are left out,
@@ -68,6 +70,7 @@ def profile_from_dict(profile_id: str, data: Mapping[str, Any]) -> CountryProfil
         languages=tuple(data.get("languages") or ()),
         safe_distance_m=int(data.get("safe_distance_m", DEFAULT_SAFE_DISTANCE_M)),
         numbers=numbers,
+        warning_pictures=tuple(str(name) for name in data.get("warning_pictures") or ()),
     )
 
 
