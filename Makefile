@@ -32,9 +32,11 @@ install: $(STAMP)
 
 ## catalogs: write locales/*/LC_MESSAGES/messages.mo (what is served: translations, and the previous
 ## translation of an edited English text until it is reviewed) and print translated / needs review /
-## missing per language (`bot content status` lists them)
+## missing per language (`bot content status` lists them); draw content/pictures/*.svg as
+## var/pictures/*.png for Telegram
 catalogs: install
 	@$(BIN)/bot content compile
+	@$(BIN)/bot content pictures
 
 ## messages: after editing English text in domain.yml, refresh messages.pot and every .po
 ## (pybabel extract + update, keeping the `# response:` notes that tell an edit from another message)

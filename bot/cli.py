@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import Optional, Sequence
 
 from bot.paths import project_paths
@@ -95,6 +96,20 @@ def _cmd_content_compile(args: argparse.Namespace) -> int:
     from bot.content.status import compile_messages
 
     return compile_messages(project_paths(args.root))
+
+
+def _cmd_content_pictures(args: argparse.Namespace) -> int:
+    from bot.content.pictures import build_dir, render_pictures, sources_dir
+
+    root = project_paths(args.root).root
+    output = Path(args.output) if args.output else build_dir(root)
+    try:
+        written = render_pictures(sources_dir(root), output)
+    except (ValueError, OSError) as error:
+        print(error)
+        return 1
+    print(f"{len(written)} picture(s) in {output}")
+    return 0
 
 
 def _cmd_nlu_lookups(args: argparse.Namespace) -> int:
@@ -223,6 +238,11 @@ def build_parser() -> argparse.ArgumentParser:
     update.set_defaults(func=_cmd_content_update)
     compile_ = content_commands.add_parser("compile", help="write the .mo files and print honest counts")
     compile_.set_defaults(func=_cmd_content_compile)
+    pictures = content_commands.add_parser(
+        "pictures", help="draw content/pictures/*.svg as PNGs for Telegram (var/pictures)"
+    )
+    pictures.add_argument("--output", help="folder for the PNGs (default: var/pictures)")
+    pictures.set_defaults(func=_cmd_content_pictures)
 
     telegram = commands.add_parser("telegram", help="Telegram webhook and polling")
     telegram_commands = telegram.add_subparsers(dest="telegram_command", required=True)

@@ -14,6 +14,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from bot.content.countries import GENERIC_PROFILE, CountryProfile, load_profiles, log_unverified_numbers
+from bot.content.pictures import PICTURES_KEY, alt_key, card_pictures, shown
 from bot.conversation import decide, slots_of
 from bot.i18n import SUPPORTED_LANGUAGES, Catalogs, LanguageDetector, language_name, territory_name
 from bot.paths import ProjectPaths, project_paths
@@ -88,7 +89,28 @@ class ResponseRenderer:
         def translate(text: str) -> str:
             return self.catalogs.gettext(context.language, text)
 
-        return render(variation, translate, values, context.intent_ranking)
+        rendered = render(variation, translate, values, context.intent_ranking)
+        if PICTURES_KEY in (rendered.get("metadata") or {}):
+            self._resolve_pictures(rendered, context)
+        return rendered
+
+    def _resolve_pictures(self, rendered: Dict[str, Any], context: ResponseContext) -> None:
+        """Replace the card's picture names by those the profile shows, each with its alt text.
+
+        A picture without an alt text response is left out (and logged): no picture goes without one.
+        """
+        metadata = rendered["metadata"]
+        pictures = []
+        for name in shown(card_pictures(rendered), context.profile.warning_pictures):
+            alt = self.render(alt_key(name), context, None, {})
+            if alt and isinstance(alt.get("text"), str) and alt["text"].strip():
+                pictures.append({"name": name, "alt": alt["text"]})
+        if pictures:
+            metadata[PICTURES_KEY] = pictures
+        else:
+            del metadata[PICTURES_KEY]
+            if not metadata:
+                del rendered["metadata"]
 
 
 def _ranking(tracker: DialogueStateTracker) -> list[str]:

@@ -24,6 +24,7 @@ import time
 from collections import OrderedDict, deque
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable, Deque, Dict, List, Optional, Set
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
@@ -36,6 +37,7 @@ from telegram.request import HTTPXRequest
 
 from bot.channels.inbound import PayloadGate
 from bot.channels.telegram_updates import BotIdentity, Incoming, SeenUpdates, interpret, split_message
+from bot.content.pictures import Picture, PictureFiles, build_dir, pictures_of
 from bot.inbox.replay import replies_already_made
 from bot.inbox.store import InboxItem, InboxStore
 from bot.paths import project_paths
@@ -185,10 +187,11 @@ class CallbackPayloads:
 
 @dataclass(frozen=True)
 class Part:
-    """One Telegram message: at most 4,096 characters of plain text and maybe a keyboard."""
+    """One Telegram message: at most 4,096 characters of plain text and maybe a keyboard, or a picture."""
 
     text: str
     keyboard: Optional[InlineKeyboardMarkup] = None
+    picture: Optional[Picture] = None  # sent as a photo with `picture.caption`; `text` is unused
 
 
 class Delivery(enum.Enum):
@@ -202,15 +205,24 @@ class Delivery(enum.Enum):
 class TelegramSender:
     """Turns collected replies into messages and sends them: rate-limited, retried, never silently lost."""
 
-    def __init__(self, bot: Bot, limiter: RateLimiter, callbacks: CallbackPayloads) -> None:
+    def __init__(
+        self,
+        bot: Bot,
+        limiter: RateLimiter,
+        callbacks: CallbackPayloads,
+        pictures: Optional[PictureFiles] = None,
+    ) -> None:
         self.bot = bot
         self.limiter = limiter
         self.callbacks = callbacks
+        self.pictures = pictures or PictureFiles(build_dir(project_paths().root))
 
     def parts(self, messages: List[Dict[str, Any]]) -> List[Part]:
-        """Rasa's replies as Telegram messages, in order (buttons on the last part of their text)."""
+        """Rasa's replies as Telegram messages, in order (a reply's pictures first, then its text;
+        buttons on the last part of the text)."""
         parts: List[Part] = []
         for message in messages:
+            parts += [Part("", picture=picture) for picture in pictures_of(message)]
             text = str(message.get("text") or "")
             buttons = message.get("buttons")
             if isinstance(buttons, list) and buttons:
@@ -239,12 +251,13 @@ class TelegramSender:
 
     async def send(self, chat_id: int, part: Part) -> Delivery:
         """Send one message; other chats go on meanwhile."""
+        if part.picture is not None and self.pictures.png(part.picture.name) is None:
+            return Delivery.SENT  # not built: the lesson goes on in text (logged once by PictureFiles)
         async with self.limiter.chat(chat_id):
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 await self.limiter.overall()
                 try:
-                    # No parse_mode: plain text, so nothing in it can break the message.
-                    await self.bot.send_message(chat_id=chat_id, text=part.text, reply_markup=part.keyboard)
+                    await self._send_part(chat_id, part)
                     return Delivery.SENT
                 except RetryAfter as error:
                     delay = min(_seconds(error.retry_after), MAX_RETRY_AFTER)
@@ -258,6 +271,22 @@ class TelegramSender:
                     return Delivery.REFUSED
         logger.warning("A reply to chat %s not delivered after %d attempts", chat_id, MAX_ATTEMPTS)
         return Delivery.FAILED
+
+    async def _send_part(self, chat_id: int, part: Part) -> None:
+        if part.picture is not None:
+            await self._send_picture(chat_id, part.picture)
+        else:
+            # No parse_mode: plain text, so nothing in it can break the message.
+            await self.bot.send_message(chat_id=chat_id, text=part.text, reply_markup=part.keyboard)
+
+    async def _send_picture(self, chat_id: int, picture: Picture) -> None:
+        """sendPhoto: the PNG uploaded once per process, then sent again by Telegram's file_id."""
+        known = self.pictures.file_id(picture.name)
+        photo = known or self.pictures.png(picture.name) or b""
+        # The caption is plain text (no parse_mode) and far under Telegram's 1,024 characters.
+        sent = await self.bot.send_photo(chat_id=chat_id, photo=photo, caption=picture.caption[:1024])
+        if known is None and sent.photo:
+            self.pictures.remember(picture.name, sent.photo[-1].file_id)
 
     async def send_all(self, chat_id: int, parts: List[Part]) -> int:
         """Send `parts` in order; how many were handled (sent or refused for good) before a failure."""
@@ -277,7 +306,21 @@ class TelegramCollector(CollectingOutputChannel):
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """One response stays one Telegram message (the collector would cut it at blank lines)."""
-        await self._persist_message(self._message(recipient_id, text=text))
+        await self._persist_message(_with_pictures(self._message(recipient_id, text=text), kwargs))
+
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
+    ) -> None:
+        """Text and buttons, and the pictures the NLG put in the response's metadata."""
+        message = self._message(recipient_id, text=text, buttons=buttons)
+        await self._persist_message(_with_pictures(message, kwargs))
+
+
+def _with_pictures(message: Dict[str, Any], kwargs: Dict[str, Any]) -> Dict[str, Any]:
+    """Keep a response's pictures (`metadata.pictures`, resolved by the NLG) with its text."""
+    if pictures_of(kwargs):
+        message["metadata"] = {"pictures": kwargs["metadata"]["pictures"]}
+    return message
 
 
 class TelegramOutput(OutputChannel):
@@ -296,13 +339,13 @@ class TelegramOutput(OutputChannel):
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """Send text, cut under Telegram's limit at paragraph boundaries."""
-        await self._deliver(recipient_id, {"text": text})
+        await self._deliver(recipient_id, _with_pictures({"text": text}, kwargs))
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
     ) -> None:
         """Buttons become an inline keyboard under the (last part of the) text."""
-        await self._deliver(recipient_id, {"text": text, "buttons": buttons})
+        await self._deliver(recipient_id, _with_pictures({"text": text, "buttons": buttons}, kwargs))
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         """Images are sent as their link (no content relies on images)."""
@@ -328,7 +371,8 @@ class TelegramInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[str, Any]]) -> InputChannel:
-        """Build from the credentials entry (token, secret_token, bot_username, base_url, read_timeout)."""
+        """Build from the credentials entry (token, secret_token, bot_username, base_url, read_timeout,
+        pictures_dir: where the rendered PNGs are, default var/pictures)."""
         if not credentials or not credentials.get("token") or not credentials.get("secret_token"):
             cls.raise_missing_credentials_exception()
         assert credentials is not None
@@ -339,6 +383,7 @@ class TelegramInput(InputChannel):
             base_url=credentials.get("base_url") or API_BASE_URL,
             read_timeout=float(credentials.get("read_timeout") or READ_TIMEOUT),
             gate=PayloadGate.for_project(project_paths()),
+            pictures_dir=Path(credentials["pictures_dir"]) if credentials.get("pictures_dir") else None,
         )
 
     def __init__(
@@ -349,13 +394,15 @@ class TelegramInput(InputChannel):
         base_url: str = API_BASE_URL,
         read_timeout: float = READ_TIMEOUT,
         gate: Optional[PayloadGate] = None,
+        pictures_dir: Optional[Path] = None,
     ) -> None:
         self.bot = build_bot(token, base_url, read_timeout)
         self.secret_token = secret_token
         self.identity = BotIdentity(bot_username, _token_bot_id(token))
         self.gate = gate or PayloadGate()
         self.seen = SeenUpdates()
-        self.sender = TelegramSender(self.bot, RateLimiter(), CallbackPayloads())
+        pictures = PictureFiles(pictures_dir or build_dir(project_paths().root))
+        self.sender = TelegramSender(self.bot, RateLimiter(), CallbackPayloads(), pictures)
         self._chats = KeyedLocks()
         self._progress: OrderedDict[int, Progress] = OrderedDict()
         self._in_flight: Set[int] = set()

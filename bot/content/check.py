@@ -36,7 +36,17 @@ class Problem:
 
 
 NUMBER_PLACEHOLDERS = frozenset(f"{kind}_number" for kind in NUMBER_KINDS)
-PROFILE_KEYS = {"name", "iso2", "default_language", "languages", "safe_distance_m", "numbers", "cards"}
+# cards: the country's own lessons; warning_pictures: the warning-signs lesson's pictures on Telegram.
+PROFILE_KEYS = {
+    "name",
+    "iso2",
+    "default_language",
+    "languages",
+    "safe_distance_m",
+    "numbers",
+    "cards",
+    "warning_pictures",
+}
 NUMBER_KEYS = {"number", "verified", "source"}
 
 
@@ -441,6 +451,80 @@ def print_unverified(paths: ProjectPaths, out: TextIO) -> None:
         print(line, file=out)
 
 
+# -------------------------------------------------------------- pictures
+
+
+def check_pictures(paths: ProjectPaths, text: str, messages: Messages) -> list[Problem]:
+    """Every picture a profile lists or a card asks for has its SVG, and an alt text in every language."""
+    from bot.content.pictures import PICTURES_KEY, alt_key, sources_dir
+
+    sources = sources_dir(paths.root)
+    responses = (yaml.safe_load(text) or {}).get("responses") or {}
+    domain_where = _relative(paths.domain, paths.root)
+    problems: list[Problem] = []
+    # The names lesson cards ask for (metadata: {pictures: [...]}), with their lines in domain.yml.
+    card_names: dict[str, int] = {}
+    for name, _, line in _mapping_items(_child(yaml.compose(text, Loader=yaml.SafeLoader), "responses")):
+        for variation in responses.get(name) or []:
+            metadata = variation.get("metadata") if isinstance(variation, dict) else None
+            for picture in (metadata or {}).get(PICTURES_KEY) or []:
+                card_names.setdefault(str(picture), line)
+    statuses = {
+        language: {
+            e.msgid: e.status
+            for e in language_status(paths.locales, language, (m for _, _, m in messages)).entries
+        }
+        for language in SUPPORTED_LANGUAGES
+        if language != SOURCE_LANGUAGE
+    }
+
+    def picture_problems(where: str, line: int, picture: str) -> Iterator[Problem]:
+        svg = sources / f"{picture}.svg"
+        if not svg.is_file():
+            yield Problem(where, line, f"picture '{picture}': no drawing {_relative(svg, paths.root)}")
+        alt = responses.get(alt_key(picture)) or []
+        english = alt[0].get("text") if alt and isinstance(alt[0], dict) else None
+        if not isinstance(english, str) or not english.strip():
+            yield Problem(
+                where,
+                line,
+                f"picture '{picture}': no alt text (add the response {alt_key(picture)} to domain.yml)",
+            )
+            return
+        for language, status in statuses.items():
+            if status.get(english) not in (TRANSLATED, REVIEW):
+                yield Problem(
+                    where,
+                    line,
+                    f"picture '{picture}': no {language} alt text "
+                    f"({alt_key(picture)} in {_relative(catalog_path(paths, language), paths.root)})",
+                )
+
+    for picture, line in sorted(card_names.items()):
+        problems += picture_problems(domain_where, line, picture)
+    for path in sorted(paths.countries.glob("*.yml")):
+        where = _relative(path, paths.root)
+        node, syntax = _compose(path, where)
+        if syntax:
+            continue  # reported by the profile check
+        for key, value, line in _mapping_items(node) if node is not None else ():
+            if key != "warning_pictures":
+                continue
+            if not isinstance(value, yaml.SequenceNode):
+                problems.append(Problem(where, line, "warning_pictures must be a list of picture names"))
+                continue
+            for item in value.value:
+                picture, item_line = str(item.value), item.start_mark.line + 1
+                problems += picture_problems(where, item_line, picture)
+                if picture not in card_names:
+                    problems.append(
+                        Problem(
+                            where, item_line, f"picture '{picture}' is shown by no lesson card", warning=True
+                        )
+                    )
+    return problems
+
+
 def check_all(paths: ProjectPaths) -> list[Problem]:
     """Every content problem of the project, sorted by file and line."""
     problems, profile_ids = check_profiles(paths)
@@ -458,6 +542,8 @@ def check_all(paths: ProjectPaths) -> list[Problem]:
     from bot.content.wording import check_wording
 
     problems += check_wording(paths, messages)
+    # --- pictures ---
+    problems += check_pictures(paths, text, messages)
     for language in SUPPORTED_LANGUAGES:
         if language != SOURCE_LANGUAGE:
             problems += check_catalog(paths, messages, language)

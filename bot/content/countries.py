@@ -41,6 +41,8 @@ class CountryProfile:
     numbers: Mapping[str, PhoneNumber] = field(default_factory=dict)
     # Response keys of the country's own lessons, in the order they are shown.
     cards: tuple[str, ...] = ()
+    # Pictures of the warning-signs lesson that fit this country (content/pictures/<name>.svg).
+    warning_pictures: tuple[str, ...] = ()
 
     def placeholders(self) -> dict[str, str]:
         """Values for the {placeholders} responses may use; absent numbers are left out,
@@ -72,6 +74,7 @@ def profile_from_dict(profile_id: str, data: Mapping[str, Any]) -> CountryProfil
         safe_distance_m=int(data.get("safe_distance_m", DEFAULT_SAFE_DISTANCE_M)),
         numbers=numbers,
         cards=tuple(str(key) for key in data.get("cards") or ()),
+        warning_pictures=tuple(str(name) for name in data.get("warning_pictures") or ()),
     )
 
 

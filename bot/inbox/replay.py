@@ -28,5 +28,9 @@ async def replies_already_made(
                 replies = []
         elif isinstance(event, BotUttered) and replies is not None:
             data = event.data or {}
-            replies.append({"text": event.text, "buttons": data.get("buttons")})
+            reply: Dict[str, Any] = {"text": event.text, "buttons": data.get("buttons")}
+            metadata = (event.metadata or {}).get("metadata")
+            if isinstance(metadata, dict) and metadata.get("pictures"):
+                reply["metadata"] = {"pictures": metadata["pictures"]}  # resolved by the NLG
+            replies.append(reply)
     return replies

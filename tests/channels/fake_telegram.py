@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
+import struct
 import time
 from collections import Counter
 from typing import Any, Callable
@@ -36,6 +38,7 @@ class FakeTelegram(LocalServer):
         self.pending_updates: list[dict[str, Any]] = []  # served by getUpdates (polling mode)
         # While set, sendMessage requests wait; one whose client goes away meanwhile is not delivered.
         self.hold_sends = False
+        self.uploads: dict[str, bytes] = {}  # file_id -> the PNG uploaded with sendPhoto
 
     @property
     def base_url(self) -> str:
@@ -66,7 +69,10 @@ class FakeTelegram(LocalServer):
             params = await request.json()
         elif request.can_read_body:
             form = await request.post()
-            params = {k: _maybe_json(str(v)) for k, v in form.items()}
+            params = {
+                k: _upload(v) if isinstance(v, web.FileField) else _maybe_json(str(v))
+                for k, v in form.items()
+            }
         if method == "getUpdates" and not any(
             u["update_id"] >= int(params.get("offset") or 0) for u in self.pending_updates
         ):
@@ -129,11 +135,38 @@ class FakeTelegram(LocalServer):
                 "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
                 "text": params.get("text", ""),
             }
+        if method == "sendPhoto":
+            return {
+                "message_id": message_id,
+                "date": int(time.time()),
+                "chat": {"id": int(params.get("chat_id", 0)), "type": "private"},
+                "caption": params.get("caption", ""),
+                "photo": [self._photo_size(params.get("photo"))],
+            }
         return True
+
+    def _photo_size(self, photo: Any) -> dict[str, Any]:
+        """Telegram's PhotoSize of an uploaded PNG (file_id from its bytes) or of a file_id sent again."""
+        if isinstance(photo, dict):  # an upload
+            file_id = "photo-" + hashlib.sha256(photo["bytes"]).hexdigest()[:16]
+            width, height = struct.unpack(">II", photo["bytes"][16:24])
+            self.uploads[file_id] = photo["bytes"]
+        else:
+            file_id, width, height = str(photo), 0, 0
+        return {"file_id": file_id, "file_unique_id": file_id[-8:], "width": width, "height": height}
 
     def sent_to(self, chat_id: int) -> list[dict[str, Any]]:
         with self._lock:
             return [p for m, p in self.calls if m == "sendMessage" and int(p.get("chat_id", 0)) == chat_id]
+
+    def sent_with_photos_to(self, chat_id: int) -> list[tuple[str, dict[str, Any]]]:
+        """sendMessage and sendPhoto calls to `chat_id`, in order, as (method, params)."""
+        with self._lock:
+            return [
+                (m, p)
+                for m, p in self.calls
+                if m in ("sendMessage", "sendPhoto") and int(p.get("chat_id", 0)) == chat_id
+            ]
 
     def calls_of(self, method: str) -> list[dict[str, Any]]:
         with self._lock:
@@ -143,6 +176,11 @@ class FakeTelegram(LocalServer):
         """How many messages were delivered to each chat."""
         with self._lock:
             return Counter(int(p.get("chat_id", 0)) for m, p in self.calls if m == "sendMessage")
+
+
+def _upload(field: web.FileField) -> dict[str, Any]:
+    """A multipart file (sendPhoto's `photo`): its name, content type and bytes."""
+    return {"filename": field.filename, "content_type": field.content_type, "bytes": field.file.read()}
 
 
 def _maybe_json(value: str) -> Any:
