@@ -5,8 +5,8 @@ Two things, each set as an entity that the dialogue rules read:
   needs rehabilitation"): `offer_services` or `offer_report`, so the safety
   answer is given first and the other help is offered after it;
 - the lesson a typed risky-activity question is about ("is it safe to go back
-  home?"): `topic_home` or `topic_floods`, from words NGO staff list in
-  content/lesson_topics.yml, as the lesson menu's buttons do.
+  home?"): any `topic_*` or `track_*` key of content/lesson_topics.yml whose
+  words NGO staff list there, as the lesson and track menus' buttons do.
 """
 
 from __future__ import annotations
@@ -36,8 +36,10 @@ OFFERS: Dict[str, str] = {
     "report_hazard": "offer_report",
 }
 TOPIC_INTENT = "ask_safe_behaviour"
-# Floods first: "after the flood, can we go back home?" is about the flood.
+# Floods first: "after the flood, can we go back home?" is about the flood; then the
+# file's other topic_*/track_* keys, in the file's order.
 TOPICS: tuple[str, ...] = ("topic_floods", "topic_home")
+TOPIC_PREFIXES = ("topic_", "track_")
 EXTRACTOR = "NeedDetector"
 
 
@@ -53,7 +55,7 @@ class TopicTerms:
 
     def __init__(self, terms: Mapping[str, Iterable[str]]) -> None:
         self._patterns: Dict[str, Pattern[str]] = {}
-        for topic in TOPICS:
+        for topic in [*TOPICS, *(t for t in terms if t not in TOPICS and t.startswith(TOPIC_PREFIXES))]:
             cleaned = sorted(
                 {normalise(str(t)) for t in terms.get(topic) or ()} - {""}, key=len, reverse=True
             )
@@ -65,16 +67,22 @@ class TopicTerms:
         """Read content/lesson_topics.yml (no topics if it is missing or unreadable)."""
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            return cls({topic: [str(t) for t in data.get(topic) or []] for topic in TOPICS})
+            return cls(
+                {
+                    str(k): [str(t) for t in v or []]
+                    for k, v in data.items()
+                    if str(k).startswith(TOPIC_PREFIXES)
+                }
+            )
         except (OSError, yaml.YAMLError, AttributeError, TypeError) as error:
             # The general risky-activities lesson is still given: skip loudly.
             logger.error("Lesson topics not read from %s: %s", path, error)
             return cls({})
 
     def match(self, text: str) -> Optional[str]:
-        """The first topic (in TOPICS order) whose word occurs in `text`."""
+        """The first topic (TOPICS, then the file's order) whose word occurs in `text`."""
         normalised = normalise(text)
-        return next((t for t in TOPICS if t in self._patterns and self._patterns[t].search(normalised)), None)
+        return next((t for t, pattern in self._patterns.items() if pattern.search(normalised)), None)
 
 
 def second_need(
