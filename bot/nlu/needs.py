@@ -40,8 +40,9 @@ OFFERS: Dict[str, str] = {
     "report_hazard": "offer_report",
 }
 TOPIC_INTENT = "ask_safe_behaviour"
-# Every key of the topics file with this prefix is a topic (an entity of the domain).
-TOPIC_PREFIX = "topic_"
+# Every key of the topics file with one of these prefixes is a topic (an entity of the
+# domain): a lesson topic or an audience track.
+TOPIC_PREFIXES = ("topic_", "track_")
 # Looked for first, then the others in the file's order: "after the flood, can we go
 # back home?" is about the flood, "after the fire..." about the season.
 FIRST_TOPICS: tuple[str, ...] = ("topic_floods", "topic_climate")
@@ -84,7 +85,7 @@ class TopicTerms:
                 {
                     str(topic): [str(t) for t in words or []]
                     for topic, words in data.items()
-                    if str(topic).startswith(TOPIC_PREFIX)
+                    if str(topic).startswith(TOPIC_PREFIXES)
                 }
             )
         except (OSError, yaml.YAMLError, AttributeError, TypeError) as error:

@@ -63,13 +63,13 @@ def test_the_need_the_safety_net_overrode_is_offered() -> None:
 @pytest.mark.parametrize(
     "text, topic",
     [
-        ("is it safe to go back home after the war", "topic_home"),
-        ("we are returning to our village next month", "topic_home"),
-        ("peut-on rentrer à la maison ?", "topic_home"),
-        ("podemos volver a la casa", "topic_home"),
-        ("чи безпечно повертатися додому", "topic_home"),
-        ("متى نقدر نرجع عالبيت", "topic_home"),
-        ("ពេលណាអាចត្រឡប់ទៅភូមិវិញ", "topic_home"),
+        ("is it safe to go back home after the war", "track_returnees"),
+        ("we are returning to our village next month", "track_returnees"),
+        ("peut-on rentrer à la maison ?", "track_returnees"),
+        ("podemos volver a la casa", "track_returnees"),
+        ("чи безпечно повертатися додому", "track_returnees"),
+        ("متى نقدر نرجع عالبيت", "track_returnees"),
+        ("ពេលណាអាចត្រឡប់ទៅភូមិវិញ", "track_returnees"),
         ("can the floods move mines", "topic_floods"),
         ("les inondations déplacent les mines ?", "topic_floods"),
         ("después de la inundación es peligroso", "topic_floods"),
@@ -117,7 +117,7 @@ def test_the_detector_sets_the_topic_on_risky_activity_questions_only() -> None:
     button.set("entities", [{"entity": "topic_home", "value": "yes"}])
     detector().process([home, floods, burning, other, button])
     assert [entities(m) for m in (home, floods, burning, other, button)] == [
-        [("topic_home", "yes")],
+        [("track_returnees", "yes")],
         [("topic_floods", "yes")],
         [],
         [],

@@ -55,10 +55,11 @@ def expected() -> ResponseRenderer:
         ("how do i report unexploded ordnance", "en", ("utter_report_safety_first", "utter_ask_hazard_type")),
         # Was the main menu.
         ("what number do i call", "en", ("utter_report_safety_first", "utter_ask_hazard_type")),
-        # Were the general risky-activities lesson: only buttons reached these two.
-        ("we want to go back to our house, is it safe now?", "en", ("utter_lesson_home_1",)),
+        # Were the general risky-activities lesson: only buttons reached these two (going home:
+        # the returnees track since issue 14; the lesson menu's button keeps the returning-home lesson).
+        ("we want to go back to our house, is it safe now?", "en", ("utter_track_returnees_1",)),
         ("after the floods, can mines end up in our fields?", "en", ("utter_lesson_floods_1",)),
-        ("est-ce qu'on peut rentrer chez nous maintenant ?", "fr", ("utter_lesson_home_1",)),
+        ("est-ce qu'on peut rentrer chez nous maintenant ?", "fr", ("utter_track_returnees_1",)),
         # Was the found-object answer.
         ("كيف بعلم بنتي ما تلمس شي غريب", "ar", ("utter_lesson_children_1",)),
     ],
