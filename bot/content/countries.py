@@ -16,6 +16,9 @@ NUMBER_KINDS: tuple[str, ...] = ("emergency", "report", "police", "ambulance", "
 # (verified: true): a wrong hotline for someone facing violence is worse than
 # none, and the emergency number is always given instead.
 VERIFIED_ONLY_KINDS: frozenset[str] = frozenset({"protection"})
+# Profile fields that name a response of domain.yml to send instead of a general one (field ->
+# the response it replaces): the country's own text stays in domain.yml and the catalogs.
+PROFILE_RESPONSES: Mapping[str, str] = {"survivor_entitlements": "utter_survivor_entitlements"}
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,12 @@ class CountryProfile:
     iso2: Optional[str] = None
     safe_distance_m: int = DEFAULT_SAFE_DISTANCE_M
     numbers: Mapping[str, PhoneNumber] = field(default_factory=dict)
+    # The response sent instead of a general one (PROFILE_RESPONSES), by the general one's key.
+    responses: Mapping[str, str] = field(default_factory=dict)
+
+    def response_key(self, key: str) -> str:
+        """The response this country sends for `key`: its own version, or `key` itself."""
+        return self.responses.get(key, key)
 
     def placeholders(self) -> dict[str, str]:
         """Values for the {placeholders} responses may use; absent numbers are left out,
@@ -68,6 +77,7 @@ def profile_from_dict(profile_id: str, data: Mapping[str, Any]) -> CountryProfil
         languages=tuple(data.get("languages") or ()),
         safe_distance_m=int(data.get("safe_distance_m", DEFAULT_SAFE_DISTANCE_M)),
         numbers=numbers,
+        responses={general: str(data[name]) for name, general in PROFILE_RESPONSES.items() if data.get(name)},
     )
 
 
