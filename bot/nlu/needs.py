@@ -38,6 +38,12 @@ OFFERS: Dict[str, str] = {
 TOPIC_INTENT = "ask_safe_behaviour"
 # Floods first: "after the flood, can we go back home?" is about the flood.
 TOPICS: tuple[str, ...] = ("topic_floods", "topic_home")
+# survivors: "what happens after I report?" is a report_hazard question about the next steps.
+TOPICS_BY_INTENT: Dict[str, tuple[str, ...]] = {
+    TOPIC_INTENT: TOPICS,
+    "report_hazard": ("topic_after_report",),
+}
+ALL_TOPICS: tuple[str, ...] = tuple(t for topics in TOPICS_BY_INTENT.values() for t in topics)
 EXTRACTOR = "NeedDetector"
 
 
@@ -53,7 +59,7 @@ class TopicTerms:
 
     def __init__(self, terms: Mapping[str, Iterable[str]]) -> None:
         self._patterns: Dict[str, Pattern[str]] = {}
-        for topic in TOPICS:
+        for topic in ALL_TOPICS:
             cleaned = sorted(
                 {normalise(str(t)) for t in terms.get(topic) or ()} - {""}, key=len, reverse=True
             )
@@ -65,16 +71,16 @@ class TopicTerms:
         """Read content/lesson_topics.yml (no topics if it is missing or unreadable)."""
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            return cls({topic: [str(t) for t in data.get(topic) or []] for topic in TOPICS})
+            return cls({topic: [str(t) for t in data.get(topic) or []] for topic in ALL_TOPICS})
         except (OSError, yaml.YAMLError, AttributeError, TypeError) as error:
             # The general risky-activities lesson is still given: skip loudly.
             logger.error("Lesson topics not read from %s: %s", path, error)
             return cls({})
 
-    def match(self, text: str) -> Optional[str]:
-        """The first topic (in TOPICS order) whose word occurs in `text`."""
+    def match(self, text: str, topics: Sequence[str] = TOPICS) -> Optional[str]:
+        """The first topic (in `topics` order) whose word occurs in `text`."""
         normalised = normalise(text)
-        return next((t for t in TOPICS if t in self._patterns and self._patterns[t].search(normalised)), None)
+        return next((t for t in topics if t in self._patterns and self._patterns[t].search(normalised)), None)
 
 
 def second_need(
@@ -126,8 +132,8 @@ class NeedDetector(ContentComponent[TopicTerms]):
                 )
                 if offer is not None:
                     self._add(message, offer[0], offer[1])
-            elif intent == TOPIC_INTENT:
-                topic = self.content.match(text)
+            elif intent in TOPICS_BY_INTENT:
+                topic = self.content.match(text, TOPICS_BY_INTENT[intent])
                 if topic is not None:
                     self._add(message, topic, 1.0)
         return messages
