@@ -76,7 +76,15 @@ class ResponseRenderer:
     def render(
         self, key: str, context: ResponseContext, channel: Optional[str], extra: Mapping[str, Any]
     ) -> Optional[Dict[str, Any]]:
-        """Render response `key`, or None when the domain has no such response."""
+        """Render response `key` (or the country's own version of it), or None when the domain
+        has no such response."""
+        own = context.profile.response_key(key)
+        if own != key and own not in self.responses:
+            logger.error(
+                "No response %r in the domain (profile %s): sending %r", own, context.profile.id, key
+            )
+            own = key
+        key = own
         variations = self.responses.get(key)
         if not variations:
             logger.error("No response %r in the domain", key)

@@ -10,7 +10,7 @@ import yaml
 from babel.messages.pofile import PoFileError
 
 from bot.babel_extract import iter_response_messages
-from bot.content.countries import GENERIC_PROFILE, NUMBER_KINDS
+from bot.content.countries import GENERIC_PROFILE, NUMBER_KINDS, PROFILE_RESPONSES
 from bot.content.phones import phone_number_problem
 from bot.content.translations import REVIEW, TRANSLATED, language_status, read_catalog
 from bot.i18n import CATALOG_DOMAIN, SOURCE_LANGUAGE, SUPPORTED_LANGUAGES
@@ -36,7 +36,8 @@ class Problem:
 
 
 NUMBER_PLACEHOLDERS = frozenset(f"{kind}_number" for kind in NUMBER_KINDS)
-# cards: the country's own lessons; warning_pictures: the warning-signs lesson's pictures on Telegram.
+# cards: the country's own lessons; warning_pictures: the warning-signs lesson's pictures on
+# Telegram; PROFILE_RESPONSES: a country's own version of a response.
 PROFILE_KEYS = {
     "name",
     "iso2",
@@ -46,7 +47,7 @@ PROFILE_KEYS = {
     "numbers",
     "cards",
     "warning_pictures",
-}
+} | set(PROFILE_RESPONSES)
 NUMBER_KEYS = {"number", "verified", "source"}
 
 
@@ -158,6 +159,28 @@ def check_profiles(paths: ProjectPaths) -> tuple[list[Problem], set[str]]:
         if iso2:
             with_iso2.add(path.stem)
     return problems, with_iso2
+
+
+def check_profile_responses(paths: ProjectPaths, responses: set[str]) -> list[Problem]:
+    """A profile field that names a response (survivor_entitlements...) must name one of domain.yml."""
+    problems: list[Problem] = []
+    for path in sorted(paths.countries.glob("*.yml")):
+        node, syntax = _compose(path, _relative(path, paths.root))
+        if syntax or node is None:
+            continue
+        for key, value, line in _mapping_items(node):
+            if key not in PROFILE_RESPONSES:
+                continue
+            if not isinstance(value, yaml.ScalarNode) or str(value.value) not in responses:
+                problems.append(
+                    Problem(
+                        _relative(path, paths.root),
+                        line,
+                        f"{key}: '{getattr(value, 'value', '')}' is not a response of domain.yml "
+                        f"(it is sent instead of {PROFILE_RESPONSES[key]})",
+                    )
+                )
+    return problems
 
 
 # -------------------------------------------------------------- responses
@@ -532,6 +555,7 @@ def check_all(paths: ProjectPaths) -> list[Problem]:
     messages = list(iter_response_messages(text))
     problems += check_domain(paths, text, messages, profile_ids)
     problems += check_cards(paths, messages)
+    problems += check_profile_responses(paths, set((yaml.safe_load(text) or {}).get("responses") or {}))
     problems += check_safety_net(paths)
     problems += check_sms_keywords(paths)
     # --- services directory and regions ---

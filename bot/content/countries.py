@@ -17,6 +17,9 @@ NUMBER_KINDS: tuple[str, ...] = ("emergency", "report", "police", "ambulance", "
 # (verified: true): a wrong hotline for someone facing violence is worse than
 # none, and the emergency number is always given instead.
 VERIFIED_ONLY_KINDS: frozenset[str] = frozenset({"protection"})
+# Profile fields that name a response of domain.yml to send instead of a general one (field ->
+# the response it replaces): the country's own text stays in domain.yml and the catalogs.
+PROFILE_RESPONSES: Mapping[str, str] = {"survivor_entitlements": "utter_survivor_entitlements"}
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,12 @@ class CountryProfile:
     cards: tuple[str, ...] = ()
     # Pictures of the warning-signs lesson that fit this country (content/pictures/<name>.svg).
     warning_pictures: tuple[str, ...] = ()
+    # The response sent instead of a general one (PROFILE_RESPONSES), by the general one's key.
+    responses: Mapping[str, str] = field(default_factory=dict)
+
+    def response_key(self, key: str) -> str:
+        """The response this country sends for `key`: its own version, or `key` itself."""
+        return self.responses.get(key, key)
 
     def placeholders(self) -> dict[str, str]:
         """Values for the {placeholders} responses may use; absent numbers are left out,
@@ -75,6 +84,7 @@ def profile_from_dict(profile_id: str, data: Mapping[str, Any]) -> CountryProfil
         numbers=numbers,
         cards=tuple(str(key) for key in data.get("cards") or ()),
         warning_pictures=tuple(str(name) for name in data.get("warning_pictures") or ()),
+        responses={general: str(data[name]) for name, general in PROFILE_RESPONSES.items() if data.get(name)},
     )
 
 

@@ -74,7 +74,9 @@ def test_typed_messages_get_the_answers_they_ask_for(
 def test_the_offer_buttons_lead_to_the_other_help(rest: Rest, expected: ResponseRenderer) -> None:
     replies = rest.send(new_sender(), "my son was injured by a mine today and will need a prosthesis")
     assert texts(replies) == say(expected, "utter_someone_injured", "utter_offer_services")
-    assert [b["payload"] for b in replies[1]["buttons"]] == ["/find_services", "/help"]
+    # survivors: and psychological first aid (issue 14).
+    payloads = [b["payload"] for b in replies[1]["buttons"]]
+    assert payloads == ["/find_services", "/ask_psychological_first_aid", "/help"]
     replies = rest.send(new_sender(), "there is a shell in our field and i want to report it")
     assert texts(replies) == say(expected, "utter_found_object", "utter_offer_report")
     assert [b["payload"] for b in replies[1]["buttons"]] == ["/report_hazard", "/help"]
