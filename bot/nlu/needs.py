@@ -6,7 +6,18 @@ Two things, each set as an entity that the dialogue rules read:
   answer is given first and the other help is offered after it;
 - the lesson a typed risky-activity question is about ("is it safe to go back
   home?"): `topic_home` or `topic_floods`, from words NGO staff list in
-  content/lesson_topics.yml, as the lesson menu's buttons do.
+  content/lesson_topics.yml, as the lesson menu's buttons do;
+- the audience track a typed message is about ("I am a farmer, what should I
+  know?", "I collect scrap metal"): `track_<id>`, from the same file. Every
+  `topic_*` and `track_*` key of the file is read; a message gets at most one:
+  topic_floods first, then the other topics (file order), then the track whose
+  word comes first in the message ("hunting in the forest" is about hunting).
+  Topics are looked for only in risky-activity questions; tracks also in
+  questions about children (only the children's and parents' tracks: "my son
+  collects scrap" stays a children question) and in messages too unsure to
+  classify; those then become risky-activity questions. A safety intent, a
+  form answer, a greeting or an out-of-scope message is never changed ("best
+  time to harvest potatoes" is not a farming-safety question).
 """
 
 from __future__ import annotations
@@ -37,8 +48,28 @@ OFFERS: Dict[str, str] = {
 }
 TOPIC_INTENT = "ask_safe_behaviour"
 # Floods first: "after the flood, can we go back home?" is about the flood.
-TOPICS: tuple[str, ...] = ("topic_floods", "topic_home")
+FIRST: tuple[str, ...] = ("topic_floods",)
+TOPIC_PREFIX = "topic_"
+TRACK_PREFIX = "track_"
+# Intents a track word turns into TOPIC_INTENT, and the tracks it may turn them into (None: any).
+# Never a safety intent, a form answer, a service or another lesson (warning signs, objects: their
+# track-like words are places, "how do I know a field is mined?").
+TRACK_INTENTS: Mapping[str, Optional[tuple[str, ...]]] = {
+    "ask_children_safety": ("track_children", "track_parents"),
+    "nlu_fallback": None,
+}
+# The intent the NLU gave a message whose track word made it a risky-activity question.
+RELABELLED_KEY = "track_relabelled_from"
 EXTRACTOR = "NeedDetector"
+
+
+def ordered_keys(keys: Iterable[str]) -> list[str]:
+    """The topic and track keys of the file in matching order (FIRST, topics, then tracks)."""
+    wanted = [k for k in keys if k.startswith((TOPIC_PREFIX, TRACK_PREFIX))]
+    first = [k for k in FIRST if k in wanted]
+    topics = [k for k in wanted if k.startswith(TOPIC_PREFIX) and k not in first]
+    tracks = [k for k in wanted if k.startswith(TRACK_PREFIX)]
+    return first + topics + tracks
 
 
 def _pattern(term: str) -> str:
@@ -49,32 +80,49 @@ def _pattern(term: str) -> str:
 
 
 class TopicTerms:
-    """Compiled words per lesson topic."""
+    """Compiled words per lesson topic and audience track, in matching order."""
 
     def __init__(self, terms: Mapping[str, Iterable[str]]) -> None:
         self._patterns: Dict[str, Pattern[str]] = {}
-        for topic in TOPICS:
-            cleaned = sorted(
-                {normalise(str(t)) for t in terms.get(topic) or ()} - {""}, key=len, reverse=True
-            )
+        for key in ordered_keys(terms):
+            cleaned = sorted({normalise(str(t)) for t in terms.get(key) or ()} - {""}, key=len, reverse=True)
             if cleaned:
-                self._patterns[topic] = re.compile("|".join(_pattern(t) for t in cleaned))
+                self._patterns[key] = re.compile("|".join(_pattern(t) for t in cleaned))
 
     @classmethod
     def load(cls, path: Path) -> TopicTerms:
         """Read content/lesson_topics.yml (no topics if it is missing or unreadable)."""
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            return cls({topic: [str(t) for t in data.get(topic) or []] for topic in TOPICS})
+            return cls({str(key): [str(t) for t in words or []] for key, words in data.items()})
         except (OSError, yaml.YAMLError, AttributeError, TypeError) as error:
             # The general risky-activities lesson is still given: skip loudly.
             logger.error("Lesson topics not read from %s: %s", path, error)
             return cls({})
 
-    def match(self, text: str) -> Optional[str]:
-        """The first topic (in TOPICS order) whose word occurs in `text`."""
+    @property
+    def keys(self) -> list[str]:
+        """The topic and track keys that have words, in matching order."""
+        return list(self._patterns)
+
+    def match(self, text: str, only: Optional[Iterable[str]] = None) -> Optional[str]:
+        """The first topic (in order) whose word is in `text`, else the track whose word comes
+        first in it; only keys in `only` when given."""
         normalised = normalise(text)
-        return next((t for t in TOPICS if t in self._patterns and self._patterns[t].search(normalised)), None)
+        allowed = set(self._patterns) if only is None else set(only) & set(self._patterns)
+        tracks: list[tuple[int, int, str]] = []
+        for rank, (key, pattern) in enumerate(self._patterns.items()):
+            found = pattern.search(normalised) if key in allowed else None
+            if found is None:
+                continue
+            if key.startswith(TOPIC_PREFIX):
+                return key
+            tracks.append((found.start(), rank, key))
+        return min(tracks)[2] if tracks else None
+
+    def tracks(self) -> list[str]:
+        """The track keys that have words."""
+        return [k for k in self._patterns if k.startswith(TRACK_PREFIX)]
 
 
 def second_need(
@@ -101,7 +149,8 @@ def second_need(
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class NeedDetector(ContentComponent[TopicTerms]):
-    """Sets offer_* entities on safety messages with a second need, topic_* on risky-activity questions."""
+    """Sets offer_* entities on safety messages with a second need, topic_* on risky-activity
+    questions, track_* on messages about one audience (making them risky-activity questions)."""
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
@@ -130,7 +179,19 @@ class NeedDetector(ContentComponent[TopicTerms]):
                 topic = self.content.match(text)
                 if topic is not None:
                     self._add(message, topic, 1.0)
+            elif intent in TRACK_INTENTS:
+                track = self.content.match(text, TRACK_INTENTS[str(intent)] or self.content.tracks())
+                if track is not None:
+                    self._relabel(message, str(intent))
+                    self._add(message, track, 1.0)
         return messages
+
+    @staticmethod
+    def _relabel(message: Message, intent: str) -> None:
+        """Make the message a risky-activity question (its track's rules read that intent)."""
+        confidence = float((message.get(INTENT) or {}).get("confidence") or 0.0)
+        message.set(INTENT, {"name": TOPIC_INTENT, "confidence": confidence}, add_to_output=True)
+        message.set(RELABELLED_KEY, intent, add_to_output=True)
 
     @staticmethod
     def _add(message: Message, entity: str, confidence: float) -> None:
