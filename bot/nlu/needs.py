@@ -13,11 +13,12 @@ Two things, each set as an entity that the dialogue rules read:
   topic_floods first, then the other topics (file order), then the track whose
   word comes first in the message ("hunting in the forest" is about hunting).
   Topics are looked for only in risky-activity questions; tracks also in
-  questions about children (only the children's and parents' tracks: "my son
-  collects scrap" stays a children question) and in messages too unsure to
-  classify; those then become risky-activity questions. A safety intent, a
-  form answer, a greeting or an out-of-scope message is never changed ("best
-  time to harvest potatoes" is not a farming-safety question).
+  questions about children (only the children's and parents' tracks, which
+  the rules give for that intent too: "my son collects scrap" stays the
+  children lesson) and in messages too unsure to classify, which become
+  risky-activity questions. A safety intent, a form answer, a greeting or an
+  out-of-scope message is never changed ("best time to harvest potatoes" is
+  not a farming-safety question).
 """
 
 from __future__ import annotations
@@ -51,13 +52,16 @@ TOPIC_INTENT = "ask_safe_behaviour"
 FIRST: tuple[str, ...] = ("topic_floods",)
 TOPIC_PREFIX = "topic_"
 TRACK_PREFIX = "track_"
-# Intents a track word turns into TOPIC_INTENT, and the tracks it may turn them into (None: any).
+# Other intents whose messages are looked at for a track, and the tracks they may get (None: any).
 # Never a safety intent, a form answer, a service or another lesson (warning signs, objects: their
 # track-like words are places, "how do I know a field is mined?").
 TRACK_INTENTS: Mapping[str, Optional[tuple[str, ...]]] = {
     "ask_children_safety": ("track_children", "track_parents"),
     "nlu_fallback": None,
 }
+# Of those, the intents that become TOPIC_INTENT when a track is found (the others keep their
+# intent, for analytics; rules answer them with the track).
+RELABELLED = frozenset({"nlu_fallback"})
 # The intent the NLU gave a message whose track word made it a risky-activity question.
 RELABELLED_KEY = "track_relabelled_from"
 EXTRACTOR = "NeedDetector"
@@ -182,7 +186,8 @@ class NeedDetector(ContentComponent[TopicTerms]):
             elif intent in TRACK_INTENTS:
                 track = self.content.match(text, TRACK_INTENTS[str(intent)] or self.content.tracks())
                 if track is not None:
-                    self._relabel(message, str(intent))
+                    if intent in RELABELLED:
+                        self._relabel(message, str(intent))
                     self._add(message, track, 1.0)
         return messages
 

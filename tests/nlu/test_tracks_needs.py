@@ -1,6 +1,7 @@
 """Audience tracks of typed messages (issue 14): words of content/lesson_topics.yml under
-`track_<id>` set the `track_<id>` entity, and make a children question or an unsure message a
-risky-activity question; safety intents and other lessons are never changed."""
+`track_<id>` set the `track_<id>` entity (a children question only the children's or parents'
+track), and make an unsure message a risky-activity question; safety intents and other lessons
+are never changed."""
 
 from __future__ import annotations
 
@@ -73,17 +74,18 @@ def test_a_risky_activity_question_gets_its_track():
     )
 
 
-def test_a_children_question_naming_a_child_or_a_parent_becomes_their_track():
+def test_a_children_question_naming_a_child_or_a_parent_gets_their_track():
+    # The intent stays (analytics); the rules answer ask_children_safety + track with the track.
     assert detect("tips for parents about mines", "ask_children_safety") == (
-        "ask_safe_behaviour",
-        [("track_parents", "yes")],
         "ask_children_safety",
+        [("track_parents", "yes")],
+        None,
     )
     assert detect("je suis un enfant, explique-moi", "ask_children_safety")[:2] == (
-        "ask_safe_behaviour",
+        "ask_children_safety",
         [("track_children", "yes")],
     )
-    # "My son collects scrap" stays a children question: only the children's and parents' tracks.
+    # "My son collects scrap" stays the children lesson: only the children's and parents' tracks.
     assert detect("my son likes to collect scrap metal", "ask_children_safety") == (
         "ask_children_safety",
         [],
@@ -94,9 +96,10 @@ def test_a_children_question_naming_a_child_or_a_parent_becomes_their_track():
 
 
 def test_an_unsure_message_with_a_track_word_becomes_the_track():
-    assert detect("scrap metal seller", "nlu_fallback")[:2] == (
+    assert detect("scrap metal seller", "nlu_fallback") == (
         "ask_safe_behaviour",
         [("track_scrap", "yes")],
+        "nlu_fallback",
     )
 
 
