@@ -1,16 +1,27 @@
 """What a message asks for besides its intent (a graph component after the safety net).
 
-Two things, each set as an entity that the dialogue rules read:
+Three things, each set as an entity that the dialogue rules read:
 - a second need next to a safety intent ("my husband was injured by a mine and
   needs rehabilitation"): `offer_services` or `offer_report`, so the safety
   answer is given first and the other help is offered after it;
-- the lesson a typed risky-activity question is about ("is it safe to go back
-  home?"): `topic_home`, `topic_floods`... (every `topic_<x>` key NGO staff list
-  in content/lesson_topics.yml, the first matching key in file order), as the
-  lesson menu's buttons do. A topic listed in `topic_intents` is looked for in
-  messages of those intents instead: a message understood as choosing the
-  country that names a danger ("what about mines in Ukraine?") asks for the
-  country's lessons (`topic_country`).
+- the lesson a typed risky-activity question is about ("after the flood, is
+  the path safe?"): `topic_floods`, `topic_climate`..., from words NGO staff
+  list in content/lesson_topics.yml, as the lesson menu's buttons do; a topic
+  listed in `topic_intents` is looked for in messages of those intents
+  instead ("what about mines in Ukraine?" understood as choosing the country
+  gets `topic_country`; "what happens after I report?" `topic_after_report`);
+- the audience track a typed message is about ("I am a farmer, what should I
+  know?", "I collect scrap metal"): `track_<id>`, from the same file. Every
+  `topic_*` and `track_*` key of the file is read; a message gets at most one:
+  floods and season words first, then the other topics (file order), then the track whose
+  word comes first in the message ("hunting in the forest" is about hunting).
+  Topics are looked for only in risky-activity questions; tracks also in
+  questions about children (only the children's and parents' tracks, which
+  the rules give for that intent too: "my son collects scrap" stays the
+  children lesson) and in messages too unsure to classify, which become
+  risky-activity questions. A safety intent, a form answer, a greeting or an
+  out-of-scope message is never changed ("best time to harvest potatoes" is
+  not a farming-safety question).
 """
 
 from __future__ import annotations
@@ -40,13 +51,33 @@ OFFERS: Dict[str, str] = {
     "report_hazard": "offer_report",
 }
 TOPIC_INTENT = "ask_safe_behaviour"
-# Every key of the topics file with one of these prefixes is a topic (an entity of the
-# domain): a lesson topic or an audience track.
-TOPIC_PREFIXES = ("topic_", "track_")
-# Looked for first, then the others in the file's order: "after the flood, can we go
+# Looked for first, then the other topics in the file's order: "after the flood, can we go
 # back home?" is about the flood, "after the fire..." about the season.
-FIRST_TOPICS: tuple[str, ...] = ("topic_floods", "topic_climate")
+FIRST: tuple[str, ...] = ("topic_floods", "topic_climate")
+TOPIC_PREFIX = "topic_"
+TRACK_PREFIX = "track_"
+# Other intents whose messages are looked at for a track, and the tracks they may get (None: any).
+# Never a safety intent, a form answer, a service or another lesson (warning signs, objects: their
+# track-like words are places, "how do I know a field is mined?").
+TRACK_INTENTS: Mapping[str, Optional[tuple[str, ...]]] = {
+    "ask_children_safety": ("track_children", "track_parents"),
+    "nlu_fallback": None,
+}
+# Of those, the intents that become TOPIC_INTENT when a track is found (the others keep their
+# intent, for analytics; rules answer them with the track).
+RELABELLED = frozenset({"nlu_fallback"})
+# The intent the NLU gave a message whose track word made it a risky-activity question.
+RELABELLED_KEY = "track_relabelled_from"
 EXTRACTOR = "NeedDetector"
+
+
+def ordered_keys(keys: Iterable[str]) -> list[str]:
+    """The topic and track keys of the file in matching order (FIRST, topics, then tracks)."""
+    wanted = [k for k in keys if k.startswith((TOPIC_PREFIX, TRACK_PREFIX))]
+    first = [k for k in FIRST if k in wanted]
+    topics = [k for k in wanted if k.startswith(TOPIC_PREFIX) and k not in first]
+    tracks = [k for k in wanted if k.startswith(TRACK_PREFIX)]
+    return first + topics + tracks
 
 
 def _pattern(term: str) -> str:
@@ -57,54 +88,49 @@ def _pattern(term: str) -> str:
 
 
 class TopicTerms:
-    """Compiled words per lesson topic, FIRST_TOPICS first, then in the file's order
-    (the first match wins)."""
+    """Compiled words per lesson topic and audience track, in matching order."""
 
     def __init__(self, terms: Mapping[str, Iterable[str]]) -> None:
         self._patterns: Dict[str, Pattern[str]] = {}
-        for topic in sorted(
-            terms, key=lambda t: FIRST_TOPICS.index(t) if t in FIRST_TOPICS else len(FIRST_TOPICS)
-        ):
-            cleaned = sorted(
-                {normalise(str(t)) for t in terms.get(topic) or ()} - {""}, key=len, reverse=True
-            )
+        for key in ordered_keys(terms):
+            cleaned = sorted({normalise(str(t)) for t in terms.get(key) or ()} - {""}, key=len, reverse=True)
             if cleaned:
-                self._patterns[topic] = re.compile("|".join(_pattern(t) for t in cleaned))
-
-    @property
-    def topics(self) -> List[str]:
-        """The topics that have words, in the file's order."""
-        return list(self._patterns)
+                self._patterns[key] = re.compile("|".join(_pattern(t) for t in cleaned))
 
     @classmethod
     def load(cls, path: Path) -> TopicTerms:
         """Read content/lesson_topics.yml (no topics if it is missing or unreadable)."""
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-            return cls(
-                {
-                    str(topic): [str(t) for t in words or []]
-                    for topic, words in data.items()
-                    if str(topic).startswith(TOPIC_PREFIXES)
-                }
-            )
+            return cls({str(key): [str(t) for t in words or []] for key, words in data.items()})
         except (OSError, yaml.YAMLError, AttributeError, TypeError) as error:
             # The general risky-activities lesson is still given: skip loudly.
             logger.error("Lesson topics not read from %s: %s", path, error)
             return cls({})
 
-    def match(self, text: str, among: Optional[Iterable[str]] = None) -> Optional[str]:
-        """The first topic (in file order, or only those `among`) whose word occurs in `text`."""
+    @property
+    def keys(self) -> list[str]:
+        """The topic and track keys that have words, in matching order."""
+        return list(self._patterns)
+
+    def match(self, text: str, only: Optional[Iterable[str]] = None) -> Optional[str]:
+        """The first topic (in order) whose word is in `text`, else the track whose word comes
+        first in it; only keys in `only` when given."""
         normalised = normalise(text)
-        allowed = None if among is None else set(among)
-        return next(
-            (
-                topic
-                for topic, pattern in self._patterns.items()
-                if (allowed is None or topic in allowed) and pattern.search(normalised)
-            ),
-            None,
-        )
+        allowed = set(self._patterns) if only is None else set(only) & set(self._patterns)
+        tracks: list[tuple[int, int, str]] = []
+        for rank, (key, pattern) in enumerate(self._patterns.items()):
+            found = pattern.search(normalised) if key in allowed else None
+            if found is None:
+                continue
+            if key.startswith(TOPIC_PREFIX):
+                return key
+            tracks.append((found.start(), rank, key))
+        return min(tracks)[2] if tracks else None
+
+    def tracks(self) -> list[str]:
+        """The track keys that have words."""
+        return [k for k in self._patterns if k.startswith(TRACK_PREFIX)]
 
 
 def second_need(
@@ -131,7 +157,8 @@ def second_need(
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class NeedDetector(ContentComponent[TopicTerms]):
-    """Sets offer_* entities on safety messages with a second need, topic_* on risky-activity questions."""
+    """Sets offer_* entities on safety messages with a second need, topic_* on risky-activity
+    questions, track_* on messages about one audience (making them risky-activity questions)."""
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
@@ -143,7 +170,7 @@ class NeedDetector(ContentComponent[TopicTerms]):
     read = staticmethod(TopicTerms.load)
 
     def process(self, messages: List[Message]) -> List[Message]:
-        """Add the second-need or topic entity the message's final intent calls for."""
+        """Add the second-need, topic or track entity the message's final intent calls for."""
         for message in messages:
             text = message.get(TEXT)
             intent = (message.get(INTENT) or {}).get("name")
@@ -157,20 +184,35 @@ class NeedDetector(ContentComponent[TopicTerms]):
                 )
                 if offer is not None:
                     self._add(message, offer[0], offer[1])
-            else:
-                topic = self.content.match(text, self._topics_for(intent))
-                if topic is not None:
-                    self._add(message, topic, 1.0)
+                continue
+            topic = self.content.match(text, self._keys_for(intent)) if intent else None
+            if topic is not None:
+                self._add(message, topic, 1.0)
+            elif intent in TRACK_INTENTS:
+                track = self.content.match(text, TRACK_INTENTS[str(intent)] or self.content.tracks())
+                if track is not None:
+                    if intent in RELABELLED:
+                        self._relabel(message, str(intent))
+                    self._add(message, track, 1.0)
         return messages
 
-    def _topics_for(self, intent: Optional[str]) -> List[str]:
-        """The topics looked for in a message of `intent`."""
+    def _keys_for(self, intent: str) -> List[str]:
+        """The topics and tracks looked for in a message of `intent`: a key listed in
+        `topic_intents` only in messages of those intents ("mines in my country" understood as
+        choosing the country), every other key only in risky-activity questions."""
         special: Mapping[str, Sequence[str]] = self._config["topic_intents"] or {}
         return [
-            topic
-            for topic in self.content.topics
-            if (intent in special[topic] if topic in special else intent == TOPIC_INTENT)
+            key
+            for key in self.content.keys
+            if (intent in special[key] if key in special else intent == TOPIC_INTENT)
         ]
+
+    @staticmethod
+    def _relabel(message: Message, intent: str) -> None:
+        """Make the message a risky-activity question (its track's rules read that intent)."""
+        confidence = float((message.get(INTENT) or {}).get("confidence") or 0.0)
+        message.set(INTENT, {"name": TOPIC_INTENT, "confidence": confidence}, add_to_output=True)
+        message.set(RELABELLED_KEY, intent, add_to_output=True)
 
     @staticmethod
     def _add(message: Message, entity: str, confidence: float) -> None:

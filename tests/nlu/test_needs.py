@@ -77,8 +77,10 @@ def test_the_need_the_safety_net_overrode_is_offered() -> None:
         ("بعد الفيضان وين بتروح الالغام", "topic_floods"),
         ("ទឹកជំនន់នាំមីនមកស្រែទេ", "topic_floods"),
         ("after the flood can we go back home", "topic_floods"),
-        ("can i burn my field", None),
-        ("is scrap metal dangerous", None),
+        # Issue 14: the audience tracks (tests/nlu/test_tracks_needs.py).
+        ("can i burn my field", "track_farmers"),
+        ("is scrap metal dangerous", "track_scrap"),
+        ("how do i cross the road", None),
     ],
 )
 def test_typed_questions_name_their_lesson(text: str, topic: str | None) -> None:
@@ -111,7 +113,7 @@ def test_the_detector_sets_the_offer_on_safety_messages_only() -> None:
 def test_the_detector_sets_the_topic_on_risky_activity_questions_only() -> None:
     home = message("is it safe to go back home", "ask_safe_behaviour")
     floods = message("after the floods is the field safe", "ask_safe_behaviour")
-    burning = message("can i burn my field", "ask_safe_behaviour")
+    burning = message("can i burn the grass", "ask_safe_behaviour")
     other = message("teach my kids about going back home", "ask_children_safety")
     button = message('/ask_safe_behaviour{"topic_home": "yes"}', "ask_safe_behaviour")
     button.set("entities", [{"entity": "topic_home", "value": "yes"}])
