@@ -12,7 +12,6 @@ from typing import Any, Iterator
 
 import pytest
 
-from bot.channels.inbound import PayloadGate
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
 from bot.paths import project_paths
@@ -24,13 +23,6 @@ from tests.servers import rasa_with_actions
 TRACKS = {"fishers_hunters": 3, "drivers": 3, "returnees": 3, "older": 2, "disability": 3}
 NEXT_OPTIONS = ["/next", "/help"]
 END_OPTIONS = ['/help{"lessons_menu": "yes"}', "/start_quiz", "/help"]
-
-# The REST channel admits only payloads some button of domain.yml offers; the buttons of these
-# tracks are in the tracks menu, written in parallel (issue 14, the other half of the tracks).
-# Until it is merged the button test must fail (the payload is read as text); then it must pass.
-MENU_OFFERS_TRACKS = PayloadGate.for_project(project_paths(PROJECT_ROOT)).allows(
-    '/ask_safe_behaviour{"track_drivers": "yes"}'
-)
 
 TYPED: dict[str, dict[str, str]] = {
     "en": {
@@ -110,7 +102,6 @@ def follow_the_track(rest: Rest, expected: ResponseRenderer, sender: str, track:
 
 
 @pytest.mark.server
-@pytest.mark.xfail(not MENU_OFFERS_TRACKS, reason="no tracks menu offers these payloads yet", strict=True)
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
 @pytest.mark.parametrize("track", TRACKS)
 def test_each_track_is_reached_by_its_button_and_followed_with_next(rest, expected, track, language):
