@@ -10,7 +10,7 @@ import yaml
 from babel.messages.pofile import PoFileError
 
 from bot.babel_extract import iter_response_messages
-from bot.content.countries import GENERIC_PROFILE, NUMBER_KINDS, PROFILE_RESPONSES
+from bot.content.countries import GENERIC_PROFILE, NUMBER_KINDS, PROFILE_RESPONSES, load_profiles
 from bot.content.phones import phone_number_problem
 from bot.content.translations import REVIEW, TRANSLATED, language_status, read_catalog
 from bot.i18n import CATALOG_DOMAIN, SOURCE_LANGUAGE, SUPPORTED_LANGUAGES
@@ -548,6 +548,39 @@ def check_pictures(paths: ProjectPaths, text: str, messages: Messages) -> list[P
     return problems
 
 
+# -------------------------------------------------------------- sms budget
+
+
+def check_sms_budget(paths: ProjectPaths, text: str) -> list[Problem]:
+    """Every response, in every language with every profile, keeps the SMS budget (bot/sms/budget.py):
+    pages of at most 3 segments with no option dropped, a safety answer one SMS of 2 segments."""
+    # Imported here: only this check renders responses (the others read the files themselves).
+    from bot.i18n import Catalogs, LanguageDetector
+    from bot.nlg import ResponseRenderer, load_responses
+    from bot.sms.budget import sms_forms
+
+    lines = {
+        name: line
+        for name, _, line in _mapping_items(_child(yaml.compose(text, Loader=yaml.SafeLoader), "responses"))
+    }
+    where = _relative(paths.domain, paths.root)
+    broken: dict[tuple[str, str], set[str]] = {}
+    # Rendering never decides a language: a detector without models (no files read) is enough.
+    renderer = ResponseRenderer(
+        responses=load_responses(paths, None),
+        catalogs=Catalogs.load(paths.locales),
+        profiles=load_profiles(paths.countries),
+        detector=LanguageDetector(),
+    )
+    for form in sms_forms(renderer):
+        for problem in form.problems:
+            broken.setdefault((form.key, problem), set()).add(f"{form.language}/{form.country}")
+    return [
+        Problem(where, lines.get(key, 1), f"{key} by SMS: {problem} ({', '.join(sorted(cases))})")
+        for (key, problem), cases in sorted(broken.items())
+    ]
+
+
 def check_all(paths: ProjectPaths) -> list[Problem]:
     """Every content problem of the project, sorted by file and line."""
     problems, profile_ids = check_profiles(paths)
@@ -571,4 +604,7 @@ def check_all(paths: ProjectPaths) -> list[Problem]:
     for language in SUPPORTED_LANGUAGES:
         if language != SOURCE_LANGUAGE:
             problems += check_catalog(paths, messages, language)
+    # The SMS budget needs a domain and catalogs that load: measured only when nothing else is wrong.
+    if not any(not p.warning for p in problems):
+        problems += check_sms_budget(paths, text)
     return sorted(set(problems), key=lambda p: (p.path, p.line, p.message))
