@@ -294,7 +294,13 @@ def test_the_menu_button_asks_the_category_then_typed_words_are_understood(assis
 
 
 def test_survivor_rights_are_answered(assistant, expected):
-    replies = assistant.send(f"t-{uuid.uuid4().hex}", "What are my rights as a mine survivor?")
+    sender = f"t-{uuid.uuid4().hex}"
+    replies = assistant.send(sender, "What are my rights as a mine survivor?")
     assert texts(replies) == [rendered(expected, "utter_ask_survivor_rights", "en", "generic")]
-    payloads = [b["payload"] for b in replies[0]["buttons"]]
+    assert [b["payload"] for b in replies[0]["buttons"]] == ["/next", "/help"]
+    assistant.send(sender, "/next")
+    # The last card (the country's entitlements) leads to legal help.
+    last = assistant.send(sender, "/next")
+    assert texts(last) == [rendered(expected, "utter_survivor_entitlements", "en", "generic")]
+    payloads = [b["payload"] for b in last[0]["buttons"]]
     assert '/find_services{"service_category": "legal"}' in payloads
