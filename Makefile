@@ -54,8 +54,10 @@ check: catalogs
 validate: install
 	$(BIN)/rasa data validate --fail-on-warnings --quiet
 
+# Two workers (the machines have two cores); a test file's tests stay in one worker, so the
+# servers a file starts once are started once. Every test is parallel-safe (own ports, databases, tmp).
 pytest: train
-	$(BIN)/pytest -p no:cacheprovider
+	$(BIN)/pytest -p no:cacheprovider -n 2 --dist loadfile
 
 ## stories: test stories (safety intents in every language) against the trained model
 stories: train
