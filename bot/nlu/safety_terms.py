@@ -37,6 +37,9 @@ TERM_KEYS: tuple[str, ...] = (*SAFETY_INTENTS, DANGER_WORDS, NEGATION_CUES, NO_W
 # (calm words and the emergency number). Mine advice there is a false safety
 # answer, so without a mine term the ranking never moves it to a safety answer.
 PROTECTION_INTENT = "protection_concern"
+# Fear, shock or silence after an explosion: answered with psychological first aid, unless
+# the message has a protection term (self-harm, violence), which makes it a crisis.
+DISTRESS_INTENTS = frozenset({"ask_psychological_first_aid"})
 FALLBACK_INTENT = "nlu_fallback"
 
 
@@ -165,11 +168,16 @@ def apply_safety_net(
 
     A message with a protection term and no mine term at all (urgent or danger
     word) never gets a mine answer: it is a protection concern ("my husband
-    beats me at home" is not a found object, whatever NLU ranks first).
+    beats me at home" is not a found object, whatever NLU ranks first). Nor does
+    distress (DISTRESS_INTENTS) with a protection term get first aid for the
+    mind: "since the explosion I want to kill myself" is a crisis. Other
+    questions keep their answer ("does the law protect me from violence?").
     """
     override = _mine_override(parsed_intent, match, threshold, unsure_below, ranking, urgent_share)
     chosen = (override or parsed_intent).get("name")
-    if protection_term is not None and match is None and chosen in SAFETY_INTENTS:
+    if protection_term is not None and (
+        (match is None and chosen in SAFETY_INTENTS) or chosen in DISTRESS_INTENTS
+    ):
         return {"name": PROTECTION_INTENT, "confidence": 1.0}
     return override
 

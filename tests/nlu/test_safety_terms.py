@@ -246,3 +246,16 @@ def test_protection_terms_leave_other_answers_alone(shipped):
     term = shipped.protection("does the law protect me from violence")
     assert term == "violence"
     assert apply_safety_net(rights, None, 0.8, 0.2, [rights], 0.6, term) is None
+
+
+def test_distress_with_a_protection_term_is_a_crisis_not_first_aid_for_the_mind(shipped):
+    # Before: "since the explosion i want to kill myself" got psychological first aid.
+    text = "since the explosion i want to kill myself"
+    distress = {"name": "ask_psychological_first_aid", "confidence": 0.7}
+    term = shipped.protection(text)
+    assert term == "kill myself"
+    decided = apply_safety_net(distress, shipped.match(text), 0.8, 0.2, [distress], 0.6, term)
+    assert decided == {"name": "protection_concern", "confidence": 1.0}
+    # Without such a term, distress keeps its first-aid answer.
+    calm = "since the explosion i cannot stop shaking"
+    assert apply_safety_net(distress, shipped.match(calm), 0.8, 0.2, [distress], 0.6, None) is None

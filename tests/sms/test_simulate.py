@@ -57,5 +57,10 @@ def test_a_simulated_report_is_stored_in_a_throwaway_database_not_var_app_db(tmp
     assert code == 0
     saved = [line for line in shown if line.startswith("Saved. Report number: ")]
     assert len(saved) == 1
-    assert saved[0].endswith(". Keep away from it. The authorities will decide what to do. Urgent? Call 101.")
+    # The saved message, then its numbered options ("What happens next?", "Menu").
+    assert (
+        saved[0]
+        .split("\n")[0]
+        .endswith(". Keep away from it. The authorities will decide what to do. Urgent? Call 101.")
+    )
     assert (app_db.read_bytes() if app_db.exists() else None) == before
