@@ -1,0 +1,52 @@
+"""The feature slices the assistant is made of, and what each one plugs in.
+
+`bot content check`, the `bot` command and "delete my data" iterate the
+registered features instead of naming them: a new slice writes its own
+`feature.py` (building a `Feature`) and adds one line to FEATURE_MODULES.
+Nothing here does I/O; a feature's module is imported only when asked for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+
+if TYPE_CHECKING:
+    from bot.content.problems import Problem
+    from bot.paths import ProjectPaths
+
+# A content check: every problem it finds in the project's files (file:line, message).
+ContentCheck = Callable[["ProjectPaths"], "list[Problem]"]
+# Adds the feature's `bot` subcommands to the top-level subparsers.
+AddCommands = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
+# Erases one person's data held by the feature: (what the erasure needs, the conversation's
+# pseudonym); raises when it cannot, so the caller can say what is not erased yet.
+Erase = Callable[[Any, str], None]
+
+# The registered slices, in the order their checks and commands are listed.
+FEATURE_MODULES: tuple[str, ...] = (
+    "bot.reports.feature",
+    "bot.services.feature",
+)
+
+
+@dataclass(frozen=True)
+class Feature:
+    """What one feature slice adds to the shared parts."""
+
+    name: str
+    # Content checks `bot content check` runs (and `bot serve` before starting).
+    checks: Sequence[ContentCheck] = ()
+    # {placeholder} names its actions pass to responses (the content check accepts them).
+    placeholders: frozenset[str] = frozenset()
+    # Its `bot` subcommands.
+    commands: AddCommands | None = None
+    # What it erases for "delete my data", by the name the erasure slot and marker use.
+    erase: Mapping[str, Erase] = field(default_factory=dict)
+
+
+def load_features(modules: Sequence[str] = FEATURE_MODULES) -> list[Feature]:
+    """Import each registered feature module and return its FEATURE."""
+    return [importlib.import_module(name).FEATURE for name in modules]

@@ -1,0 +1,7 @@
+"""What the reports slice plugs into the shared parts (see bot/features.py)."""
+
+from __future__ import annotations
+
+from bot.features import Feature
+
+FEATURE = Feature(name="reports")
