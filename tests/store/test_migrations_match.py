@@ -1,4 +1,4 @@
-"""The migrations create exactly the tables, columns and indexes the stores declare (SQLite and PostgreSQL)."""
+"""The migrations create exactly the tables, columns and indexes the stores declare (SQLite, PostgreSQL)."""
 
 from __future__ import annotations
 
