@@ -18,6 +18,11 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported for real inside the functions: after the environment is set
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -29,7 +34,7 @@ LANGUAGES = ("en", "fr", "es", "uk", "ar", "km")
 SAFETY = {"found_object", "in_hazard_area", "someone_injured"}
 
 
-def load_examples() -> tuple[list[tuple[str, str, object]], object]:
+def load_examples() -> tuple[list[tuple[str, str, Message]], TrainingData]:
     """(language, intent, Message) for every example, and the lookup tables' data."""
     from rasa.shared.nlu.training_data.loading import load_data
 
