@@ -105,9 +105,7 @@ def main() -> int:
             data_file = Path(work) / f"train{number}.yml"
             data_file.write_text(data.nlu_as_yaml(), encoding="utf-8")
             started = time.monotonic()
-            model = train_nlu(
-                args.config, str(data_file), work, fixed_model_name=f"fold{number}"
-            )
+            model = train_nlu(args.config, str(data_file), work, fixed_model_name=f"fold{number}")
             train_seconds.append(time.monotonic() - started)
             texts = [examples[i][2].get("text") for i in test_indices]
             predicted = asyncio.run(predict(str(model), texts))
