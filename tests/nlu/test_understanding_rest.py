@@ -33,7 +33,7 @@ def expected() -> ResponseRenderer:
 
 @pytest.mark.server
 @pytest.mark.parametrize(
-    "message, language, keys",
+    ("message", "language", "keys"),
     [
         # Was the injured answer alone: the rehabilitation need was dropped.
         (
