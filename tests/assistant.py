@@ -38,7 +38,7 @@ TWILIO_PUBLIC_URL = "https://bot.example.org/webhooks/twilio/webhook"
 TWILIO_TO = "+15550001111"
 
 # Telegram update ids and SMS message ids: one server dedupes them, so they are unique per process.
-_UPDATE_IDS = itertools.count(1_000_000)
+_UPDATE_IDS = itertools.count(10**12 + uuid.uuid4().int % 10**12)  # far from fuzzed and fixed ids
 _SMS_IDS = itertools.count(1)
 _CALLBACK_IDS = itertools.count(1)
 
@@ -124,6 +124,14 @@ class Assistant:
     def texts(self, sender: Any, message: Any, **extra: Any) -> list[str]:
         """Send `message` as `sender`; the replies' texts."""
         return texts(self.send(sender, message, **extra))
+
+    def said(self, sender: Any, message: Any) -> str:
+        """Send `message` as `sender`; the replies' texts on one line each."""
+        return "\n".join(self.texts(sender, message))
+
+    def buttons(self, sender: Any, message: Any) -> list[dict[str, Any]]:
+        """Send `message` as `sender`; the buttons of all replies, in order."""
+        return [b for r in self.send(sender, message) for b in r.get("buttons") or []]
 
     def events_of(self, sender: str) -> list[dict[str, Any]]:
         """The stored events of `sender`'s conversation, oldest first."""

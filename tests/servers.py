@@ -78,6 +78,10 @@ class Stack:
         else:
             assert wait_until_up(f"{self.url}/health", self.rasa, 300), "the Rasa server did not start"
 
+    def rest(self, folder: Path) -> Assistant:
+        """The REST client of these servers, started with `folder` (see `server_stack`)."""
+        return Assistant(self.url, folder / "tracker.db", self.env["DATABASE_URL"], self.env["PSEUDONYM_KEY"])
+
     def kill_rasa(self) -> None:
         """SIGKILL the Rasa server (nothing flushed, nothing cleaned up) and wait until it is gone."""
         assert self.rasa is not None
