@@ -8,15 +8,16 @@ the erase question again; after DELETE the language the person chose was lost.
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
 from bot.paths import project_paths
-from tests.assistant import Assistant
+from tests.assistant import Assistant as RestClient
 from tests.factories import PROJECT_ROOT
-from tests.servers import Shared
+from tests.servers import Shared, import_directory
 
 pytestmark = pytest.mark.server
 
@@ -41,8 +42,32 @@ NO = {
 }
 
 
+# What test_privacy_failures.py (whose servers are its own) imports from here.
+PSEUDONYM_KEY = "test-pseudonym-key-for-consent-answers"
+
+
+class Assistant(RestClient):
+    """The REST client of servers started with `folder` and PSEUDONYM_KEY (test_privacy_failures.py)."""
+
+    def __init__(self, url: str, folder: Path) -> None:
+        super().__init__(url, folder / "tracker.db", f"sqlite:///{folder / 'app.db'}", PSEUDONYM_KEY)
+
+    def rows_of(self, sender: str) -> list[dict[str, Any]]:
+        """The referrals stored for `sender`'s conversation."""
+        return self.referral_rows(sender)
+
+    def stored_events(self, sender: str) -> list[dict[str, Any]]:
+        """The stored events of `sender`'s conversation."""
+        return self.events_of(sender)
+
+
+def with_directory(folder: Path) -> None:
+    """The example services directory in the app database of `folder`."""
+    import_directory(f"sqlite:///{folder / 'app.db'}")
+
+
 @pytest.fixture(scope="module")
-def assistant(servers: Shared) -> Assistant:
+def assistant(servers: Shared) -> RestClient:
     """The shared servers; their app database holds the example services directory."""
     return servers.rest
 
@@ -57,7 +82,7 @@ def say(expected: ResponseRenderer, key: str, language: str, country: str = "ukr
     return str(expected.render(key, context, "rest", extra)["text"])
 
 
-def offered(assistant: Assistant, expected: ResponseRenderer, language: str) -> str:
+def offered(assistant: RestClient, expected: ResponseRenderer, language: str) -> str:
     """A new conversation in `language` that has just been offered a referral; its sender id."""
     sender = f"t-{uuid.uuid4().hex}"
     assistant.send(sender, '/set_country{"country": "ukraine"}')
