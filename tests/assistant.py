@@ -71,8 +71,14 @@ def new_chat_id() -> int:
 
 def new_number(country: str) -> str:
     """A phone number of `country` nobody else in the session uses."""
-    prefix = {"cambodia": "+85512", "ukraine": "+38050", "colombia": "+57300", "lebanon": "+9613"}[country]
-    digits = 6 if country == "lebanon" else 7
+    # "generic": a UK number, a country without a profile (English, the generic profile).
+    prefix, digits = {
+        "cambodia": ("+85512", 7),
+        "ukraine": ("+38050", 7),
+        "colombia": ("+57300", 7),
+        "lebanon": ("+9613", 6),
+        "generic": ("+447700", 6),
+    }[country]
     return f"{prefix}{uuid.uuid4().int % 10**digits:0{digits}d}"
 
 

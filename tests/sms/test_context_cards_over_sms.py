@@ -6,22 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlg import ResponseContext
-from bot.sms.budget import more_title
-from bot.sms.compose import compose
-from tests.channels.test_sms import RENDERER, new_number
-from tests.channels.test_sms import sms as sms  # noqa: F401  (the server fixture)
+from tests.assistant import Sms, new_number
+from tests.sms.expected import composed
 
 pytestmark = pytest.mark.server
 
 COUNTRY_BUTTON = '/help{"topic_country": "yes"}'
-
-
-def composed(key: str, language: str, country: str):
-    context = ResponseContext(language, RENDERER.profile(country))
-    rendered = RENDERER.render(key, context, "sms", {})
-    assert rendered is not None, key
-    return compose(str(rendered["text"]), rendered.get("buttons") or [], 3, more_title(RENDERER, context))
 
 
 @pytest.mark.parametrize(
@@ -31,24 +21,20 @@ def composed(key: str, language: str, country: str):
         ("cambodia", "km", ["utter_card_cambodia_1", "utter_card_cambodia_2"]),
     ],
 )
-def test_your_country_by_sms_sends_the_cards_of_the_numbers_country(sms, country, language, cards):  # noqa: F811
-    number = new_number(country, 1400 + len(cards))
-    assert sms.twilio(number, "HELP") == 200
-    expected = [composed("utter_help", language, country).pages[0].body]
-    assert sms.replies(number, 1) == expected
-    assert sms.twilio(number, "4") == 200  # Lessons
+def test_your_country_by_sms_sends_the_cards_of_the_numbers_country(
+    sms: Sms, country: str, language: str, cards: list[str]
+) -> None:
+    number = new_number(country)
+    assert sms.say(number, "HELP", 1) == [composed("utter_help", language, country).pages[0].body]
     menu = composed("utter_lessons_menu", language, country)
-    expected.append(menu.pages[0].body)
-    assert sms.replies(number, len(expected)) == expected
-    option = str(menu.pages[-1].payloads.index(COUNTRY_BUTTON) + 1)
     assert len(menu.pages) == 1
+    assert sms.say(number, "4", 1) == [menu.body]  # Lessons
+    option = str(menu.payloads.index(COUNTRY_BUTTON) + 1)
     for index, key in enumerate(cards):
         card = composed(key, language, country)
         for page_number, page in enumerate(card.pages):
             # The option for "Your country", then "1": "More" on a page that is not the last,
             # "Next" on the last page of a card.
             reply = option if index == 0 and page_number == 0 else "1"
-            assert sms.twilio(number, reply) == 200
-            expected.append(page.body)
-            assert sms.replies(number, len(expected)) == expected
+            assert sms.say(number, reply, 1) == [page.body], (key, page_number)
         assert card.pages[-1].payloads[0] == ("/next" if key != cards[-1] else '/help{"lessons_menu": "yes"}')

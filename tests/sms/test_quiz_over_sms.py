@@ -7,32 +7,17 @@ from __future__ import annotations
 import pytest
 
 from bot.i18n import SUPPORTED_LANGUAGES
-from bot.nlg import ResponseContext, build_renderer
-from bot.paths import project_paths
-from bot.sms import DEFAULT_SEGMENT_BUDGET
-from bot.sms.budget import more_title
-from bot.sms.compose import compose
 from bot.sms.segments import gsm7_spelling
-from tests.channels.test_sms import new_number
-from tests.channels.test_sms import sms as sms  # noqa: F401  (the server fixture)
-from tests.factories import PROJECT_ROOT
+from tests.assistant import Sms, new_number
+from tests.sms.expected import RENDERER, composed
 
-RENDERER = build_renderer(project_paths(PROJECT_ROOT))
 QUIZ = sorted(key for key in RENDERER.responses if key.startswith("utter_quiz_"))
 QUESTIONS = [f"utter_quiz_q{n}" for n in range(1, 6)]
 
 
 def pages(key: str, language: str, country: str, score: tuple[int, int] = (5, 5)) -> list[str]:
-    """The SMS pages the channel sends for `key`, composed as it composes them."""
-    context = ResponseContext(language, RENDERER.profile(country))
-    rendered = RENDERER.render(key, context, "sms", {"score": score[0], "total": score[1]})
-    assert rendered is not None
-    sms_ = compose(
-        str(rendered["text"]),
-        rendered.get("buttons") or [],
-        DEFAULT_SEGMENT_BUDGET,
-        more_title(RENDERER, context),
-    )
+    """The SMS pages the channel sends for `key`; every option kept, every page within the budget."""
+    sms_ = composed(key, language, country, values={"score": score[0], "total": score[1]})
     assert not sms_.options_dropped and all(page.fits for page in sms_.pages), (key, language)
     return [page.body for page in sms_.pages]
 
@@ -61,8 +46,8 @@ def test_every_quiz_message_is_one_sms_and_questions_end_with_numbered_yes_no(la
 
 
 @pytest.mark.server
-def test_a_whole_quiz_answered_by_number(sms):  # noqa: F811
-    number = new_number("ukraine", 914)
+def test_a_whole_quiz_answered_by_number(sms: Sms) -> None:
+    number = new_number("ukraine")
     # q1 yes (right), q2 yes (wrong), q3 yes (right), q4 no (wrong), q5 yes (right): 3 of 5.
     steps = [
         ("/start_quiz", ["utter_quiz_intro", "utter_quiz_q1"]),
@@ -72,16 +57,14 @@ def test_a_whole_quiz_answered_by_number(sms):  # noqa: F811
         ("2", ["utter_quiz_q4_wrong", "utter_quiz_q5"]),
         ("1", ["utter_quiz_q5_right", "utter_quiz_score", "utter_quiz_end"]),
     ]
-    assert sms.twilio(number, "HELP") == 200
-    expected = [pages("utter_help", "uk", "ukraine")[0]]
-    assert sms.replies(number, 1) == expected
+    [menu] = pages("utter_help", "uk", "ukraine")
+    assert sms.say(number, "HELP", 1) == [menu]
     quiz_option = next(
-        line.split(" ", 1)[0]
-        for line in expected[0].splitlines()
-        if line.endswith(" " + translated("Quiz", "uk"))
+        line.split(" ", 1)[0] for line in menu.splitlines() if line.endswith(" " + translated("Quiz", "uk"))
     )
+    said: list[str] = []
     for text, keys in steps:
-        assert sms.twilio(number, quiz_option if text == "/start_quiz" else text) == 200
-        expected += [pages(key, "uk", "ukraine", score=(3, 5))[0] for key in keys]
-        assert sms.replies(number, len(expected)) == expected
-    assert "Правильних відповідей: 3 з 5." in expected
+        expected = [pages(key, "uk", "ukraine", score=(3, 5))[0] for key in keys]
+        assert sms.say(number, quiz_option if text == "/start_quiz" else text, len(keys)) == expected, text
+        said += expected
+    assert "Правильних відповідей: 3 з 5." in said

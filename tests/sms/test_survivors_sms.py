@@ -9,14 +9,10 @@ from __future__ import annotations
 import pytest
 
 from bot.i18n import SUPPORTED_LANGUAGES
-from bot.nlg import ResponseContext, build_renderer
-from bot.paths import project_paths
 from bot.sms import DEFAULT_SEGMENT_BUDGET
-from bot.sms.budget import sms_forms
-from bot.sms.compose import compose
-from tests import factories
-from tests.channels.test_sms import RENDERER, new_number
-from tests.channels.test_sms import sms as sms  # noqa: F401  (the server fixture)
+from bot.sms.budget import SmsForm, sms_forms
+from tests.assistant import Sms, new_number
+from tests.sms.expected import RENDERER, one
 
 NEXT_MENU = ["/next", "/help"]
 RIGHTS_END = ['/find_services{"service_category": "legal"}', "/find_services", "/help"]
@@ -33,56 +29,49 @@ CARDS = {
 
 
 @pytest.fixture(scope="module")
-def forms():
-    renderer = build_renderer(project_paths(factories.PROJECT_ROOT))
-    return list(sms_forms(renderer, sorted(CARDS) + ["utter_help"]))
+def forms() -> list[SmsForm]:
+    return list(sms_forms(RENDERER, sorted(CARDS) + ["utter_help"]))
 
 
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
-def test_every_new_card_is_one_sms_with_all_its_options(forms, language):
+def test_every_new_card_is_one_sms_with_all_its_options(forms: list[SmsForm], language: str) -> None:
     mine = [f for f in forms if f.language == language and f.key in CARDS]
-    assert {f.key for f in mine} == set(CARDS)
+    assert {(f.key, f.country) for f in mine} == {(k, c) for k in CARDS for c in RENDERER.profiles}
     found = {(f.key, f.country): (len(f.sms.pages), f.sms.payloads) for f in mine}
     assert {k: v for k, v in found.items() if v != (1, CARDS[k[0]])} == {}
     assert max(f.sms.pages[0].cost.segments for f in mine) <= DEFAULT_SEGMENT_BUDGET
 
 
 @pytest.mark.parametrize("language", SUPPORTED_LANGUAGES)
-def test_the_sms_menu_has_your_rights_and_still_fits_one_sms(forms, language):
+def test_the_sms_menu_has_your_rights_and_still_fits_one_sms(forms: list[SmsForm], language: str) -> None:
     menus = [f for f in forms if f.language == language and f.key == "utter_help"]
+    assert {m.country for m in menus} == set(RENDERER.profiles)
     for menu in menus:
         assert len(menu.sms.pages) == 1 and menu.problems == []
         assert menu.sms.payloads[7] == "/ask_survivor_rights"
         assert menu.sms.pages[0].cost.segments <= DEFAULT_SEGMENT_BUDGET
 
 
-def pages(key: str, language: str, country: str) -> list[str]:
-    rendered = RENDERER.render(key, ResponseContext(language, RENDERER.profile(country)), "sms", {})
-    assert rendered is not None
-    return [p.body for p in compose(str(rendered["text"]), rendered.get("buttons") or [], 3).pages]
-
-
 @pytest.mark.server
 @pytest.mark.parametrize(
-    ("country", "language", "serial", "last_card"),
+    ("country", "language", "last_card"),
     [
-        ("ukraine", "uk", 1401, "utter_survivor_entitlements_ukraine"),
-        ("cambodia", "km", 1402, "utter_survivor_entitlements"),
+        ("ukraine", "uk", "utter_survivor_entitlements_ukraine"),
+        ("cambodia", "km", "utter_survivor_entitlements"),
     ],
 )
-def test_your_rights_by_number_from_the_sms_menu(sms, country, language, serial, last_card):  # noqa: F811
-    number = new_number(country, serial)
+def test_your_rights_by_number_from_the_sms_menu(
+    sms: Sms, country: str, language: str, last_card: str
+) -> None:
+    number = new_number(country)
     steps = [
         ("HELP", "utter_help"),
         ("8", "utter_ask_survivor_rights"),
         ("1", "utter_survivor_rights_2"),
         ("1", last_card),
     ]
-    expected: list[str] = []
     for text, key in steps:
-        assert sms.twilio(number, text) == 200
-        [page] = pages(key, language, country)
-        expected.append(page)
-        assert sms.replies(number, len(expected)) == expected, key
+        assert sms.say(number, text, 1) == [one(key, language, country)], key
     rights = RENDERER.catalogs.gettext(language, "Your rights")
-    assert f"\n8 {rights}\n" in expected[0]
+    menu = one("utter_help", language, country).splitlines()
+    assert [line for line in menu if line.startswith("8 ")] == [f"8 {rights}"]
