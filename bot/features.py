@@ -4,6 +4,21 @@
 registered features instead of naming them: a new slice writes its own
 `feature.py` (building a `Feature`) and adds one line to FEATURE_MODULES.
 Nothing here does I/O; a feature's module is imported only when asked for.
+
+The slices (FEATURE_MODULES, in the order of `bot --help`):
+- content (bot/content/feature.py): profiles, domain.yml, cards, wording, pictures and
+  catalogs checks; the profile placeholders the NLG fills; `bot content ...`.
+- channels (bot/channels/feature.py): `bot telegram set-webhook | poll`.
+- nlu (bot/nlu/feature.py): the safety net's terms check; `bot nlu lookups`.
+- sms (bot/sms/feature.py): the SMS keywords check; `bot sms simulate`.
+- reports (bot/reports/feature.py): the {reference} placeholder; `bot reports ...`.
+- services (bot/services/feature.py): regions and directory checks; a service's
+  placeholders; `bot services import`, `bot referrals ...`.
+- quiz (bot/quiz.py, a one-module slice): the {score} and {total} placeholders.
+The `bot` core commands (serve, db, chat, train, model-path) stay in bot/cli.py; the
+SMS budget of every response is measured by bot.content.check.check_all last, once
+every feature's check passes. A feature module keeps its imports light (`bot --help`
+imports all of them): command handlers import heavy modules when run.
 """
 
 from __future__ import annotations
@@ -27,8 +42,13 @@ Erase = Callable[[Any, str], None]
 
 # The registered slices, in the order their checks and commands are listed.
 FEATURE_MODULES: tuple[str, ...] = (
+    "bot.content.feature",
+    "bot.channels.feature",
+    "bot.nlu.feature",
+    "bot.sms.feature",
     "bot.reports.feature",
     "bot.services.feature",
+    "bot.quiz",
 )
 
 
@@ -47,6 +67,7 @@ class Feature:
     erase: Mapping[str, Erase] = field(default_factory=dict)
 
 
-def load_features(modules: Sequence[str] = FEATURE_MODULES) -> list[Feature]:
-    """Import each registered feature module and return its FEATURE."""
-    return [importlib.import_module(name).FEATURE for name in modules]
+def load_features(modules: Sequence[str] | None = None) -> list[Feature]:
+    """Import each feature module (default: FEATURE_MODULES, read when called) and return its FEATURE."""
+    chosen = FEATURE_MODULES if modules is None else modules
+    return [importlib.import_module(name).FEATURE for name in chosen]

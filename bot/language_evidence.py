@@ -26,6 +26,7 @@ import yaml
 
 from bot.nlu.lookups import annotated_names
 from bot.nlu.normalise import normalise
+from bot.paths import ProjectPaths
 from bot.scripts import script_of
 from bot.services.regions import load_regions
 
@@ -201,12 +202,13 @@ class ShortMessageEvidence:
     @classmethod
     def load(cls, root: Path, languages: Iterable[str]) -> ShortMessageEvidence:
         """From the project at `root`: data/nlu/, content/regions/, content/language_evidence.yml."""
-        nlu_dir = root / "data" / "nlu"
-        settings_path = root / "content" / "language_evidence.yml"
+        paths = ProjectPaths(root)
+        nlu_dir = paths.data / "nlu"
+        settings_path = paths.language_evidence
         settings = yaml.safe_load(settings_path.read_text(encoding="utf-8")) if settings_path.exists() else {}
         settings = settings or {}
         texts = {lang: training_examples(nlu_dir / f"{lang}.yml") for lang in languages}
-        regions = root / "content" / "regions"
+        regions = paths.regions
         latin = LatinEvidence.from_texts(
             texts,
             place_names(regions) if regions.is_dir() else (),

@@ -34,19 +34,69 @@ class ProjectPaths:
         return self.root / "locales"
 
     @property
+    def content(self) -> Path:
+        """Everything NGO staff edit."""
+        return self.root / "content"
+
+    @property
     def countries(self) -> Path:
         """Country profiles NGO staff edit."""
-        return self.root / "content" / "countries"
+        return self.content / "countries"
+
+    @property
+    def regions(self) -> Path:
+        """Regions and districts per country, with their names and aliases."""
+        return self.content / "regions"
+
+    @property
+    def services(self) -> Path:
+        """The services directory: one CSV file per country."""
+        return self.content / "services"
+
+    @property
+    def services_translations(self) -> Path:
+        """Translations of the directory's fields, one file per CSV file."""
+        return self.services / "translations"
+
+    @property
+    def service_needs(self) -> Path:
+        """The words people use for each kind of survivor help."""
+        return self.content / "service_needs.yml"
+
+    @property
+    def pictures(self) -> Path:
+        """The SVG pictures lesson cards show (NGO staff may replace them)."""
+        return self.content / "pictures"
+
+    @property
+    def lesson_topics(self) -> Path:
+        """The words of each lesson topic."""
+        return self.content / "lesson_topics.yml"
+
+    @property
+    def gendered_forms(self) -> Path:
+        """Gendered forms per language that `bot content check` flags."""
+        return self.content / "gendered_forms.yml"
+
+    @property
+    def language_evidence(self) -> Path:
+        """Words several languages share and negations, for short messages' language."""
+        return self.content / "language_evidence.yml"
+
+    @property
+    def yes_no(self) -> Path:
+        """The yes and no words per language."""
+        return self.content / "yes_no.yml"
 
     @property
     def safety_net(self) -> Path:
         """Urgent terms per language, for the NLU safety net."""
-        return self.root / "content" / "safety_net"
+        return self.content / "safety_net"
 
     @property
     def sms_keywords(self) -> Path:
         """SMS keywords (HELP, STOP ...) and their local-language aliases."""
-        return self.root / "content" / "sms_keywords.yml"
+        return self.content / "sms_keywords.yml"
 
     @property
     def models(self) -> Path:
@@ -57,6 +107,11 @@ class ProjectPaths:
     def var(self) -> Path:
         """Runtime state: SQLite databases, logs."""
         return self.root / "var"
+
+    @property
+    def picture_builds(self) -> Path:
+        """The PNGs rendered from the SVG pictures (not committed)."""
+        return self.var / "pictures"
 
 
 def project_paths(root: str | os.PathLike[str] | None = None) -> ProjectPaths:

@@ -14,11 +14,13 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable
 
+from bot.features import Feature
+
 QUIZ_PREFIX = "utter_quiz_"
 QUIZ_START = "utter_quiz_intro"
 # Rasa's ActionExecuted.type_name (read, not imported: `bot content check` loads no Rasa).
 _ACTION_EXECUTED = "action"
-# The placeholders the score response uses (bot content check knows them).
+# The placeholders the score response uses (the quiz feature registers them, below).
 QUIZ_PLACEHOLDERS = ("score", "total")
 _FEEDBACK = re.compile(r"^utter_quiz_q\d+_(right|wrong)$")
 
@@ -39,3 +41,7 @@ def quiz_score(events: Iterable[Any]) -> dict[str, int]:
             answered += 1
             right += found.group(1) == "right"
     return {"score": right, "total": answered} if started else {}
+
+
+# The quiz slice is this one module: it registers itself (bot/features.py) with no feature.py.
+FEATURE = Feature(name="quiz", placeholders=frozenset(QUIZ_PLACEHOLDERS))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
@@ -13,6 +14,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from bot.content.countries import CountryProfile, PhoneNumber
 from bot.i18n import Catalogs, LanguageDetector
 from bot.nlg import ResponseRenderer
+from bot.paths import ProjectPaths
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -157,3 +159,34 @@ def telegram_credentials(secret: str, base_url: str, token: str = "123:TEST") ->
         "  bot_username: test_bot\n"
         f"  base_url: '{base_url}'\n"
     )
+
+
+def copy_project(
+    tmp_path: Path,
+    files: Sequence[str] = ("domain.yml",),
+    content: Optional[Sequence[str]] = None,
+    locales: bool = True,
+    empty: Sequence[str] = (),
+) -> ProjectPaths:
+    """A copy of the project that a test may break, in `tmp_path`.
+
+    `files`: files of the project folder; `content`: entries of content/ (None: all of it);
+    `locales`: the catalogs, without compiled .mo files (they are built from the .po);
+    `empty`: empty folders to make under content/.
+    """
+    project = ProjectPaths(tmp_path)
+    for name in files:
+        shutil.copy(PROJECT_ROOT / name, tmp_path / name)
+    source = ProjectPaths(PROJECT_ROOT).content
+    if content is None:
+        shutil.copytree(source, project.content)
+    else:
+        project.content.mkdir(parents=True, exist_ok=True)
+        for name in content:
+            copy = shutil.copytree if (source / name).is_dir() else shutil.copy
+            copy(source / name, project.content / name)
+    for name in empty:
+        (project.content / name).mkdir(parents=True)
+    if locales:
+        shutil.copytree(PROJECT_ROOT / "locales", project.locales, ignore=shutil.ignore_patterns("*.mo"))
+    return project

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
+from bot.paths import ProjectPaths
+
 logger = logging.getLogger(__name__)
 
 ALT_PREFIX = "utter_picture_"
@@ -35,12 +37,12 @@ def alt_key(name: str) -> str:
 
 def sources_dir(root: Path) -> Path:
     """content/pictures: the SVG files NGO staff may replace."""
-    return root / "content" / "pictures"
+    return ProjectPaths(root).pictures
 
 
 def build_dir(root: Path) -> Path:
     """var/pictures: the PNGs rendered from the SVGs (not committed)."""
-    return root / "var" / "pictures"
+    return ProjectPaths(root).picture_builds
 
 
 def card_pictures(rendered: Mapping[str, Any]) -> list[str]:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import sys
 from typing import Optional, TextIO
 
+from babel.messages.frontend import CommandLineInterface
+
 from bot.babel_extract import iter_response_messages
+from bot.content.check import print_unverified
 from bot.content.translations import (
     MISSING,
     REVIEW,
@@ -40,16 +43,12 @@ def print_status(paths: ProjectPaths, list_entries: bool = True, out: Optional[T
                 if entry.status in (REVIEW, MISSING):
                     text = entry.msgid[:60]
                     print(f"{where}:{entry.line}: {entry.status} ({entry.reason}): {text!r}", file=out)
-        from bot.content.check import print_unverified
-
         print_unverified(paths, out)
     return 1 if any(s.error for s in found) else 0
 
 
 def update_messages(paths: ProjectPaths) -> int:
     """`make messages`: extract the English texts, update every catalog, print the counts."""
-    from babel.messages.frontend import CommandLineInterface
-
     template = paths.locales / "messages.pot"
     CommandLineInterface().run(
         [

@@ -15,13 +15,12 @@ from typing import Iterable, Iterator, Optional
 import yaml
 from babel.messages.pofile import PoFileError
 
-from bot.content.check import Problem
-from bot.content.check import _relative as relative
+from bot.babel_extract import iter_response_messages
+from bot.content.problems import Problem, compose, relative
 from bot.content.translations import po_path, read_catalog
 from bot.i18n import SOURCE_LANGUAGE, SUPPORTED_LANGUAGES
 from bot.paths import ProjectPaths
 
-GENDERED_FORMS_FILE = Path("content") / "gendered_forms.yml"
 # Placeholders are filled from profiles and actions; digits inside them are not text.
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 # \d is Unicode-aware: it also matches Arabic-Indic (٠-٩) and Khmer (០-៩) digits.
@@ -40,22 +39,15 @@ class GenderedForm:
     line: int
 
 
-def gendered_forms_path(paths: ProjectPaths) -> Path:
-    """content/gendered_forms.yml"""
-    return paths.root / GENDERED_FORMS_FILE
-
-
 def load_gendered_forms(paths: ProjectPaths) -> tuple[list[GenderedForm], list[Problem]]:
     """The forms of every language, and the file's own problems (syntax, bad expressions)."""
-    path = gendered_forms_path(paths)
+    path = paths.gendered_forms
     where = relative(path, paths.root)
     if not path.exists():
         return [], [Problem(where, 0, "missing: the gendered forms to flag")]
-    try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        return [], [Problem(where, (mark.line + 1) if mark else 1, f"not valid YAML: {error}")]
+    node, syntax = compose(path, where)
+    if syntax:
+        return [], syntax
     forms: list[GenderedForm] = []
     problems: list[Problem] = []
     for key, value in node.value if isinstance(node, yaml.MappingNode) else []:
@@ -115,8 +107,9 @@ def _msgstr_line(msgid_line: Optional[int], path: Path) -> int:
     return msgid_line
 
 
-def check_wording(paths: ProjectPaths, messages: Messages) -> list[Problem]:
+def check_wording(paths: ProjectPaths) -> list[Problem]:
     """Gendered forms of the list and stray numbers, in every language, with file:line."""
+    messages = list(iter_response_messages(paths.domain.read_text(encoding="utf-8")))
     _LINES_CACHE.clear()
     forms, problems = load_gendered_forms(paths)
     by_language: dict[str, list[GenderedForm]] = {}

@@ -10,7 +10,7 @@ from typing import Optional
 import sqlalchemy as sa
 
 from bot.paths import ProjectPaths
-from bot.services.check import read_services, regions_dir, services_dir
+from bot.services.check import read_services
 from bot.services.store import import_directory, services
 from bot.store.db import Database
 
@@ -23,8 +23,8 @@ def directory_fingerprint(paths: ProjectPaths) -> str:
     """A hash of what an import reads: the CSV files, the region files and the country profiles."""
     digest = hashlib.sha256()
     files = (
-        sorted(services_dir(paths).glob("*.csv"))
-        + sorted(regions_dir(paths).glob("*.yml"))
+        sorted(paths.services.glob("*.csv"))
+        + sorted(paths.regions.glob("*.yml"))
         + sorted(paths.countries.glob("*.yml"))
     )
     for path in files:
@@ -40,7 +40,7 @@ def _stored_count(database: Database) -> int:
 def sync_services_directory(paths: ProjectPaths, database: Optional[Database] = None) -> Optional[str]:
     """Import content/services/*.csv when the database has no services or the files changed
     since the last import at start (fingerprint in var/); returns what was done, for the log."""
-    folder = services_dir(paths)
+    folder = paths.services
     if not folder.is_dir() or not any(folder.glob("*.csv")):
         return None
     owned = database is None

@@ -6,35 +6,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Optional
 
 import yaml
 
-from bot.content.check import Problem
-from bot.content.countries import load_profiles
+from bot.content.problems import Problem, mapping_items, relative
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.paths import ProjectPaths
-from bot.services.directory import DirectoryFile, Reference, read_directory
-from bot.services.regions import ID_PATTERN, ambiguous_forms, load_regions, regions_from_dict
+from bot.services.directory import DirectoryFile, load_reference, read_directory
+from bot.services.regions import ID_PATTERN, ambiguous_forms, regions_from_dict
 from bot.services.translations import check_translations
 
 AREA_KEYS = {"name", "aliases", "districts"}
-
-
-def regions_dir(paths: ProjectPaths) -> Path:
-    """content/regions: one file per country."""
-    return paths.root / "content" / "regions"
-
-
-def services_dir(paths: ProjectPaths) -> Path:
-    """content/services: the directory's CSV files."""
-    return paths.root / "content" / "services"
-
-
-def _items(node: Optional[yaml.Node]) -> Iterator[tuple[str, yaml.Node, int]]:
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            yield str(key.value), value, key.start_mark.line + 1
 
 
 def _area_problems(where: str, area_id: str, node: yaml.Node, line: int, district: bool) -> list[Problem]:
@@ -44,12 +27,12 @@ def _area_problems(where: str, area_id: str, node: yaml.Node, line: int, distric
     if not isinstance(node, yaml.MappingNode):
         return [Problem(where, line, f"{label} must have 'name' and 'aliases'")]
     problems = []
-    fields = {key: (value, ln) for key, value, ln in _items(node)}
+    fields = {key: (value, ln) for key, value, ln in mapping_items(node)}
     for key in sorted(set(fields) - AREA_KEYS) + (
         ["districts"] if district and "districts" in fields else []
     ):
         problems.append(Problem(where, fields[key][1], f"{label}: unexpected field '{key}'"))
-    names = {key: value for key, value, _ in _items(fields["name"][0])} if "name" in fields else {}
+    names = {key: value for key, value, _ in mapping_items(fields["name"][0])} if "name" in fields else {}
     for language in SUPPORTED_LANGUAGES:
         value = names.get(language)
         if not isinstance(value, yaml.ScalarNode) or not str(value.value).strip():
@@ -69,14 +52,14 @@ def _area_problems(where: str, area_id: str, node: yaml.Node, line: int, distric
                         )
                     )
     if not district and "districts" in fields:
-        for key, value, ln in _items(fields["districts"][0]):
+        for key, value, ln in mapping_items(fields["districts"][0]):
             problems += _area_problems(where, key, value, ln, district=True)
     return problems
 
 
 def check_region_file(path: Path, root: Path, profile_ids: set[str]) -> list[Problem]:
     """Problems of one content/regions/<country>.yml."""
-    where = _relative(path, root)
+    where = relative(path, root)
     try:
         text = path.read_text(encoding="utf-8")
         node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -86,10 +69,10 @@ def check_region_file(path: Path, root: Path, profile_ids: set[str]) -> list[Pro
     problems = []
     if path.stem not in profile_ids:
         problems.append(Problem(where, 1, f"no country profile content/countries/{path.stem}.yml"))
-    top = {key: (value, line) for key, value, line in _items(node)}
+    top = {key: (value, line) for key, value, line in mapping_items(node)}
     if "regions" not in top:
         return problems + [Problem(where, 1, "missing 'regions'")]
-    for key, value, line in _items(top["regions"][0]):
+    for key, value, line in mapping_items(top["regions"][0]):
         problems += _area_problems(where, key, value, line, district=False)
     if not problems:
         for form, owners in sorted(ambiguous_forms(regions_from_dict(yaml.safe_load(text))).items()):
@@ -97,21 +80,9 @@ def check_region_file(path: Path, root: Path, profile_ids: set[str]) -> list[Pro
     return problems
 
 
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(path)
-
-
-def load_reference(paths: ProjectPaths) -> Reference:
-    """Country profiles and regions, what directory rows are checked against."""
-    return Reference(load_profiles(paths.countries), load_regions(regions_dir(paths)))
-
-
 def read_services(paths: ProjectPaths, files: Optional[list[Path]] = None) -> list[DirectoryFile]:
     """Read and validate the given CSV files (default: every content/services/*.csv)."""
-    chosen = files if files is not None else sorted(services_dir(paths).glob("*.csv"))
+    chosen = files if files is not None else sorted(paths.services.glob("*.csv"))
     return read_directory(chosen, load_reference(paths), paths.root)
 
 
@@ -119,7 +90,7 @@ def check_services(paths: ProjectPaths) -> list[Problem]:
     """Every problem of the region files and of the services directory."""
     profile_ids = {p.stem for p in paths.countries.glob("*.yml")}
     problems: list[Problem] = []
-    for path in sorted(regions_dir(paths).glob("*.yml")):
+    for path in sorted(paths.regions.glob("*.yml")):
         problems += check_region_file(path, paths.root, profile_ids)
     if problems:
         # Rows are checked against the regions: fix the region files first.
@@ -129,9 +100,9 @@ def check_services(paths: ProjectPaths) -> list[Problem]:
     except (yaml.YAMLError, KeyError, TypeError, ValueError):
         # A broken country profile is reported by the profile check; rows need it.
         return problems
-    chosen = sorted(services_dir(paths).glob("*.csv"))
+    chosen = sorted(paths.services.glob("*.csv"))
     directory_files = read_directory(chosen, reference, paths.root)
     for directory_file in directory_files:
         problems += directory_file.problems
-    problems += check_translations(services_dir(paths), directory_files, reference, paths.root)
+    problems += check_translations(paths.services, directory_files, reference, paths.root)
     return problems

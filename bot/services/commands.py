@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Optional, Sequence, TextIO
 
 from bot.paths import ProjectPaths
-from bot.services.check import read_services, services_dir
+from bot.services.check import read_services
 from bot.services.referrals import close_referral, export_csv, list_referrals
 from bot.services.store import import_directory
 from bot.store.db import Database
@@ -22,8 +22,8 @@ def import_services(
     """Validate then load the directory in one transaction; exit code 1 on any problem."""
     out = out or sys.stdout
     chosen = [Path(f) for f in files] if files else None
-    if chosen is None and not services_dir(paths).is_dir():
-        print(f"no {services_dir(paths)} folder", file=out)
+    if chosen is None and not paths.services.is_dir():
+        print(f"no {paths.services} folder", file=out)
         return 1
     missing = [p for p in chosen or [] if not p.is_file()]
     if missing:

@@ -12,8 +12,7 @@ from babel import Locale, UnknownLocaleError
 from bot.content.countries import CountryProfile
 from bot.i18n import SUPPORTED_LANGUAGES, territory_name
 from bot.paths import ProjectPaths
-from bot.services.check import load_reference, services_dir
-from bot.services.directory import PROFILE_PHONE_PREFIX, Reference, Service
+from bot.services.directory import PROFILE_PHONE_PREFIX, Reference, Service, load_reference
 from bot.services.needs import load_needs
 from bot.services.regions import Region, RegionIndex, RegionMatch
 from bot.services.translations import Translations, load_translations, translated
@@ -38,8 +37,8 @@ class ServicesContext:
             database=Database.for_project(paths).migrate(),
             pseudonyms=Pseudonymizer(load_key(paths.var)),
             reference=load_reference(paths),
-            needs=load_needs(paths.root / "content" / "service_needs.yml"),
-            translations=load_translations(services_dir(paths)),
+            needs=load_needs(paths.service_needs),
+            translations=load_translations(paths.services),
         )
 
     def regions(self, country: str) -> RegionIndex:

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Optional, Sequence
 
-from bot.content.check import Problem
-from bot.content.countries import NUMBER_KINDS, CountryProfile
+from bot.content.countries import NUMBER_KINDS, CountryProfile, load_profiles
 from bot.content.phones import phone_number_problem
+from bot.content.problems import Problem
+from bot.paths import ProjectPaths
 from bot.services.categories import CATEGORIES
-from bot.services.regions import Region, RegionIndex
+from bot.services.regions import Region, RegionIndex, load_regions
 
 COLUMNS: tuple[str, ...] = (
     "id",
@@ -82,6 +83,11 @@ class Reference:
 
     profiles: Mapping[str, CountryProfile]
     regions: Mapping[str, Mapping[str, Region]]
+
+
+def load_reference(paths: ProjectPaths) -> Reference:
+    """Country profiles and regions, what directory rows are checked against."""
+    return Reference(load_profiles(paths.countries), load_regions(paths.regions))
 
 
 def _split(value: str) -> list[str]:

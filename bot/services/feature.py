@@ -3,5 +3,15 @@
 from __future__ import annotations
 
 from bot.features import Feature
+from bot.services.check import check_services
+from bot.services.cli import add_commands
 
-FEATURE = Feature(name="services")
+FEATURE = Feature(
+    name="services",
+    checks=(check_services,),
+    # A service's fields, passed by action_show_services.
+    placeholders=frozenset(
+        {"organisation", "service", "address", "phone", "hours", "languages", "accessibility"}
+    ),
+    commands=add_commands,
+)

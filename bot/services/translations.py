@@ -20,11 +20,11 @@ service's text (warnings).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator, Mapping, Optional
+from typing import Mapping, Optional
 
 import yaml
 
-from bot.content.check import Problem
+from bot.content.problems import Problem, mapping_items, relative
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.services.directory import DirectoryFile, Reference
 
@@ -78,12 +78,6 @@ def _usable(text: str) -> bool:
     return bool(text.strip()) and "{" not in text and "}" not in text
 
 
-def _items(node: Optional[yaml.Node]) -> Iterator[tuple[str, yaml.Node, int]]:
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            yield str(key.value), value, key.start_mark.line + 1
-
-
 def check_translation_file(
     path: Path, where: str, directory: Optional[DirectoryFile], reference: Reference
 ) -> list[Problem]:
@@ -104,7 +98,7 @@ def check_translation_file(
     known = ", ".join(SUPPORTED_LANGUAGES)
     given: dict[str, set[str]] = {}
     id_lines: dict[str, int] = {}
-    for service_id, languages, line in _items(node):
+    for service_id, languages, line in mapping_items(node):
         id_lines.setdefault(service_id, line)
         if service_id not in services:
             problems.append(
@@ -114,7 +108,7 @@ def check_translation_file(
         if not isinstance(languages, yaml.MappingNode):
             problems.append(Problem(where, line, f"'{service_id}' must map language codes to fields"))
             continue
-        for language, fields, language_line in _items(languages):
+        for language, fields, language_line in mapping_items(languages):
             if language not in SUPPORTED_LANGUAGES:
                 problems.append(
                     Problem(
@@ -127,7 +121,7 @@ def check_translation_file(
             if not isinstance(fields, yaml.MappingNode):
                 problems.append(Problem(where, language_line, f"'{service_id}' {language}: give fields"))
                 continue
-            for field, value, field_line in _items(fields):
+            for field, value, field_line in mapping_items(fields):
                 label = f"'{service_id}' {language} {field}"
                 if field not in FIELDS:
                     problems.append(
@@ -180,21 +174,14 @@ def check_translations(
     seen = set()
     for path in sorted(translations_dir(services_dir).glob("*.yml")):
         seen.add(path.stem)
-        problems += check_translation_file(path, _relative(path, root), by_stem.get(path.stem), reference)
+        problems += check_translation_file(path, relative(path, root), by_stem.get(path.stem), reference)
     for stem, directory in sorted(by_stem.items()):
         languages = _expected_languages(directory, reference)
         if stem not in seen and languages and directory.services:
-            where = _relative(translations_dir(services_dir) / f"{stem}.yml", root)
+            where = relative(translations_dir(services_dir) / f"{stem}.yml", root)
             problems.append(
                 Problem(
                     where, 1, f"no translations for {', '.join(languages)} (the CSV's text is shown)", True
                 )
             )
     return problems
-
-
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(root.resolve()))
-    except ValueError:
-        return str(path)

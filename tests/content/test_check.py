@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -8,17 +7,13 @@ import pytest
 from bot.cli import main
 from bot.content.check import check_all
 from bot.paths import ProjectPaths
-from tests.factories import PROJECT_ROOT
+from tests.factories import PROJECT_ROOT, copy_project
 
 
 @pytest.fixture()
 def project(tmp_path: Path) -> ProjectPaths:
     """A copy of the project's content that a test may break."""
-    for name in ("domain.yml",):
-        shutil.copy(PROJECT_ROOT / name, tmp_path / name)
-    shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content")  # profiles and safety terms
-    shutil.copytree(PROJECT_ROOT / "locales", tmp_path / "locales", ignore=shutil.ignore_patterns("*.mo"))
-    return ProjectPaths(tmp_path)
+    return copy_project(tmp_path)
 
 
 def messages(paths: ProjectPaths) -> list[str]:
@@ -142,7 +137,7 @@ def test_safety_net_files_are_checked(project):
 
 
 def test_sms_keywords_that_yaml_reads_as_booleans_are_reported(project):
-    path = project.root / "content" / "sms_keywords.yml"
+    path = project.sms_keywords
     text = path.read_text(encoding="utf-8").replace('"yes"', "yes")
     path.write_text(text, encoding="utf-8")
     line = line_of(path, "en: [start, yes")

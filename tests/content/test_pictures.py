@@ -3,7 +3,6 @@ without its drawing or its alt text, with file:line (issue 14, "Pictures")."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from bot.cli import main
 from bot.content.check import check_all
 from bot.content.pictures import PNG_SIGNATURE, png_size, render_pictures, sources_dir
 from bot.paths import ProjectPaths
-from tests.factories import PROJECT_ROOT
+from tests.factories import PROJECT_ROOT, copy_project
 
 DRAWINGS = ["crossed_sticks", "knotted_grass", "official_sign", "red_stones", "ribbons", "stone_pile"]
 
@@ -20,10 +19,7 @@ DRAWINGS = ["crossed_sticks", "knotted_grass", "official_sign", "red_stones", "r
 @pytest.fixture()
 def project(tmp_path: Path) -> ProjectPaths:
     """A copy of the project's content that a test may break."""
-    shutil.copy(PROJECT_ROOT / "domain.yml", tmp_path / "domain.yml")
-    shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content")
-    shutil.copytree(PROJECT_ROOT / "locales", tmp_path / "locales", ignore=shutil.ignore_patterns("*.mo"))
-    return ProjectPaths(tmp_path)
+    return copy_project(tmp_path)
 
 
 def messages(paths: ProjectPaths) -> list[str]:

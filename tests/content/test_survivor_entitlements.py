@@ -3,7 +3,6 @@ domain.yml and the catalogs, and `bot content check` refuses a name that is not 
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from bot.content.check import check_all
 from bot.content.countries import load_profiles, profile_from_dict
 from bot.nlg import ResponseContext, build_renderer
 from bot.paths import ProjectPaths, project_paths
-from tests.factories import PROJECT_ROOT, renderer
+from tests.factories import PROJECT_ROOT, copy_project, renderer
 
 RESPONSES = {
     "utter_survivor_entitlements": [{"text": "Ask the social services office."}],
@@ -67,10 +66,7 @@ def test_the_shipped_profiles_ukraine_has_its_card_and_generic_has_none():
 
 @pytest.fixture()
 def project(tmp_path: Path) -> ProjectPaths:
-    shutil.copy(PROJECT_ROOT / "domain.yml", tmp_path / "domain.yml")
-    shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content")
-    shutil.copytree(PROJECT_ROOT / "locales", tmp_path / "locales", ignore=shutil.ignore_patterns("*.mo"))
-    return ProjectPaths(tmp_path)
+    return copy_project(tmp_path)
 
 
 def test_content_check_refuses_a_survivor_entitlements_that_is_not_a_response(project):

@@ -3,7 +3,6 @@ and never the translation of another message; counts and `bot content status` sa
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ from babel.messages.pofile import read_po
 from bot.cli import main
 from bot.i18n import Catalogs
 from bot.paths import ProjectPaths
-from tests.factories import PROJECT_ROOT
+from tests.factories import PROJECT_ROOT, copy_project
 
 OLD = (
     "STOP. Do not touch or move it. Warn others, keep away. "
@@ -26,11 +25,7 @@ PYBABEL = str(Path(sys.executable).with_name("pybabel"))
 
 @pytest.fixture()
 def project(tmp_path: Path) -> ProjectPaths:
-    for name in ("domain.yml", "babel.cfg"):
-        shutil.copy(PROJECT_ROOT / name, tmp_path / name)
-    shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content")
-    shutil.copytree(PROJECT_ROOT / "locales", tmp_path / "locales", ignore=shutil.ignore_patterns("*.mo"))
-    return ProjectPaths(tmp_path)
+    return copy_project(tmp_path, files=("domain.yml", "babel.cfg"))
 
 
 def edit_english(paths: ProjectPaths, old: str, new: str) -> None:

@@ -3,7 +3,6 @@ profiles, in every language, each reported with file:line."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from bot.cli import main
 from bot.content.check import check_all
 from bot.paths import ProjectPaths
-from tests.factories import PROJECT_ROOT
+from tests.factories import PROJECT_ROOT, copy_project
 
 STRAY = "numbers come only from the country profiles (use a {placeholder} such as {emergency_number})"
 
@@ -19,10 +18,7 @@ STRAY = "numbers come only from the country profiles (use a {placeholder} such a
 @pytest.fixture()
 def project(tmp_path: Path) -> ProjectPaths:
     """A copy of the project's content that a test may break."""
-    shutil.copy(PROJECT_ROOT / "domain.yml", tmp_path / "domain.yml")
-    shutil.copytree(PROJECT_ROOT / "content", tmp_path / "content")
-    shutil.copytree(PROJECT_ROOT / "locales", tmp_path / "locales", ignore=shutil.ignore_patterns("*.mo"))
-    return ProjectPaths(tmp_path)
+    return copy_project(tmp_path)
 
 
 def messages(paths: ProjectPaths) -> list[str]:
@@ -115,7 +111,7 @@ def test_placeholders_short_numbers_and_times_are_not_numbers(project):
 
 
 def test_a_broken_form_list_is_reported_and_the_cli_fails(project, capsys):
-    path = project.root / "content" / "gendered_forms.yml"
+    path = project.gendered_forms
     line = replace(path, "  - form: '\\bêtes (seul|", "  - form: '(\\bêtes (seul|")
     assert main(["--root", str(project.root), "content", "check"]) == 1
     out = capsys.readouterr().out

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from bot.paths import ProjectPaths
-from tests.factories import PROJECT_ROOT
+from tests.factories import copy_project
 
 HEADER = (
     "id,organisation,service,categories,country,region,district,address,phone,hours,"
@@ -47,15 +46,13 @@ def csv_text(*rows: str, hxl: bool = True) -> str:
 
 def project(tmp_path: Path) -> ProjectPaths:
     """A project folder with the shipped profiles and regions and an empty services folder."""
-    (tmp_path / "content").mkdir()
-    shutil.copytree(PROJECT_ROOT / "content" / "countries", tmp_path / "content" / "countries")
-    shutil.copytree(PROJECT_ROOT / "content" / "regions", tmp_path / "content" / "regions")
-    (tmp_path / "content" / "services").mkdir()
-    return ProjectPaths(tmp_path)
+    return copy_project(
+        tmp_path, files=(), content=("countries", "regions"), locales=False, empty=("services",)
+    )
 
 
 def write(paths: ProjectPaths, name: str, text: str) -> Path:
     """Write content/services/<name>."""
-    path = paths.root / "content" / "services" / name
+    path = paths.services / name
     path.write_text(text, encoding="utf-8")
     return path

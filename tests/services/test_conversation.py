@@ -4,9 +4,8 @@ import pytest
 
 from bot.nlg import ResponseContext, build_renderer
 from bot.paths import project_paths
-from bot.services.check import load_reference
 from bot.services.conversation import language_name_in, service_message
-from bot.services.directory import read_directory
+from bot.services.directory import load_reference, read_directory
 from bot.services.translations import load_translations, translated
 from bot.sms import DEFAULT_SEGMENT_BUDGET, SMS_OUTPUT_CHANNEL
 from bot.sms.segments import count_segments
@@ -17,7 +16,7 @@ PATHS = project_paths(PROJECT_ROOT)
 
 def example_services():
     reference = load_reference(PATHS)
-    files = read_directory(sorted((PATHS.root / "content" / "services").glob("*.csv")), reference)
+    files = read_directory(sorted(PATHS.services.glob("*.csv")), reference)
     return [(service, reference.profiles[service.country]) for f in files for service in f.services]
 
 
@@ -35,7 +34,7 @@ def test_languages_are_named_in_the_readers_language():
 def test_every_example_service_fits_one_sms(renderer):
     services = example_services()
     assert len(services) >= 30
-    translations = load_translations(PATHS.root / "content" / "services")
+    translations = load_translations(PATHS.services)
     too_long = []
     for service, profile in services:
         # Every language of the profile, with the directory's own text translated into it.

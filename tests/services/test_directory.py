@@ -102,13 +102,13 @@ def test_future_date_and_not_utf8(tmp_path):
 
 def test_content_check_reports_region_file_problems(tmp_path):
     paths = project(tmp_path)
-    regions = paths.root / "content" / "regions" / "lebanon.yml"
+    regions = paths.regions / "lebanon.yml"
     text = regions.read_text(encoding="utf-8")
     text = text.replace("es: Beirut, ", "").replace(
         "aliases: [Aakkar, Akar, Halba]", "aliases: [Aakkar, Beyrouth]"
     )
     regions.write_text(text, encoding="utf-8")
-    (paths.root / "content" / "regions" / "atlantis.yml").write_text("regions: {}\n", encoding="utf-8")
+    (paths.regions / "atlantis.yml").write_text("regions: {}\n", encoding="utf-8")
     found = [str(p) for p in check_services(paths)]
     beirut_line = next(n for n, line in enumerate(text.splitlines(), 1) if "Бейрут" in line)
     assert f"content/regions/lebanon.yml:{beirut_line}: region 'beirut': no name in es" in found
@@ -117,7 +117,7 @@ def test_content_check_reports_region_file_problems(tmp_path):
 
 def test_alias_shared_by_two_regions_is_reported(tmp_path):
     paths = project(tmp_path)
-    regions = paths.root / "content" / "regions" / "lebanon.yml"
+    regions = paths.regions / "lebanon.yml"
     text = regions.read_text(encoding="utf-8").replace("[Aakkar, Akar, Halba]", "[Aakkar, Beyrouth]")
     regions.write_text(text, encoding="utf-8")
     assert "content/regions/lebanon.yml:1: 'beyrouth' names several places: akkar, beirut" in [

@@ -25,7 +25,7 @@ def messages(paths) -> list[str]:
 
 
 def write_translation(paths, name: str, text: str) -> None:
-    folder = paths.root / "content" / "services" / "translations"
+    folder = paths.services_translations
     folder.mkdir(exist_ok=True)
     (folder / name).write_text(text, encoding="utf-8")
 
@@ -79,7 +79,7 @@ def test_an_unknown_id_language_field_or_a_placeholder_in_the_translations_is_re
         "(the CSV's text is shown)",
     ]
     # What the check rejects is never shown; the rest is.
-    loaded = load_translations(paths.root / "content" / "services")
+    loaded = load_translations(paths.services)
     assert translated(loaded, "ua", "a1", "uk")["organisation"] == "Приклад центру"
     assert translated(loaded, "ua", "a2", "uk") == {}
     assert translated(loaded, "ua", "a1", "ar") == {}
