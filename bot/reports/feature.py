@@ -3,5 +3,11 @@
 from __future__ import annotations
 
 from bot.features import Feature
+from bot.privacy import REPORTS
+from bot.reports.erasure import erase
 
-FEATURE = Feature(name="reports")
+FEATURE = Feature(
+    name="reports",
+    # "Delete my data": the contacts of the person's reports (database and spool).
+    erase={REPORTS: erase},
+)

@@ -200,6 +200,8 @@ class ReportsWorker:
     async def run_once(self) -> None:
         """One pass: replay the spool, then forward; failures are logged, the next pass retries."""
         try:
+            # A no-op once migrated; migrates here when the database was down at the server's start.
+            await asyncio.to_thread(self.database.migrate)
             if await asyncio.to_thread(self.spool.pending):
                 result = await asyncio.to_thread(self.spool.replay, self.database)
                 logger.info("Spool replayed: %s", result)

@@ -179,13 +179,17 @@ def due_forwards(session: Session, now: datetime, limit: int = 100) -> list[tupl
     return [(_report(row), int(row.forward_attempts)) for row in session.execute(query)]
 
 
-def claim_forward(session: Session, report_id: str, token: str, now: datetime, until: datetime) -> Optional[int]:
+def claim_forward(
+    session: Session, report_id: str, token: str, now: datetime, until: datetime
+) -> Optional[int]:
     """Claim a due, unclaimed report for the sender `token` until `until`; its attempt count when
     this call won the claim, None when another sender has it or it is delivered."""
     c = hazard_reports.c
     result = session.execute(
         sa.update(hazard_reports)
-        .where(c.id == report_id, c.forward_status == FORWARD_PENDING, c.forward_next_at <= now, _unclaimed(now))
+        .where(
+            c.id == report_id, c.forward_status == FORWARD_PENDING, c.forward_next_at <= now, _unclaimed(now)
+        )
         .values(forward_claimed_by=token, forward_claimed_until=until)
     )
     if result.rowcount != 1:

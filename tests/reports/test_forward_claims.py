@@ -15,8 +15,9 @@ from typing import Any, Awaitable, Callable
 from aiohttp import web
 
 from bot.reports import store
-from bot.reports.forward import RetryPolicy, forward_pending
+from bot.reports.forward import ReportsWorker, RetryPolicy, forward_pending
 from bot.reports.model import utc_now
+from bot.reports.spool import Spool
 from bot.store.db import Database
 from tests.factories import hazard_report
 
@@ -30,10 +31,12 @@ class HeldWebhook:
         self.posted: list[str] = []
         self.first_arrived = asyncio.Event()
         self.release = asyncio.Event()
+        self.got = asyncio.Event()
 
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.posted.append(str(body["id"]))
+        self.got.set()
         if len(self.posted) == 1:
             self.first_arrived.set()
             await self.release.wait()
@@ -86,10 +89,15 @@ def test_a_crashed_senders_claim_expires_and_the_report_is_sent_later(app_databa
     insert(app_database, report)
     crashed_at = utc_now()
     with app_database.sessions.begin() as session:
-        claimed = store.claim_forward(session, report.id, "crashed", crashed_at, crashed_at + NO_WAIT.claim_for)
+        claimed = store.claim_forward(
+            session, report.id, "crashed", crashed_at, crashed_at + NO_WAIT.claim_for
+        )
         assert claimed == 0
         # While it holds, nobody else can claim it.
-        assert store.claim_forward(session, report.id, "other", crashed_at, crashed_at + NO_WAIT.claim_for) is None
+        assert (
+            store.claim_forward(session, report.id, "other", crashed_at, crashed_at + NO_WAIT.claim_for)
+            is None
+        )
     accepted = HeldWebhook()
     accepted.release.set()
 
@@ -104,3 +112,21 @@ def test_a_crashed_senders_claim_expires_and_the_report_is_sent_later(app_databa
     with app_database.sessions.begin() as session:
         state = store.forward_state(session, report.id)
     assert state is not None and (state.status, state.attempts) == ("delivered", 1)
+
+
+def test_the_worker_forwards_when_woken_and_stops_with_its_owner(app_database: Database, tmp_path):
+    report = hazard_report()
+    insert(app_database, report)
+    webhook = HeldWebhook()
+    webhook.release.set()
+
+    async def lifecycle(url: str) -> bool:
+        worker = ReportsWorker(app_database, Spool(tmp_path / "spool"), {}, url, every=3600.0, policy=NO_WAIT)
+        worker.start()  # the action server's start listener
+        worker.wake()  # a report was stored: forward now, not in an hour
+        await webhook.got.wait()
+        await worker.stop()  # the server's stop listener: the loop is cancelled and awaited
+        return worker._task is None
+
+    assert asyncio.run(serve(webhook, lifecycle)) is True
+    assert webhook.posted == [report.id]
