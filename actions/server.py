@@ -37,6 +37,7 @@ from actions.hazard_report import (
     SubmitHazardReport,
     ValidateReportHazardForm,
 )
+from actions.locale import detector
 from actions.onboarding import Onboarding
 from actions.privacy import ActionDeleteMyData
 from actions.referral import (
@@ -157,6 +158,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     utils.configure_colored_logging(args.loglevel)
     utils.update_sanic_log_level()
     runtime = build_runtime(project_paths())
+    detector()  # ready means warm: the language identifier is loaded before the first request
     app = create_app(runtime, cors_origins=args.cors)
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
     host = os.environ.get("SANIC_HOST", "0.0.0.0")

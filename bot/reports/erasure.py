@@ -29,7 +29,8 @@ def erase_report_contacts(data: AppData, conversation: str) -> int:
     try:
         with data.database.sessions.begin() as session:
             changed += store.erase_contacts(session, conversation)
-    except Exception as error:  # noqa: BLE001  (reported below after the spool part was tried)
+    except Exception as error:  # noqa: BLE001  (raised below, once the spool part was tried too)
+        logger.exception("Could not erase the contacts of stored reports now")
         failure = failure or error
     if failure is not None:
         raise failure

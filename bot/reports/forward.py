@@ -167,8 +167,8 @@ class ReportsWorker:
     url: Optional[str]
     every: float = 300.0
     policy: RetryPolicy = field(default_factory=RetryPolicy)
-    _task: Optional[asyncio.Task[None]] = None
-    _wake: Optional[asyncio.Event] = None
+    _task: Optional[asyncio.Task[None]] = field(default=None, init=False, repr=False)
+    _wake: Optional[asyncio.Event] = field(default=None, init=False, repr=False)
 
     def start(self) -> None:
         """Run the loop on the running event loop (call from the server's start listener)."""
