@@ -68,8 +68,10 @@ stories: train
 eval: catalogs
 	$(PY) bench/nlu_eval.py
 
+## lint: ruff's rules and formatting, and mypy (scripts/lint-fix applies ruff's fixes and formatting)
 lint: install
 	$(BIN)/ruff check bot actions tests bench
+	$(BIN)/ruff format --check bot actions tests bench
 	$(BIN)/mypy
 
 ## lock: re-pin the dependency tree after changing pyproject.toml

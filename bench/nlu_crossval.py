@@ -18,6 +18,11 @@ import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported for real inside the functions: after the environment is set
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
 
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -29,7 +34,7 @@ LANGUAGES = ("en", "fr", "es", "uk", "ar", "km")
 SAFETY = {"found_object", "in_hazard_area", "someone_injured"}
 
 
-def load_examples() -> tuple[list[tuple[str, str, object]], object]:
+def load_examples() -> tuple[list[tuple[str, str, Message]], TrainingData]:
     """(language, intent, Message) for every example, and the lookup tables' data."""
     from rasa.shared.nlu.training_data.loading import load_data
 
@@ -100,9 +105,7 @@ def main() -> int:
             data_file = Path(work) / f"train{number}.yml"
             data_file.write_text(data.nlu_as_yaml(), encoding="utf-8")
             started = time.monotonic()
-            model = train_nlu(
-                args.config, str(data_file), work, fixed_model_name=f"fold{number}"
-            )
+            model = train_nlu(args.config, str(data_file), work, fixed_model_name=f"fold{number}")
             train_seconds.append(time.monotonic() - started)
             texts = [examples[i][2].get("text") for i in test_indices]
             predicted = asyncio.run(predict(str(model), texts))

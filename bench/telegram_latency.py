@@ -16,6 +16,7 @@ and answered/sent.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import statistics
 import subprocess
@@ -87,7 +88,7 @@ def one_after_another(url: str, fake: FakeTelegram, updates: int) -> None:
         chat_id = 100_000 + n
         started = time.perf_counter()
         post(url, 1 + n, chat_id)
-        wait_for(lambda chat=chat_id: fake.sent_to(chat), timeout=30, interval=0.001)
+        wait_for(functools.partial(fake.sent_to, chat_id), timeout=30, interval=0.001)
         latencies.append(time.perf_counter() - started)
     print(f"updates: {len(latencies)} (one at a time, distinct chats)")
     report(latencies, "webhook -> sendMessage latency")

@@ -124,7 +124,9 @@ class ResponseRenderer:
 def _ranking(tracker: DialogueStateTracker) -> list[str]:
     """Intents of the latest message, most likely first (for "did you mean" menus)."""
     ranking = tracker.latest_message.parse_data.get("intent_ranking") if tracker.latest_message else None
-    names = [r.get("name") for r in ranking or [] if isinstance(r, dict)]
+    if not isinstance(ranking, list):
+        return []
+    names = [r.get("name") for r in ranking if isinstance(r, dict)]
     return [n for n in names if isinstance(n, str) and n != "nlu_fallback"]
 
 

@@ -17,6 +17,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Callable, Collection, Optional, Sequence
 
+import yaml
+
 from bot.paths import ProjectPaths
 from bot.store.db import migrate_project_database
 from bot.training import rasa_environment
@@ -322,13 +324,9 @@ def free_port() -> int:
 
 
 def write_local_endpoints(path: Path, actions_port: int, tracker_db: Path, project_root: Path) -> Path:
-    """Write an endpoints file like endpoints.yml with its own ports and tracker database."""
-    path.write_text(
-        f'action_endpoint:\n  url: "http://localhost:{actions_port}/webhook"\n'
-        "nlg:\n  type: bot.nlg.LocalizedNLG\n"
-        f'  project_root: "{project_root}"\n'
-        "tracker_store:\n  type: bot.store.tracker_store.ErasableSQLTrackerStore\n"
-        f'  dialect: "sqlite"\n  db: "{tracker_db}"\n',
-        encoding="utf-8",
-    )
+    """Write the shipped endpoints.yml with only the action server's port and the tracker database changed."""
+    endpoints = yaml.safe_load((project_root / "endpoints.yml").read_text(encoding="utf-8"))
+    endpoints["action_endpoint"]["url"] = f"http://localhost:{actions_port}/webhook"
+    endpoints["tracker_store"]["db"] = str(tracker_db)
+    path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
     return path

@@ -8,7 +8,9 @@ import logging
 import os
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
+from typing import Sequence
 
 import yaml
 
@@ -16,7 +18,10 @@ from bot.paths import ProjectPaths
 
 logger = logging.getLogger(__name__)
 
-FINGERPRINT_VERSION = "1"
+# "2": the custom components' code joined the fingerprint.
+FINGERPRINT_VERSION = "2"
+# The custom NLU components and policies (config.yml names them): their code shapes the model.
+COMPONENT_CODE = (Path(__file__).parent / "nlu", Path(__file__).parent / "policies")
 
 
 def _domain_without_wording(domain_file: Path) -> str:
@@ -26,17 +31,21 @@ def _domain_without_wording(domain_file: Path) -> str:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
 
 
-def fingerprint(paths: ProjectPaths) -> str:
-    """Hash of everything training depends on: config, data, domain structure, Rasa version."""
-    import rasa
-
+def fingerprint(paths: ProjectPaths, code: Sequence[Path] = COMPONENT_CODE) -> str:
+    """Hash of everything training depends on: config, data, domain structure, the custom
+    components' code (the `code` folders' *.py), Rasa version."""
     digest = hashlib.sha256()
-    digest.update(f"{FINGERPRINT_VERSION}|rasa={rasa.__version__}|".encode())
+    digest.update(f"{FINGERPRINT_VERSION}|rasa={version('rasa')}|".encode())
     digest.update(paths.config.read_bytes())
     digest.update(_domain_without_wording(paths.domain).encode())
     for file in sorted(paths.data.rglob("*.yml")):
         digest.update(str(file.relative_to(paths.root)).encode())
         digest.update(file.read_bytes())
+    for folder in code:
+        for file in sorted(folder.glob("*.py")):
+            # Named relative to the folder's parent: the same code in another checkout hashes the same.
+            digest.update(f"{folder.name}/{file.name}".encode())
+            digest.update(file.read_bytes())
     return digest.hexdigest()[:16]
 
 

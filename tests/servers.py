@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import signal
 import subprocess
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Mapping, Optional
+from typing import IO, Iterator, Mapping, Optional
 
-from bot.paths import project_paths
+from bot.content.pictures import render_pictures, sources_dir
+from bot.paths import ProjectPaths, project_paths
 from bot.serve import (
     ServerSettings,
     action_server_command,
@@ -21,8 +23,26 @@ from bot.serve import (
     wait_until_up,
     write_local_endpoints,
 )
+from bot.services.commands import import_services
+from bot.store.db import Database
 from bot.training import ensure_model, rasa_environment
-from tests.factories import PROJECT_ROOT
+from tests.assistant import (
+    AT_KEY,
+    TELEGRAM_SECRET,
+    TWILIO_AUTH_TOKEN,
+    TWILIO_PUBLIC_URL,
+    Assistant,
+    Sms,
+    Webhook,
+)
+from tests.channels.fake_sms_gateway import FakeSmsGateway
+from tests.channels.fake_telegram import FakeTelegram
+from tests.factories import (
+    PROJECT_ROOT,
+    africastalking_credentials,
+    telegram_credentials,
+    twilio_credentials,
+)
 
 # The always-on channel that serves /health and /ready (credentials.yml).
 OPS_CHANNEL = "bot.channels.ops.OpsChannel"
@@ -36,6 +56,7 @@ class Stack:
     env: dict[str, str]
     actions: subprocess.Popen[bytes]
     rasa: Optional[subprocess.Popen[bytes]] = None
+    output: Optional[IO[bytes]] = None  # where both servers write their log (None: the test's output)
 
     @property
     def url(self) -> str:
@@ -46,12 +67,20 @@ class Stack:
         """Start the Rasa server and wait until /ready says yes (or, `ready=False`, until /health does)."""
         model = ensure_model(project_paths(PROJECT_ROOT))
         self.rasa = subprocess.Popen(
-            rasa_server_command(self.settings, model), cwd=PROJECT_ROOT, env=self.env
+            rasa_server_command(self.settings, model),
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=self.output,
+            stderr=subprocess.STDOUT if self.output else None,
         )
         if ready:
             assert wait_until_ready(self.url, self.rasa, 300), "the Rasa server is not ready"
         else:
             assert wait_until_up(f"{self.url}/health", self.rasa, 300), "the Rasa server did not start"
+
+    def rest(self, folder: Path) -> Assistant:
+        """The REST client of these servers, started with `folder` (see `server_stack`)."""
+        return Assistant(self.url, folder / "tracker.db", self.env["DATABASE_URL"], self.env["PSEUDONYM_KEY"])
 
     def kill_rasa(self) -> None:
         """SIGKILL the Rasa server (nothing flushed, nothing cleaned up) and wait until it is gone."""
@@ -67,12 +96,16 @@ class Stack:
 
 @contextmanager
 def server_stack(
-    folder: Path, credentials: str, env: Optional[Mapping[str, str]] = None, ready: bool = True
+    folder: Path,
+    credentials: str,
+    env: Optional[Mapping[str, str]] = None,
+    ready: bool = True,
+    log: Optional[Path] = None,
 ) -> Iterator[Stack]:
     """Both servers, with `credentials` (YAML) and a tracker store and app database in `folder`.
 
     The tracker store is `folder / "tracker.db"`, the app database `folder / "app.db"`
-    unless `env` names another DATABASE_URL.
+    unless `env` names another DATABASE_URL. With `log`, both servers write their output there.
     """
     ensure_model(project_paths(PROJECT_ROOT))
     if OPS_CHANNEL not in credentials:  # /ready is what the starter waits for
@@ -94,14 +127,23 @@ def server_stack(
         "PSEUDONYM_KEY": f"channel-test-pseudonym-key-{folder.name}",
         **(env or {}),
     }
-    actions = subprocess.Popen(action_server_command(settings), cwd=PROJECT_ROOT, env=full_env)
-    stack = Stack(settings, full_env, actions)
+    output = log.open("ab") if log else None
+    actions = subprocess.Popen(
+        action_server_command(settings),
+        cwd=PROJECT_ROOT,
+        env=full_env,
+        stdout=output,
+        stderr=subprocess.STDOUT if output else None,
+    )
+    stack = Stack(settings, full_env, actions, output=output)
     try:
         assert wait_until_up(f"http://localhost:{actions_port}/health", actions, 60)
         stack.start_rasa(ready)
         yield stack
     finally:
         stop([p for p in (stack.rasa, actions) if p is not None])
+        if output:
+            output.close()
 
 
 @contextmanager
@@ -143,3 +185,83 @@ def bot_serve(folder: Path, env: Mapping[str, str] | None = None) -> Iterator[Se
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=60)
+
+
+# The one pseudonym key of the shared stack: tests find their own rows with it.
+SHARED_PSEUDONYM_KEY = "shared-stack-pseudonym-key"
+
+
+@dataclass(frozen=True)
+class Shared:
+    """The session's servers: every channel, the fakes they call, and a client for each."""
+
+    stack: Stack
+    folder: Path
+    telegram: FakeTelegram
+    gateway: FakeSmsGateway
+    pictures: Path  # the PNGs the Telegram channel sends, drawn at start
+    log: Path  # both servers' output
+
+    @property
+    def url(self) -> str:
+        """The Rasa server's base URL."""
+        return self.stack.url
+
+    @property
+    def rest(self) -> Assistant:
+        """The REST client, with the tracker store and app database."""
+        return Assistant(self.url, self.folder / "tracker.db", self.app_db, SHARED_PSEUDONYM_KEY)
+
+    @property
+    def app_db(self) -> str:
+        """The app database's URL."""
+        return f"sqlite:///{self.folder / 'app.db'}"
+
+    @property
+    def webhook(self) -> Webhook:
+        """The Telegram webhook."""
+        return Webhook(f"{self.url}/webhooks/telegram/webhook")
+
+    @property
+    def sms(self) -> Sms:
+        """The Twilio and Africa's Talking webhooks and the fake gateway they send through."""
+        return Sms(self.url, self.gateway, self.rest)
+
+
+def shared_credentials(telegram: FakeTelegram, gateway: FakeSmsGateway, pictures: Path) -> str:
+    """Every channel: REST, Telegram (fake Bot API), Twilio and Africa's Talking (fake gateway)."""
+    return (
+        "bot.channels.rest.RestInput:\n"
+        + telegram_credentials(TELEGRAM_SECRET, telegram.base_url)
+        + f"  pictures_dir: '{pictures}'\n"
+        + twilio_credentials(TWILIO_AUTH_TOKEN, TWILIO_PUBLIC_URL, gateway.url)
+        + africastalking_credentials(AT_KEY, gateway.url)
+    )
+
+
+def import_directory(app_db: str) -> None:
+    """Load the shipped services directory into the app database, as `bot serve` does at start."""
+    database = Database.from_url(app_db)
+    try:
+        out = io.StringIO()
+        assert import_services(ProjectPaths(PROJECT_ROOT), database=database, out=out) == 0, out.getvalue()
+    finally:
+        database.dispose()
+
+
+@contextmanager
+def shared_stack(folder: Path) -> Iterator[Shared]:
+    """Both servers with every channel pointed at local fakes and the services directory imported."""
+    with ExitStack() as cleanup:
+        telegram = FakeTelegram().start()
+        cleanup.callback(telegram.stop)
+        gateway = FakeSmsGateway().start()
+        cleanup.callback(gateway.stop)
+        pictures = folder / "pictures"
+        render_pictures(sources_dir(PROJECT_ROOT), pictures)
+        import_directory(f"sqlite:///{folder / 'app.db'}")
+        log = folder / "servers.log"
+        env = {"PSEUDONYM_KEY": SHARED_PSEUDONYM_KEY, "HAZARD_WEBHOOK_URL": ""}
+        credentials = shared_credentials(telegram, gateway, pictures)
+        stack = cleanup.enter_context(server_stack(folder, credentials, env, log=log))
+        yield Shared(stack, folder, telegram, gateway, pictures, log)

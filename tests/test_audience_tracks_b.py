@@ -8,16 +8,16 @@ Before, the payloads and typed questions got the general risky-activities lesson
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
 from bot.paths import project_paths
-from tests.channels.test_rest import REST_CREDENTIALS, Rest, new_sender
+from tests.assistant import Assistant, new_sender
 from tests.factories import PROJECT_ROOT
-from tests.servers import rasa_with_actions
+from tests.servers import Shared
 
 # Track id: number of cards.
 TRACKS = {"fishers_hunters": 3, "drivers": 3, "returnees": 3, "older": 2, "disability": 3}
@@ -71,10 +71,8 @@ TYPED: dict[str, dict[str, str]] = {
 
 
 @pytest.fixture(scope="module")
-def rest(tmp_path_factory) -> Iterator[Rest]:
-    folder = tmp_path_factory.mktemp("tracks_b")
-    with rasa_with_actions(folder, REST_CREDENTIALS) as url:
-        yield Rest(url, folder / "tracker.db")
+def rest(servers: Shared) -> Assistant:
+    return servers.rest
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +93,9 @@ def shown(replies: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
     return [(r["text"], [b["payload"] for b in r.get("buttons") or []]) for r in replies]
 
 
-def follow_the_track(rest: Rest, expected: ResponseRenderer, sender: str, track: str, language: str) -> None:
+def follow_the_track(
+    rest: Assistant, expected: ResponseRenderer, sender: str, track: str, language: str
+) -> None:
     """Cards 2..n come one by one on "Next", the last one with the end-of-lesson options."""
     for number in range(2, TRACKS[track] + 1):
         assert shown(rest.send(sender, "/next")) == [card(expected, track, number, language)]

@@ -86,4 +86,4 @@ def test_every_intent_has_training_examples_in_every_language():
                 examples = [x for x in b["examples"].splitlines() if x.strip().startswith("- ")]
                 counts[b["intent"]] = counts.get(b["intent"], 0) + len(examples)
         assert set(counts) == names, language
-        assert min(counts.values()) >= 20, (language, min(counts, key=counts.get))
+        assert min(counts.values()) >= 20, (language, min(counts, key=counts.__getitem__))

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Optional
+from typing import Any, Optional
 
 import pytest
 
@@ -133,7 +133,7 @@ def test_catalogs_load_compiled_files(tmp_path):
 
 
 def test_inputs_keep_typed_text_and_the_first_hint():
-    events = [
+    events: list[dict[str, Any]] = [
         {"event": "user", "text": "/report_hazard", "metadata": {"language_code": "fr"}},
         {"event": "bot", "text": "ignored"},
         {"event": "user", "text": "j'ai vu une mine", "metadata": {"language": "es"}},

@@ -9,17 +9,12 @@ names every unverified profile number (people get it; staff must see it is uncon
 
 from __future__ import annotations
 
-import json
-import os
-import urllib.request
-import uuid
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 import pytest
 
-from tests.servers import server_stack
+from tests.assistant import Assistant, new_sender
+from tests.servers import Shared
 
 pytestmark = pytest.mark.server
 
@@ -221,56 +216,26 @@ def expected(language: str, country: str) -> str:
     return "\n".join([FIRST_LINE[language][country], *steps])
 
 
-def send(url: str, sender: str, message: str) -> list[dict[str, Any]]:
-    """The assistant's replies to `message`."""
-    request = urllib.request.Request(
-        f"{url}/webhooks/rest/webhook",
-        data=json.dumps({"sender": sender, "message": message}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=120) as response:
-        return list(json.loads(response.read()))
-
-
-def start(url: str, language: str, country: Optional[str]) -> str:
+def start(rest: Assistant, language: str, country: Optional[str]) -> str:
     """A new conversation with its language (and country, unless generic) chosen; its sender id."""
-    sender = f"injured-{uuid.uuid4().hex}"
-    send(url, sender, f'/set_language{{"language": "{language}"}}')
+    sender = new_sender("injured")
+    rest.send(sender, f'/set_language{{"language": "{language}"}}')
     if country != "generic":
-        send(url, sender, f'/set_country{{"country": "{country}"}}')
+        rest.send(sender, f'/set_country{{"country": "{country}"}}')
     return sender
 
 
-@contextmanager
-def output_to(path: Path) -> Iterator[None]:
-    """Standard output and error of this process, and of the servers it starts, go to `path`."""
-    saved = [os.dup(1), os.dup(2)]
-    with path.open("wb") as log:
-        os.dup2(log.fileno(), 1)
-        os.dup2(log.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            for fd in saved:
-                os.close(fd)
-
-
 @pytest.fixture(scope="module")
-def transcript(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
+def transcript(servers: Shared) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
     """Every conversation, run once; the servers' log is kept as ("log", "", "")."""
-    folder = tmp_path_factory.mktemp("injured")
+    rest = servers.rest
     replies: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-    env = {"PSEUDONYM_KEY": "injured-conversation-pseudonym-key", "HAZARD_WEBHOOK_URL": ""}
-    with output_to(folder / "servers.log"):
-        with server_stack(folder, "rest:\n", env) as running:
-            for language in LANGUAGES:
-                for country in COUNTRIES:
-                    for message in ("/someone_injured", TYPED[language]):
-                        sender = start(running.url, language, country)
-                        replies[(language, country, message)] = send(running.url, sender, message)
-    log = (folder / "servers.log").read_text(encoding="utf-8", errors="replace")
+    for language in LANGUAGES:
+        for country in COUNTRIES:
+            for message in ("/someone_injured", TYPED[language]):
+                sender = start(rest, language, country)
+                replies[(language, country, message)] = rest.send(sender, message)
+    log = servers.log.read_text(encoding="utf-8", errors="replace")
     replies[("log", "", "")] = [{"text": log}]
     return replies
 

@@ -12,9 +12,6 @@ Lebanon 140 and 112, Ukraine 103 and 101).
 
 from __future__ import annotations
 
-import json
-import urllib.request
-import uuid
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -22,6 +19,7 @@ import pytest
 
 from bot.nlg import ResponseRenderer, build_renderer
 from bot.paths import project_paths
+from tests.assistant import Assistant, new_sender, texts
 from tests.factories import PROJECT_ROOT, tracker
 from tests.servers import server_stack
 
@@ -154,28 +152,12 @@ INJURED_FIRST_LINE = {
 }
 
 
-def send(url: str, sender: str, message: str) -> list[dict[str, Any]]:
-    """The assistant's replies to `message`."""
-    request = urllib.request.Request(
-        f"{url}/webhooks/rest/webhook",
-        data=json.dumps({"sender": sender, "message": message}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=120) as response:
-        return list(json.loads(response.read()))
-
-
-def texts(replies: list[dict[str, Any]]) -> list[str]:
-    """The texts of the replies, in order."""
-    return [str(r.get("text", "")) for r in replies]
-
-
-def start(url: str, language: str, country: Optional[str]) -> str:
+def start(rest: Assistant, language: str, country: Optional[str]) -> str:
     """A new conversation with its language (and country, if any) chosen; its sender id."""
-    sender = f"protection-{uuid.uuid4().hex}"
-    send(url, sender, f'/set_language{{"language": "{language}"}}')
+    sender = new_sender("protection")
+    rest.send(sender, f'/set_language{{"language": "{language}"}}')
     if country:
-        send(url, sender, f'/set_country{{"country": "{country}"}}')
+        rest.send(sender, f'/set_country{{"country": "{country}"}}')
     return sender
 
 
@@ -191,27 +173,31 @@ def transcript(tmp_path_factory: pytest.TempPathFactory) -> Transcript:
     """All conversations, run once: with the action server up, then killed inside open forms."""
     result = Transcript()
     env = {"PSEUDONYM_KEY": "protection-conversation-pseudonym-key", "HAZARD_WEBHOOK_URL": ""}
-    with server_stack(tmp_path_factory.mktemp("protection"), "rest:\n", env) as running:
-        url = running.url
+    folder = tmp_path_factory.mktemp("protection")
+    # Its own servers: the action server is killed half-way.
+    with server_stack(folder, "rest:\n", env) as running:
+        rest = Assistant(
+            running.url, folder / "tracker.db", f"sqlite:///{folder / 'app.db'}", env["PSEUDONYM_KEY"]
+        )
         for language in LANGUAGES:
             for message in MESSAGES[language]:
                 for country in ("cambodia", None):
-                    sender = start(url, language, country)
-                    result.replies[(language, message, str(country))] = send(url, sender, message)
+                    sender = start(rest, language, country)
+                    result.replies[(language, message, str(country))] = rest.send(sender, message)
             for country in AMBULANCE:
-                sender = start(url, language, country)
-                result.replies[(language, "/someone_injured", country)] = send(
-                    url, sender, "/someone_injured"
+                sender = start(rest, language, country)
+                result.replies[(language, "/someone_injured", country)] = rest.send(
+                    sender, "/someone_injured"
                 )
         in_forms = {}
         for language, message in IN_FORM.items():
             for form, (opening, _) in FORMS.items():
-                sender = in_forms[(form, language)] = start(url, language, "cambodia")
-                send(url, sender, opening)
-                result.replies[("up", form, language)] = send(url, sender, message)
+                sender = in_forms[(form, language)] = start(rest, language, "cambodia")
+                rest.send(sender, opening)
+                result.replies[("up", form, language)] = rest.send(sender, message)
         running.kill_actions()
         for (form, language), sender in in_forms.items():
-            result.replies[("down", form, language)] = send(url, sender, IN_FORM[language])
+            result.replies[("down", form, language)] = rest.send(sender, IN_FORM[language])
     return result
 
 

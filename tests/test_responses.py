@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from bot.responses import choose_variation, fill, is_only_placeholders, placeholders, render
 
-SAFETY = [
+SAFETY: list[dict[str, Any]] = [
     {"text": "Call {report_number}. Emergency: {emergency_number}."},
     {"text": "Call the emergency number {emergency_number}."},
     {"text": "Tell the police.", "buttons": [{"title": "Choose your country", "payload": "/change_country"}]},

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
+
+import yaml
 
 from bot.paths import ProjectPaths
-from bot.training import fingerprint, model_path
+from bot.training import COMPONENT_CODE, fingerprint, model_path
 from tests.factories import PROJECT_ROOT
 
 
-def copy_project(tmp_path) -> ProjectPaths:
+def copy_project(tmp_path: Path) -> ProjectPaths:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     for name in ("domain.yml", "config.yml"):
         shutil.copy(PROJECT_ROOT / name, tmp_path / name)
     shutil.copytree(PROJECT_ROOT / "data", tmp_path / "data")
@@ -42,3 +46,53 @@ def test_data_config_and_domain_structure_changes_retrain(tmp_path):
     seen.add(fingerprint(paths))
     assert len(seen) == 4
     assert model_path(paths).name == f"{fingerprint(paths)}.tar.gz"
+
+
+def copy_code(tmp_path) -> tuple[Path, ...]:
+    """A copy of the custom components' folders (bot/nlu, bot/policies) to edit."""
+    copies = tuple(tmp_path / "code" / folder.name for folder in COMPONENT_CODE)
+    for folder, copy in zip(COMPONENT_CODE, copies, strict=True):
+        shutil.copytree(folder, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    return copies
+
+
+def test_component_and_policy_code_changes_retrain(tmp_path):
+    paths = copy_project(tmp_path / "project")
+    nlu, policies = copy_code(tmp_path)
+    seen = {fingerprint(paths, (nlu, policies))}
+    (nlu / "safety_terms.py").write_text(
+        (nlu / "safety_terms.py").read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8"
+    )
+    seen.add(fingerprint(paths, (nlu, policies)))
+    (policies / "safety.py").write_text(
+        (policies / "safety.py").read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8"
+    )
+    seen.add(fingerprint(paths, (nlu, policies)))
+    (nlu / "new_component.py").write_text("", encoding="utf-8")
+    seen.add(fingerprint(paths, (nlu, policies)))
+    assert len(seen) == 4
+
+
+def test_the_same_code_elsewhere_has_the_same_fingerprint(tmp_path):
+    paths = copy_project(tmp_path / "project")
+    assert fingerprint(paths, copy_code(tmp_path)) == fingerprint(paths)
+
+
+def test_every_custom_component_in_config_is_fingerprinted():
+    config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text(encoding="utf-8"))
+    names = [item["name"] for key in ("pipeline", "policies") for item in config[key]]
+    modules = sorted({name.rsplit(".", 1)[0] for name in names if "." in name})
+    assert modules == [
+        "bot.nlu.keyword_intents",
+        "bot.nlu.linear_classifier",
+        "bot.nlu.needs",
+        "bot.nlu.safety_net",
+        "bot.nlu.tokenizer",
+        "bot.policies.confirmation",
+        "bot.policies.country_cards",
+        "bot.policies.safety",
+    ]
+    for module in modules:
+        file = PROJECT_ROOT.joinpath(*module.split(".")).with_suffix(".py")
+        assert file.is_file()
+        assert file.parent in COMPONENT_CODE

@@ -23,7 +23,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput as RasaRestInput
 from sanic import Blueprint, response
 from sanic.request import Request
-from sanic.response import HTTPResponse, ResponseStream
+from sanic.response import BaseHTTPResponse, HTTPResponse, ResponseStream
 
 from bot.channels.inbound import MAX_TEXT_CHARS, PayloadGate, clean_sender, clean_text
 from bot.paths import project_paths
@@ -152,7 +152,12 @@ class RestInput(RasaRestInput):
                 stream = self.stream_response(
                     on_new_message, message.text, message.sender, self.name(), message.metadata
                 )
-                return response.stream(stream, content_type="text/event-stream")
+
+                # Rasa's streamer returns an Awaitable; Sanic's signature wants a coroutine function.
+                async def send(out: BaseHTTPResponse | ResponseStream) -> None:
+                    await stream(out)
+
+                return response.stream(send, content_type="text/event-stream")
             return await self._answer(on_new_message, message)
 
         return webhook

@@ -140,7 +140,7 @@ def render_pictures(sources: Path, output: Path, names: Optional[Iterable[str]] 
             data = cairosvg.svg2png(url=str(svg), output_width=PNG_WIDTH)
         except Exception as error:  # cairosvg raises many kinds; the file is what staff need to know
             raise ValueError(f"{svg}: cannot be drawn ({type(error).__name__}: {error})") from error
-        if not isinstance(data, bytes):
+        if not data:  # svg2png returns None when it writes to a file instead
             raise ValueError(f"{svg}: cannot be drawn (no PNG produced)")
         temporary = png.with_suffix(".png.tmp")
         temporary.write_bytes(data)

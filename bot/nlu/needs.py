@@ -149,9 +149,9 @@ def second_need(
     for part in parts or ():
         for need, sure, other in (("head", "head_confidence", "tail"), ("tail", "tail_confidence", "head")):
             intent = part[need]
-            if intent in OFFERS and part[other] in SAFETY_INTENTS and part[sure] >= confidence:
-                if best is None or part[sure] > best[0]:
-                    best = (float(part[sure]), OFFERS[intent])
+            offered = intent in OFFERS and part[other] in SAFETY_INTENTS and part[sure] >= confidence
+            if offered and (best is None or part[sure] > best[0]):
+                best = (float(part[sure]), OFFERS[intent])
     return (best[1], best[0]) if best else None
 
 

@@ -1,5 +1,7 @@
 """The app database's MetaData; each feature declares its tables on it in its own module."""
 
+import importlib
+
 import sqlalchemy as sa
 
 # Stable constraint names, so Alembic migrations work the same on SQLite and PostgreSQL.
@@ -12,3 +14,21 @@ NAMING_CONVENTION = {
 }
 
 metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+# Every module that declares app-database tables on `metadata`: the migrations must create
+# exactly these (tests/store/test_migrations_match.py). The tracker store's pending_erasures
+# (bot.privacy) lives in the tracker database, not here. Names, not imports: the stores import
+# this module, so importing them here would be a cycle.
+STORE_MODULES = (
+    "bot.sms.store",
+    "bot.services.store",
+    "bot.reports.store",
+    "bot.inbox.store",
+)
+
+
+def app_metadata() -> sa.MetaData:
+    """`metadata` with every store's tables declared on it (imports the store modules)."""
+    for module in STORE_MODULES:
+        importlib.import_module(module)
+    return metadata

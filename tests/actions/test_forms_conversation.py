@@ -9,26 +9,23 @@ answers. Each test asserts the exact replies and what is stored.
 from __future__ import annotations
 
 import uuid
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 from bot.nlg import build_renderer
 from bot.paths import project_paths
-from tests.actions.test_hazard_report_conversation import KEY, Assistant, Expect, start
+from tests.actions.test_hazard_report_conversation import Expect, start
+from tests.assistant import Assistant
 from tests.factories import PROJECT_ROOT
-from tests.servers import bot_serve
+from tests.servers import Shared
 
 pytestmark = pytest.mark.server
 
 
 @pytest.fixture(scope="module")
-def assistant(tmp_path_factory) -> Iterator[Assistant]:
-    folder = tmp_path_factory.mktemp("forms")
-    database_url = f"sqlite:///{folder / 'app.db'}"
-    env = {"DATABASE_URL": database_url, "PSEUDONYM_KEY": KEY, "HAZARD_WEBHOOK_URL": ""}
-    with bot_serve(folder, env) as served:
-        yield Assistant(served.url, database_url)
+def assistant(servers: Shared) -> Assistant:
+    return servers.rest
 
 
 @pytest.fixture(scope="module")
@@ -47,14 +44,14 @@ class Conversation:
 
     def expect(self, message: str, *keys: str) -> None:
         """Send `message`; the replies must be the responses `keys`, in this order."""
-        assert self.assistant.send(self.sender, message) == "\n".join(self.say(k) for k in keys), message
+        assert self.assistant.said(self.sender, message) == "\n".join(self.say(k) for k in keys), message
 
     def reports(self) -> list[Any]:
         return self.assistant.reports_of(self.sender)
 
     def decline_contact(self) -> Any:
         """Answer "no" to the contact question: the report is stored, then confirmed."""
-        confirmation = self.assistant.send(self.sender, "/deny")
+        confirmation = self.assistant.said(self.sender, "/deny")
         [report] = self.reports()
         assert confirmation == self.say("utter_hazard_report_saved", reference=report.reference)
         return report
@@ -116,9 +113,9 @@ def test_french_no_with_an_injury_word_is_no_and_the_language_can_change(assista
     # The language menu, then the same question in the chosen language.
     talk.expect("/change_language", "utter_choose_language")
     english = Expect(renderer, "en", "lebanon")
-    replies = assistant.send(talk.sender, '/set_language{"language": "en"}')
+    replies = assistant.said(talk.sender, '/set_language{"language": "en"}')
     assert replies == english("utter_language_set") + "\n" + english("utter_ask_hazard_consent")
-    confirmation = assistant.send(talk.sender, "/deny")
+    confirmation = assistant.said(talk.sender, "/deny")
     [report] = talk.reports()
     assert confirmation == english("utter_hazard_report_saved", reference=report.reference)
     assert (report.seen, report.injured, report.language) == ("this_week", False, "en")
@@ -186,9 +183,9 @@ def test_the_services_search_changes_language_and_stops_on_stop(assistant, rende
     talk.expect("/find_services", "utter_ask_service_category")
     talk.expect("/change_language", "utter_choose_language")
     french = Expect(renderer, "fr", "ukraine")
-    replies = assistant.send(talk.sender, '/set_language{"language": "fr"}')
+    replies = assistant.said(talk.sender, '/set_language{"language": "fr"}')
     assert replies == french("utter_language_set") + "\n" + french("utter_ask_service_category")
-    replies = assistant.send(talk.sender, "/unsubscribe")
+    replies = assistant.said(talk.sender, "/unsubscribe")
     assert replies == french("utter_unsubscribe")
 
 

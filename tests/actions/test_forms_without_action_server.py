@@ -12,9 +12,6 @@ without a form get the safety answer with the action server down as well.
 
 from __future__ import annotations
 
-import json
-import urllib.request
-import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +21,7 @@ import pytest
 
 from bot.nlg import ResponseRenderer, build_renderer
 from bot.paths import project_paths
+from tests.assistant import Assistant, new_sender
 from tests.factories import PROJECT_ROOT, tracker
 from tests.servers import Stack, server_stack
 
@@ -51,19 +49,8 @@ REGION_STEPS = (
 )
 
 
-def send(url: str, sender: str, message: str) -> list[str]:
-    """The texts the assistant answers to `message`, in order."""
-    request = urllib.request.Request(
-        f"{url}/webhooks/rest/webhook",
-        data=json.dumps({"sender": sender, "message": message}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=120) as response:
-        return [str(r.get("text", "")) for r in json.loads(response.read())]
-
-
 @contextmanager
-def servers(folder: Path) -> Iterator[Stack]:
+def own_servers(folder: Path) -> Iterator[Stack]:
     """Rasa (REST channel) and the action server on free ports, app and tracker databases in `folder`."""
     env = {"PSEUDONYM_KEY": "forms-without-action-server-pseudonym-key", "HAZARD_WEBHOOK_URL": ""}
     with server_stack(folder, "rest:\n", env) as stack:
@@ -78,11 +65,11 @@ class Transcript:
     down: dict[tuple[str, str], list[str]] = field(default_factory=dict)
 
 
-def start(url: str, language: str, country: str) -> str:
+def start(rest: Assistant, language: str, country: str) -> str:
     """A new conversation with its language and country chosen (rules only); its sender id."""
-    sender = f"down-{uuid.uuid4().hex}"
-    send(url, sender, f'/set_language{{"language": "{language}"}}')
-    send(url, sender, f'/set_country{{"country": "{country}"}}')
+    sender = new_sender("down")
+    rest.send(sender, f'/set_language{{"language": "{language}"}}')
+    rest.send(sender, f'/set_country{{"country": "{country}"}}')
     return sender
 
 
@@ -90,29 +77,28 @@ def start(url: str, language: str, country: str) -> str:
 def transcript(tmp_path_factory: pytest.TempPathFactory) -> Transcript:
     """Every conversation of the tests, run once: forms opened up, the action server killed, then down."""
     result = Transcript()
-    with servers(tmp_path_factory.mktemp("forms-down")) as running:
-        url = running.url
+    folder = tmp_path_factory.mktemp("forms-down")
+    with own_servers(folder) as running:  # its own: the action server is killed half-way
+        rest = running.rest(folder)
         in_forms: dict[tuple[str, str], str] = {}
         for language, (message, country) in INJURED.items():
             for form, (opening, _) in FORMS.items():
-                sender = in_forms[(form, language)] = start(url, language, country)
-                send(url, sender, opening)
-                result.up[(form, language)] = send(url, sender, message)
-        at_region = start(url, "en", "ukraine")
-        send(url, at_region, "/report_hazard")
-        result.up[("region", "en")] = [text for step in REGION_STEPS for text in send(url, at_region, step)]
-        without_form = start(url, "fr", "lebanon")
+                sender = in_forms[(form, language)] = start(rest, language, country)
+                rest.texts(sender, opening)
+                result.up[(form, language)] = rest.texts(sender, message)
+        at_region = start(rest, "en", "ukraine")
+        rest.texts(at_region, "/report_hazard")
+        result.up[("region", "en")] = [text for step in REGION_STEPS for text in rest.texts(at_region, step)]
+        without_form = start(rest, "fr", "lebanon")
 
         running.kill_actions()
 
         for (form, language), sender in in_forms.items():
-            result.down[(form, language)] = send(url, sender, INJURED[language][0])
-        result.down[("region", "en")] = send(url, at_region, INJURED["en"][0])
-        result.down[("no form", "fr")] = send(url, without_form, INJURED["fr"][0])
+            result.down[(form, language)] = rest.texts(sender, INJURED[language][0])
+        result.down[("region", "en")] = rest.texts(at_region, INJURED["en"][0])
+        result.down[("no form", "fr")] = rest.texts(without_form, INJURED["fr"][0])
         for language in ("en", "uk", "km"):
-            result.down[("first message", language)] = send(
-                url, f"new-{uuid.uuid4().hex}", INJURED[language][0]
-            )
+            result.down[("first message", language)] = rest.texts(new_sender("new"), INJURED[language][0])
     return result
 
 

@@ -1,74 +1,29 @@
-"""End to end: the hazard report form through `bot serve` (Rasa + action server) over REST.
+"""End to end: the hazard report form through the shared Rasa and action servers over REST.
 
 Three languages; a Telegram-style location (the payload the Telegram channel sends);
 a cancel; a safety question in the middle of the form, answered, then the form resumes.
-The app database is a SQLite file of this test (DATABASE_URL in the servers' environment).
+The app database is the shared servers' (reports found by the test's own conversation).
 """
 
 from __future__ import annotations
 
-import json
-import urllib.request
 import uuid
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 from bot.nlg import ResponseContext, build_renderer
 from bot.paths import project_paths
-from bot.reports import store
-from bot.reports.model import HazardReport
-from bot.store.db import Database
-from bot.store.pseudonym import Pseudonymizer
+from tests.assistant import Assistant
 from tests.factories import PROJECT_ROOT, tracker
-from tests.servers import bot_serve
+from tests.servers import Shared
 
 pytestmark = pytest.mark.server
 
-KEY = "e2e-pseudonym-key-" + "x" * 16
-
-
-class Assistant:
-    def __init__(self, url: str, database_url: str) -> None:
-        self.url = url
-        self.database_url = database_url
-
-    def send(self, sender: str, message: str) -> str:
-        request = urllib.request.Request(
-            f"{self.url}/webhooks/rest/webhook",
-            data=json.dumps({"sender": sender, "message": message}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return "\n".join(r.get("text", "") for r in json.loads(response.read()))
-
-    def buttons(self, sender: str, message: str) -> list[dict[str, Any]]:
-        request = urllib.request.Request(
-            f"{self.url}/webhooks/rest/webhook",
-            data=json.dumps({"sender": sender, "message": message}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return [b for r in json.loads(response.read()) for b in r.get("buttons", [])]
-
-    def reports_of(self, sender: str) -> list[HazardReport]:
-        database = Database.from_url(self.database_url)
-        try:
-            with database.sessions.begin() as session:
-                mine = Pseudonymizer(KEY.encode()).of(sender)
-                return [r for r in store.list_reports(session) if r.conversation == mine]
-        finally:
-            database.dispose()
-
 
 @pytest.fixture(scope="module")
-def assistant(tmp_path_factory) -> Iterator[Assistant]:
-    folder = tmp_path_factory.mktemp("reports")
-    database_url = f"sqlite:///{folder / 'app.db'}"
-    # An empty HAZARD_WEBHOOK_URL turns forwarding off, whatever the test's environment says.
-    env = {"DATABASE_URL": database_url, "PSEUDONYM_KEY": KEY, "HAZARD_WEBHOOK_URL": ""}
-    with bot_serve(folder, env) as served:
-        yield Assistant(served.url, database_url)
+def assistant(servers: Shared) -> Assistant:
+    return servers.rest
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +43,8 @@ class Expect:
 
 
 def start(assistant: Assistant, sender: str, language: str, country: str) -> None:
-    assistant.send(sender, f'/set_language{{"language": "{language}"}}')
-    assistant.send(sender, f'/set_country{{"country": "{country}"}}')
+    assistant.said(sender, f'/set_language{{"language": "{language}"}}')
+    assistant.said(sender, f'/set_country{{"country": "{country}"}}')
 
 
 def test_english_report_with_a_telegram_location_is_stored_then_confirmed(assistant, renderer):
@@ -97,18 +52,18 @@ def test_english_report_with_a_telegram_location_is_stored_then_confirmed(assist
     sender = f"e2e-{uuid.uuid4().hex}"
     start(assistant, sender, "en", "ukraine")
 
-    opening = assistant.send(sender, "/report_hazard")
+    opening = assistant.said(sender, "/report_hazard")
     assert opening == say("utter_report_safety_first") + "\n" + say("utter_ask_hazard_type")
-    uxo = assistant.send(sender, '/report_hazard{"hazard_type": "uxo"}')
+    uxo = assistant.said(sender, '/report_hazard{"hazard_type": "uxo"}')
     assert uxo == say("utter_ask_hazard_description")
-    assert assistant.send(sender, "a rusty shell, half buried, about 40 cm") == say("utter_ask_hazard_place")
+    assert assistant.said(sender, "a rusty shell, half buried, about 40 cm") == say("utter_ask_hazard_place")
     # What bot.channels.telegram sends for a shared location: no place or region question follows.
-    located = assistant.send(sender, '/report_hazard{"latitude": 49.988358, "longitude": 36.232845}')
+    located = assistant.said(sender, '/report_hazard{"latitude": 49.988358, "longitude": 36.232845}')
     assert located == say("utter_location_received") + "\n" + say("utter_ask_hazard_seen")
-    assert assistant.send(sender, '/report_hazard{"hazard_seen": "today"}') == say("utter_ask_hazard_injured")
-    assert assistant.send(sender, "/deny") == say("utter_ask_hazard_consent")
-    assert assistant.send(sender, "/affirm") == say("utter_ask_hazard_contact")
-    confirmation = assistant.send(sender, "+380 50 123 4567")
+    assert assistant.said(sender, '/report_hazard{"hazard_seen": "today"}') == say("utter_ask_hazard_injured")
+    assert assistant.said(sender, "/deny") == say("utter_ask_hazard_consent")
+    assert assistant.said(sender, "/affirm") == say("utter_ask_hazard_contact")
+    confirmation = assistant.said(sender, "+380 50 123 4567")
 
     [report] = assistant.reports_of(sender)
     assert confirmation == say("utter_hazard_report_saved", reference=report.reference)
@@ -124,17 +79,17 @@ def test_french_report_cancelled_stores_nothing_and_starts_afresh(assistant, ren
     sender = f"e2e-{uuid.uuid4().hex}"
     start(assistant, sender, "fr", "lebanon")
 
-    assistant.send(sender, "/report_hazard")
-    assistant.send(sender, '/report_hazard{"hazard_type": "mine"}')
-    assert assistant.send(sender, "/deny") == say("utter_ask_hazard_place")
+    assistant.said(sender, "/report_hazard")
+    assistant.said(sender, '/report_hazard{"hazard_type": "mine"}')
+    assert assistant.said(sender, "/deny") == say("utter_ask_hazard_place")
     # Lebanon has regions: their buttons are in French, after "I don't know".
     buttons = assistant.buttons(sender, "près de l'école du village")
     titles = [b["title"] for b in buttons]
     assert titles[0] == "Je ne sais pas" and len(titles) > 2
-    assert assistant.send(sender, "annuler") == say("utter_hazard_report_cancelled")
+    assert assistant.said(sender, "annuler") == say("utter_hazard_report_cancelled")
     assert assistant.reports_of(sender) == []
     # A new report starts from the first question again.
-    again = assistant.send(sender, "/report_hazard")
+    again = assistant.said(sender, "/report_hazard")
     assert again == say("utter_report_safety_first") + "\n" + say("utter_ask_hazard_type")
 
 
@@ -143,21 +98,21 @@ def test_ukrainian_safety_question_mid_form_is_answered_and_the_form_resumes(ass
     sender = f"e2e-{uuid.uuid4().hex}"
     start(assistant, sender, "uk", "ukraine")
 
-    assistant.send(sender, "/report_hazard")
-    assistant.send(sender, '/report_hazard{"hazard_type": "cluster"}')
-    assistant.send(sender, "маленька металева кулька в траві")
-    assert assistant.send(sender, "біля зупинки автобуса в селі Кам'янка") == say("utter_ask_hazard_region")
-    region = assistant.send(sender, '/report_hazard{"hazard_region": "kharkiv"}')
+    assistant.said(sender, "/report_hazard")
+    assistant.said(sender, '/report_hazard{"hazard_type": "cluster"}')
+    assistant.said(sender, "маленька металева кулька в траві")
+    assert assistant.said(sender, "біля зупинки автобуса в селі Кам'янка") == say("utter_ask_hazard_region")
+    region = assistant.said(sender, '/report_hazard{"hazard_region": "kharkiv"}')
     assert region == say("utter_ask_hazard_seen")
     # In the middle of the form: the safety answer first, then the same question again.
-    interrupted = assistant.send(sender, "/in_hazard_area")
+    interrupted = assistant.said(sender, "/in_hazard_area")
     assert interrupted == say("utter_in_hazard_area") + "\n" + say("utter_ask_hazard_seen")
-    resumed = assistant.send(sender, '/report_hazard{"hazard_seen": "this_week"}')
+    resumed = assistant.said(sender, '/report_hazard{"hazard_seen": "this_week"}')
     assert resumed == say("utter_ask_hazard_injured")
     # Someone is hurt: the first-aid answer at once, then the form goes on.
-    hurt = assistant.send(sender, "/affirm")
+    hurt = assistant.said(sender, "/affirm")
     assert hurt == say("utter_someone_injured") + "\n" + say("utter_ask_hazard_consent")
-    confirmation = assistant.send(sender, "/deny")
+    confirmation = assistant.said(sender, "/deny")
 
     [report] = assistant.reports_of(sender)
     assert confirmation == say("utter_hazard_report_saved", reference=report.reference)

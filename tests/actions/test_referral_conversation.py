@@ -6,87 +6,26 @@ pseudonymous row) -> delete_my_data removes it, in English, Ukrainian and Khmer.
 
 from __future__ import annotations
 
-import io
-import json
-import urllib.request
 import uuid
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from bot.i18n import territory_name
 from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
-from bot.paths import ProjectPaths, project_paths
-from bot.services.commands import import_services
+from bot.paths import project_paths
 from bot.services.regions import load_regions
-from bot.services.store import referrals
-from bot.store.db import Database
-from bot.store.pseudonym import Pseudonymizer
+from tests.assistant import Assistant
 from tests.factories import GRENADE, PROJECT_ROOT
-from tests.servers import bot_serve
+from tests.servers import Shared
 
 pytestmark = pytest.mark.server
 
-PSEUDONYM_KEY = "test-pseudonym-key-for-referral-conversations"
-
-
-class Assistant:
-    """The running assistant, its tracker store and its app database."""
-
-    def __init__(self, url: str, app_db: str, tracker_db: Path) -> None:
-        self.url = url
-        self.app_db = app_db
-        self.tracker_db = tracker_db
-
-    def send(self, sender: str, message: str) -> list[dict[str, Any]]:
-        request = urllib.request.Request(
-            f"{self.url}/webhooks/rest/webhook",
-            data=json.dumps({"sender": sender, "message": message}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=120) as response:
-            return list(json.loads(response.read()))
-
-    def referral_rows(self) -> list[dict[str, Any]]:
-        engine = sa.create_engine(self.app_db, future=True)
-        try:
-            with engine.connect() as connection:
-                return [dict(r) for r in connection.execute(sa.select(referrals)).mappings()]
-        finally:
-            engine.dispose()
-
-    def rows_of(self, sender: str) -> list[dict[str, Any]]:
-        conversation = Pseudonymizer(PSEUDONYM_KEY.encode()).of(sender)
-        return [r for r in self.referral_rows() if r["conversation"] == conversation]
-
-    def stored_events(self, sender: str) -> int:
-        engine = sa.create_engine(f"sqlite:///{self.tracker_db}", future=True)
-        try:
-            with engine.connect() as connection:
-                return int(
-                    connection.execute(
-                        sa.text("SELECT count(*) FROM events WHERE sender_id = :s"), {"s": sender}
-                    ).scalar_one()
-                )
-        finally:
-            engine.dispose()
-
 
 @pytest.fixture(scope="module")
-def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
-    """`bot serve` on free ports, with its own app database holding the example directory."""
-    folder = tmp_path_factory.mktemp("referrals")
-    app_db = f"sqlite:///{folder / 'app.db'}"
-    database = Database.from_url(app_db)
-    try:
-        out = io.StringIO()
-        assert import_services(ProjectPaths(PROJECT_ROOT), database=database, out=out) == 0, out.getvalue()
-    finally:
-        database.dispose()
-    with bot_serve(folder, {"DATABASE_URL": app_db, "PSEUDONYM_KEY": PSEUDONYM_KEY}) as served:
-        yield Assistant(served.url, app_db, folder / "tracker.db")
+def assistant(servers: Shared) -> Assistant:
+    """The shared servers; their app database holds the example services directory."""
+    return servers.rest
 
 
 @pytest.fixture(scope="module")
@@ -203,16 +142,16 @@ def test_need_place_matches_then_decline_then_referral_then_erasure(assistant, e
     # Declined: nothing stored.
     declined = assistant.send(sender, "/deny")
     assert texts(declined)[0] == rendered(expected, "utter_referral_declined", language, country)
-    assert assistant.rows_of(sender) == []
+    assert assistant.referral_rows(sender) == []
 
     # Asked again (the region is remembered), accepted, contact given: one pseudonymous row.
     again = assistant.send(sender, '/find_services{"service_category": "rehabilitation"}')
     assert texts(again)[-1] == rendered(expected, "utter_referral_offer", language, country)
     question = assistant.send(sender, "/affirm")
     assert texts(question) == [rendered(expected, "utter_ask_referral_contact", language, country)]
-    assert assistant.rows_of(sender) == []  # nothing before the contact is given
+    assert assistant.referral_rows(sender) == []  # nothing before the contact is given
     created = assistant.send(sender, contact)
-    [row] = assistant.rows_of(sender)
+    [row] = assistant.referral_rows(sender)
     assert texts(created)[0] == rendered(
         expected, "utter_referral_created", language, country, reference=row["reference"]
     )
@@ -228,8 +167,8 @@ def test_need_place_matches_then_decline_then_referral_then_erasure(assistant, e
     # delete_my_data, through the conversation: the referral and the conversation are gone.
     assistant.send(sender, "/delete_my_data")
     assistant.send(sender, "/affirm")
-    assert assistant.rows_of(sender) == []
-    assert assistant.stored_events(sender) == 0
+    assert assistant.referral_rows(sender) == []
+    assert assistant.events_of(sender) == []
 
 
 def test_cancel_my_referral_erases_the_contact_and_a_safety_message_interrupts_the_form(assistant, expected):
@@ -248,14 +187,14 @@ def test_cancel_my_referral_erases_the_contact_and_a_safety_message_interrupts_t
     assistant.send(sender, "Izium")
     assistant.send(sender, "/affirm")
     assistant.send(sender, "+380 50 000 11 22")
-    [row] = assistant.rows_of(sender)
+    [row] = assistant.referral_rows(sender)
     assert (row["region"], row["district"], row["status"]) == ("kharkiv", "izium", "open")
 
     cancelled = assistant.send(sender, "cancel my referral")
     assert texts(cancelled) == [
         rendered(expected, "utter_referral_cancelled", "en", "ukraine", reference=row["reference"])
     ]
-    [row] = assistant.rows_of(sender)
+    [row] = assistant.referral_rows(sender)
     assert (row["status"], row["contact"]) == ("cancelled", "")
     nothing = assistant.send(sender, "/cancel_referral")
     assert texts(nothing) == [rendered(expected, "utter_no_referral", "en", "ukraine")]
@@ -271,7 +210,7 @@ def test_no_at_the_contact_question_records_nothing(assistant, expected):
     assistant.send(sender, "/affirm")
     replies = assistant.send(sender, "/deny")
     assert texts(replies) == [rendered(expected, "utter_referral_declined", "en", "ukraine")]
-    assert assistant.rows_of(sender) == []
+    assert assistant.referral_rows(sender) == []
 
 
 def test_the_menu_button_asks_the_category_then_typed_words_are_understood(assistant, expected):
@@ -290,7 +229,7 @@ def test_the_menu_button_asks_the_category_then_typed_words_are_understood(assis
     ]
     stopped = assistant.send(sender, "cancel")
     assert texts(stopped) == [rendered(expected, "utter_help", "en", "generic")]
-    assert assistant.rows_of(sender) == []
+    assert assistant.referral_rows(sender) == []
 
 
 def test_survivor_rights_are_answered(assistant, expected):

@@ -8,10 +8,11 @@ import json
 import struct
 import time
 from collections import Counter
-from typing import Any, Callable
+from typing import Any
 
 from aiohttp import web
 
+from tests.assistant import wait_for  # noqa: F401  (its old home; test_telegram.py and test_sms.py import it here)
 from tests.channels.local_server import LocalServer
 
 FAILURE_MODES = ("timeout", "500")
@@ -188,14 +189,3 @@ def _maybe_json(value: str) -> Any:
         return json.loads(value)
     except ValueError:
         return value
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 60.0, interval: float = 0.05) -> Any:
-    """Poll `condition` until it returns something truthy (no fixed sleeps)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(interval)
-    raise AssertionError("condition not met in time")

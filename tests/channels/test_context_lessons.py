@@ -16,7 +16,7 @@ import pytest
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
 from bot.paths import project_paths
-from tests.channels.test_rest import REST_CREDENTIALS, Rest, new_sender, texts
+from tests.assistant import Assistant, new_sender, texts
 from tests.factories import PROJECT_ROOT
 from tests.servers import server_stack
 
@@ -85,11 +85,12 @@ NAMED_TYPED = [
 
 
 @pytest.fixture(scope="module")
-def rest(tmp_path_factory) -> Iterator[Rest]:
+def rest(tmp_path_factory) -> Iterator[Assistant]:
+    """Servers of its own: the cards need no action server, so it is killed first."""
     folder = tmp_path_factory.mktemp("context")
-    with server_stack(folder, REST_CREDENTIALS) as stack:
+    with server_stack(folder, "bot.channels.rest.RestInput:\n") as stack:
         stack.kill_actions()
-        yield Rest(stack.url, folder / "tracker.db")
+        yield stack.rest(folder)
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +104,7 @@ def rendered(expected: ResponseRenderer, key: str, language: str, country: Optio
     return reply
 
 
-def start(rest: Rest, language: str, country: Optional[str] = None) -> str:
+def start(rest: Assistant, language: str, country: Optional[str] = None) -> str:
     """A new conversation in `language` (chosen with the language menu's button), in `country`."""
     sender = new_sender()
     rest.send(sender, f'/set_language{{"language": "{language}"}}')
@@ -117,7 +118,7 @@ def payloads(reply: dict[str, Any]) -> list[str]:
 
 
 def follow(
-    rest: Rest,
+    rest: Assistant,
     expected: ResponseRenderer,
     sender: str,
     first: str,

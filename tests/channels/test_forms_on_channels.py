@@ -4,49 +4,24 @@ the answers"). The real Rasa and action servers, a fake SMS gateway and a fake B
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 from bot.nlg import ResponseContext, build_renderer
 from bot.paths import project_paths
 from bot.sms.compose import compose
-from tests.channels.fake_sms_gateway import FakeSmsGateway
-from tests.channels.fake_telegram import FakeTelegram, wait_for
-from tests.channels.test_sms import AUTH_TOKEN, PUBLIC_URL, SmsServer
-from tests.channels.test_telegram import SECRET, Webhook, message
-from tests.factories import PROJECT_ROOT, telegram_credentials, twilio_credentials
-from tests.servers import rasa_with_actions
+from tests.assistant import at_least, callback_data, new_chat_id, new_number, wait_for
+from tests.factories import PROJECT_ROOT
+from tests.servers import Shared
 
 pytestmark = pytest.mark.server
 RENDERER = build_renderer(project_paths(PROJECT_ROOT))
 
 
-class Channels:
-    def __init__(self, sms: SmsServer, telegram: FakeTelegram, webhook: Webhook) -> None:
-        self.sms = sms
-        self.telegram = telegram
-        self.webhook = webhook
-
-
 @pytest.fixture(scope="module")
-def channels(tmp_path_factory) -> Iterator[Channels]:
-    gateway = FakeSmsGateway().start()
-    telegram = FakeTelegram().start()
-    folder = tmp_path_factory.mktemp("forms-channels")
-    credentials = twilio_credentials(AUTH_TOKEN, PUBLIC_URL, gateway.url) + telegram_credentials(
-        SECRET, telegram.base_url
-    )
-    try:
-        with rasa_with_actions(folder, credentials) as url:
-            yield Channels(
-                SmsServer(url, gateway, folder / "tracker.db"),
-                telegram,
-                Webhook(f"{url}/webhooks/telegram/webhook"),
-            )
-    finally:
-        gateway.stop()
-        telegram.stop()
+def channels(servers: Shared) -> Shared:
+    return servers
 
 
 def rendered(key: str, language: str, country: str, channel: str) -> dict[str, Any]:
@@ -61,48 +36,41 @@ def sms_of(key: str, language: str, country: str) -> str:
 
 
 def test_sms_help_inside_the_report_stops_it_and_shows_the_menu(channels):
-    sms, number = channels.sms, "+380509990001"
+    sms, number = channels.sms, new_number("ukraine")
 
     def say(*keys: str) -> list[str]:
         return [sms_of(key, "uk", "ukraine") for key in keys]
 
-    sms.twilio(number, "HELP")
-    assert sms.replies(number, 1) == say("utter_help")
-    sms.twilio(number, "6")  # "Report danger"
-    assert sms.replies(number, 3)[1:] == say("utter_report_safety_first", "utter_ask_hazard_type")
-    sms.twilio(number, "1")  # "Mine"
-    assert sms.replies(number, 4)[3:] == say("utter_ask_hazard_description")
-    sms.twilio(number, "HELP")
-    assert sms.replies(number, 6)[4:] == say("utter_hazard_report_stopped", "utter_help")
+    assert sms.say(number, "HELP", 1) == say("utter_help")
+    assert sms.say(number, "6", 2) == say(
+        "utter_report_safety_first", "utter_ask_hazard_type"
+    )  # "Report danger"
+    assert sms.say(number, "1", 1) == say("utter_ask_hazard_description")  # "Mine"
+    assert sms.say(number, "HELP", 2) == say("utter_hazard_report_stopped", "utter_help")
 
 
 def test_telegram_menu_command_inside_the_report_stops_it_and_shows_the_menu(channels):
-    telegram, webhook, chat = channels.telegram, channels.webhook, 7900
+    telegram, webhook, chat = channels.telegram, channels.webhook, new_chat_id()
+    seen = 0
 
     def say(*keys: str) -> list[str]:
         return [str(rendered(key, "en", "generic", "telegram")["text"]) for key in keys]
 
     def sent_after(count: int) -> list[str]:
-        sent = wait_for(lambda: (lambda s: s if len(s) >= count else None)(telegram.sent_to(chat)))
-        return [str(m.get("text", "")) for m in sent]
+        """The texts of all messages sent to the chat since the last call, once `count` more came."""
+        nonlocal seen
+        sent = wait_for(at_least(seen + count, lambda: telegram.sent_to(chat)))
+        new, seen = sent[seen:], len(sent)
+        return [str(m.get("text", "")) for m in new]
 
     def press(title: str) -> None:
-        keyboard = telegram.sent_to(chat)[-1]["reply_markup"]["inline_keyboard"]
-        data = next(b["callback_data"] for row in keyboard for b in row if b["text"] == title)
-        query = {
-            "id": f"cb-{title}",
-            "from": {"id": chat, "is_bot": False, "first_name": "A", "language_code": "en"},
-            "chat_instance": "x",
-            "data": data,
-            "message": {"message_id": 5, "date": 1700000000, "chat": {"id": chat, "type": "private"}},
-        }
-        webhook.update({"callback_query": query})
+        webhook.press(chat, callback_data(telegram.sent_to(chat)[-1], title))
 
-    webhook.update(message(chat, "/menu"))
+    webhook.say(chat, "/menu")
     assert sent_after(1) == say("utter_help")
     press(str(rendered("utter_help", "en", "generic", "telegram")["buttons"][5]["title"]))
-    assert sent_after(3)[1:] == say("utter_report_safety_first", "utter_ask_hazard_type")
+    assert sent_after(2) == say("utter_report_safety_first", "utter_ask_hazard_type")
     press(str(rendered("utter_ask_hazard_type", "en", "generic", "telegram")["buttons"][0]["title"]))
-    assert sent_after(4)[3:] == say("utter_ask_hazard_description")
-    webhook.update(message(chat, "/menu"))
-    assert sent_after(6)[4:] == say("utter_hazard_report_stopped", "utter_help")
+    assert sent_after(1) == say("utter_ask_hazard_description")
+    webhook.say(chat, "/menu")
+    assert sent_after(2) == say("utter_hazard_report_stopped", "utter_help")

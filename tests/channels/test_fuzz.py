@@ -15,7 +15,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Optional
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -24,24 +24,26 @@ from twilio.request_validator import RequestValidator
 
 from bot.nlg import ResponseRenderer, build_renderer
 from bot.paths import project_paths
-from tests.channels.fake_sms_gateway import FakeSmsGateway
-from tests.channels.fake_telegram import FakeTelegram, wait_for
-from tests.factories import (
-    GRENADE,
-    PROJECT_ROOT,
-    africastalking_credentials,
-    telegram_credentials,
-    tracker,
-    twilio_credentials,
+from tests.assistant import (
+    AT_KEY,
+    TELEGRAM_SECRET,
+    TWILIO_AUTH_TOKEN,
+    TWILIO_PUBLIC_URL,
+    new_chat_id,
+    new_sender,
+    wait_for,
 )
-from tests.servers import rasa_with_actions
+from tests.channels.fake_sms_gateway import FakeSmsGateway
+from tests.channels.fake_telegram import FakeTelegram
+from tests.factories import GRENADE, PROJECT_ROOT, tracker
+from tests.servers import Shared
 
 pytestmark = pytest.mark.server
 
-SECRET = "fuzz-secret-token-0123456789"
-AUTH_TOKEN = "twilio-fuzz-auth-token"
-AT_KEY = "africas-talking-fuzz-key-0123"
-PUBLIC_URL = "https://bot.example.org/webhooks/twilio/webhook"
+# The shared servers' channel secrets.
+SECRET = TELEGRAM_SECRET
+AUTH_TOKEN = TWILIO_AUTH_TOKEN
+PUBLIC_URL = TWILIO_PUBLIC_URL
 EXAMPLES = 300
 FUZZ = settings(
     max_examples=EXAMPLES,
@@ -326,21 +328,8 @@ class Webhooks:
 
 
 @pytest.fixture(scope="module")
-def webhooks(tmp_path_factory) -> Iterator[Webhooks]:
-    telegram = FakeTelegram().start()
-    gateway = FakeSmsGateway().start()
-    credentials = (
-        "bot.channels.rest.RestInput:\n"
-        + telegram_credentials(SECRET, telegram.base_url, token="123:FUZZ")
-        + twilio_credentials(AUTH_TOKEN, PUBLIC_URL, gateway.url, account_sid="ACfuzz")
-        + africastalking_credentials(AT_KEY, gateway.url)
-    )
-    try:
-        with rasa_with_actions(tmp_path_factory.mktemp("fuzz"), credentials) as url:
-            yield Webhooks(url, telegram, gateway)
-    finally:
-        gateway.stop()
-        telegram.stop()
+def webhooks(servers: Shared) -> Webhooks:
+    return Webhooks(servers.url, servers.telegram, servers.gateway)
 
 
 @pytest.fixture(scope="module")
@@ -378,7 +367,7 @@ def test_rest_webhook_survives_hostile_bodies(webhooks, expected):
     failures = fuzz(webhooks.rest, REST_BODIES)
     assert not failures, shown(failures)
     assert webhooks.alive()
-    body = json.dumps({"sender": "fuzz-after-rest", "message": GRENADE["en"]}).encode()
+    body = json.dumps({"sender": new_sender("fuzz-after-rest"), "message": GRENADE["en"]}).encode()
     request = urllib.request.Request(
         f"{webhooks.url}/webhooks/rest/webhook", data=body, headers={"Content-Type": "application/json"}
     )
@@ -391,7 +380,7 @@ def test_telegram_webhook_survives_hostile_updates(webhooks, expected):
     failures = fuzz(webhooks.telegram_update, TELEGRAM_BODIES)
     assert not failures, shown(failures)
     assert webhooks.alive()
-    chat_id = 990001
+    chat_id = new_chat_id()
     update = {
         "update_id": 9_000_000_001,
         "message": {

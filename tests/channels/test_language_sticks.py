@@ -8,22 +8,20 @@ speaker to Ukrainian, then Khmer; "yes, delete it" was answered in Spanish;
 
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from typing import Optional
 
 import pytest
 
 from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
 from bot.paths import project_paths
-from tests.channels.test_rest import REST_CREDENTIALS, Rest, new_sender, texts
+from tests.assistant import Assistant, new_sender, texts
 from tests.factories import PROJECT_ROOT
-from tests.servers import rasa_with_actions
+from tests.servers import Shared
 
 
 @pytest.fixture(scope="module")
-def rest(tmp_path_factory) -> Iterator[Rest]:
-    folder = tmp_path_factory.mktemp("language")
-    with rasa_with_actions(folder, REST_CREDENTIALS) as url:
-        yield Rest(url, folder / "tracker.db")
+def rest(servers: Shared) -> Assistant:
+    return servers.rest
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ buttons; pressing them leads to a track's cards; a first safety message gets the
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -13,10 +13,10 @@ from actions.onboarding import region_buttons
 from bot.nlg import ResponseContext, build_renderer
 from bot.paths import project_paths
 from bot.services.regions import load_regions
-from tests.channels.fake_telegram import FakeTelegram, wait_for
-from tests.channels.test_telegram import SECRET, Webhook, message
-from tests.factories import GRENADE, PROJECT_ROOT, telegram_credentials
-from tests.servers import rasa_with_actions
+from tests.assistant import Webhook, at_least, callback_data, new_chat_id, wait_for
+from tests.channels.fake_telegram import FakeTelegram
+from tests.factories import GRENADE, PROJECT_ROOT
+from tests.servers import Shared
 
 pytestmark = pytest.mark.server
 
@@ -25,17 +25,13 @@ REGIONS = load_regions(PROJECT_ROOT / "content" / "regions")
 
 
 @pytest.fixture(scope="module")
-def telegram() -> Iterator[FakeTelegram]:
-    fake = FakeTelegram().start()
-    yield fake
-    fake.stop()
+def telegram(servers: Shared) -> FakeTelegram:
+    return servers.telegram
 
 
 @pytest.fixture(scope="module")
-def webhook(telegram, tmp_path_factory) -> Iterator[Webhook]:
-    credentials = "rest:\n" + telegram_credentials(SECRET, telegram.base_url)
-    with rasa_with_actions(tmp_path_factory.mktemp("onboarding"), credentials) as url:
-        yield Webhook(f"{url}/webhooks/telegram/webhook")
+def webhook(servers: Shared) -> Webhook:
+    return servers.webhook
 
 
 def shown(key: str, language: str, country: str | None = None, extra: tuple = ()) -> tuple[str, list[str]]:
@@ -52,47 +48,29 @@ def on_screen(sent: dict[str, Any]) -> tuple[str, list[str]]:
 
 
 class Chat:
-    def __init__(self, webhook: Webhook, telegram: FakeTelegram, chat_id: int) -> None:
-        self.webhook, self.telegram, self.chat_id = webhook, telegram, chat_id
+    """One person's chat, in a chat of their own."""
+
+    def __init__(self, webhook: Webhook, telegram: FakeTelegram) -> None:
+        self.webhook, self.telegram, self.chat_id = webhook, telegram, new_chat_id()
         self.seen = 0
-        self.presses = 0
 
     def replies(self, count: int) -> list[dict[str, Any]]:
         """Wait for the next `count` messages to this chat and return them."""
-        sent = wait_for(lambda: (lambda s: s if len(s) >= self.seen + count else None)(self._sent()))
+        sent = wait_for(at_least(self.seen + count, lambda: self.telegram.sent_to(self.chat_id)))
         new = sent[self.seen : self.seen + count]
         self.seen += count
         return new
 
-    def _sent(self) -> list[dict[str, Any]]:
-        return self.telegram.sent_to(self.chat_id)
-
     def say(self, text: str, language_code: str = "fr") -> None:
-        assert self.webhook.update(message(self.chat_id, text, language_code=language_code))[0] == 200
+        self.webhook.say(self.chat_id, text, language_code)
 
     def press(self, sent: dict[str, Any], title: str) -> None:
         """Press the button titled `title` of message `sent`."""
-        keyboard = sent["reply_markup"]["inline_keyboard"]
-        data = next(b["callback_data"] for row in keyboard for b in row if b["text"] == title)
-        self.presses += 1
-        callback = {
-            "callback_query": {
-                "id": f"cb-{self.chat_id}-{self.presses}",
-                "from": {"id": self.chat_id, "is_bot": False, "first_name": "A", "language_code": "fr"},
-                "chat_instance": "x",
-                "data": data,
-                "message": {
-                    "message_id": 5,
-                    "date": 1700000000,
-                    "chat": {"id": self.chat_id, "type": "private"},
-                },
-            }
-        }
-        assert self.webhook.update(callback)[0] == 200
+        self.webhook.press(self.chat_id, callback_data(sent, title), "fr")
 
 
 def test_start_onboards_language_country_region_then_the_herders_track(webhook, telegram):
-    chat = Chat(webhook, telegram, 14001)
+    chat = Chat(webhook, telegram)
     chat.say("/start")  # a French Telegram app: asked in French
     greet, language = chat.replies(2)
     assert on_screen(greet)[0] == shown("utter_greet", "fr")[0]
@@ -116,7 +94,7 @@ def test_start_onboards_language_country_region_then_the_herders_track(webhook, 
 
 
 def test_skip_at_the_tracks_question_shows_the_menu(webhook, telegram):
-    chat = Chat(webhook, telegram, 14002)
+    chat = Chat(webhook, telegram)
     chat.say("/start", language_code="en")
     _, language = chat.replies(2)
     chat.press(language, "English")
@@ -130,7 +108,7 @@ def test_skip_at_the_tracks_question_shows_the_menu(webhook, telegram):
 
 
 def test_menu_in_the_middle_of_onboarding_is_the_menu(webhook, telegram):
-    chat = Chat(webhook, telegram, 14003)
+    chat = Chat(webhook, telegram)
     chat.say("/start", language_code="es")
     chat.replies(2)
     chat.say("/menu", language_code="es")
@@ -140,7 +118,7 @@ def test_menu_in_the_middle_of_onboarding_is_the_menu(webhook, telegram):
 
 @pytest.mark.parametrize("language", sorted(GRENADE))
 def test_a_first_safety_message_gets_only_the_safety_answer(webhook, telegram, language):
-    chat = Chat(webhook, telegram, 14010 + sorted(GRENADE).index(language))
+    chat = Chat(webhook, telegram)
     chat.say(GRENADE[language], language_code=language)
     (answer,) = chat.replies(1)
     assert on_screen(answer)[0] == shown("utter_found_object", language)[0]

@@ -28,9 +28,9 @@ from bot.serve import (
     write_local_endpoints,
 )
 from bot.training import ensure_model, rasa_environment
-from tests.channels.test_rest import REST_CREDENTIALS, Rest, new_sender, texts
+from tests.assistant import Assistant, new_sender, texts
 from tests.factories import GRENADE, PROJECT_ROOT
-from tests.servers import rasa_with_actions
+from tests.servers import Shared
 
 pytestmark = pytest.mark.server
 
@@ -52,10 +52,8 @@ BUTTONS_SAY = (True, True, True, False, True)  # q1 right, q2 wrong, q3 right, q
 
 
 @pytest.fixture(scope="module")
-def rest(tmp_path_factory) -> Iterator[Rest]:
-    folder = tmp_path_factory.mktemp("quiz")
-    with rasa_with_actions(folder, REST_CREDENTIALS) as url:
-        yield Rest(url, folder / "tracker.db")
+def rest(servers: Shared) -> Assistant:
+    return servers.rest
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +84,7 @@ def expected_turns(said: Sequence[bool]) -> list[tuple[str, ...]]:
     return turns
 
 
-def start(rest: Rest, expected: ResponseRenderer, language: str) -> str:
+def start(rest: Assistant, expected: ResponseRenderer, language: str) -> str:
     sender = new_sender()
     rest.send(sender, f'/set_language{{"language": "{language}"}}')
     assert texts(rest.send(sender, "/start_quiz")) == say(
@@ -96,7 +94,7 @@ def start(rest: Rest, expected: ResponseRenderer, language: str) -> str:
 
 
 def play(
-    rest: Rest, expected: ResponseRenderer, language: str, answers: Sequence[str], said: Sequence[bool]
+    rest: Assistant, expected: ResponseRenderer, language: str, answers: Sequence[str], said: Sequence[bool]
 ) -> None:
     sender = start(rest, expected, language)
     score = sum(a == r for a, r in zip(said, RIGHT_ANSWERS, strict=True))
@@ -162,7 +160,7 @@ def test_stop_leaves_the_quiz(rest, expected):
 
 
 @pytest.fixture(scope="module")
-def rasa_alone(tmp_path_factory) -> Iterator[Rest]:
+def rasa_alone(tmp_path_factory) -> Iterator[Assistant]:
     """The Rasa server without its action server (which is not started at all)."""
     folder = tmp_path_factory.mktemp("quiz-alone")
     model = ensure_model(project_paths(PROJECT_ROOT))
@@ -175,7 +173,7 @@ def rasa_alone(tmp_path_factory) -> Iterator[Rest]:
     process = subprocess.Popen(rasa_server_command(settings, model), cwd=PROJECT_ROOT, env=rasa_environment())
     try:
         assert wait_until_ready(f"http://localhost:{port}", process, 300, tolerate={"action_server"})
-        yield Rest(f"http://localhost:{port}", folder / "tracker.db")
+        yield Assistant(f"http://localhost:{port}", folder / "tracker.db", "sqlite://", "")
     finally:
         stop([process])
 

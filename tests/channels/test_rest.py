@@ -4,72 +4,25 @@ from __future__ import annotations
 
 import http.client
 import json
-import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Iterator
 
 import pytest
-import sqlalchemy as sa
 
 from bot.channels.inbound import MAX_TEXT_CHARS, PayloadGate
 from bot.channels.rest import MAX_BODY_BYTES, BadRequestError, parse_body
 from bot.nlg import ResponseRenderer, build_renderer
 from bot.paths import project_paths
+from tests.assistant import Assistant, new_sender, texts
 from tests.factories import GRENADE, PROJECT_ROOT, tracker
-from tests.servers import rasa_with_actions
+from tests.servers import Shared
 
-REST_CREDENTIALS = "bot.channels.rest.RestInput:\n"
 MEGABYTE_OF_TEXT = ("I found a grenade near the road, what do I do? " * 25_000)[:1_000_000]
 
 
-@dataclass
-class Rest:
-    url: str
-    tracker_db: Path
-
-    def post(self, body: bytes, query: str = "") -> tuple[int, Any]:
-        request = urllib.request.Request(
-            f"{self.url}/webhooks/rest/webhook{query}",
-            data=body,
-            headers={"Content-Type": "application/json"},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                raw = response.read().decode()
-                status = response.status
-        except urllib.error.HTTPError as error:
-            raw, status = error.read().decode(), error.code
-        if query and status == 200:  # streamed: one JSON message per line
-            return status, [json.loads(line) for line in raw.splitlines() if line.strip()]
-        return status, json.loads(raw)
-
-    def send(self, sender: Any, message: Any, **extra: Any) -> list[dict[str, Any]]:
-        status, replies = self.post(json.dumps({"sender": sender, "message": message, **extra}).encode())
-        assert status == 200, replies
-        return replies
-
-    def stored_texts(self, sender: str) -> list[str]:
-        """The texts of the person's messages as the tracker store holds them."""
-        engine = sa.create_engine(f"sqlite:///{self.tracker_db}", future=True)
-        with engine.connect() as connection:
-            rows = connection.execute(
-                sa.text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id"),
-                {"s": sender},
-            )
-            texts = [json.loads(data)["text"] for (data,) in rows]
-        engine.dispose()
-        return texts
-
-
 @pytest.fixture(scope="module")
-def rest(tmp_path_factory) -> Iterator[Rest]:
-    folder = tmp_path_factory.mktemp("rest")
-    with rasa_with_actions(folder, REST_CREDENTIALS) as url:
-        yield Rest(url, folder / "tracker.db")
+def rest(servers: Shared) -> Assistant:
+    return servers.rest
 
 
 @pytest.fixture(scope="module")
@@ -82,21 +35,14 @@ def say(expected: ResponseRenderer, *keys: str, language: str = "en") -> list[st
     return [expected.render(key, context, "rest", {})["text"] for key in keys]
 
 
-def texts(replies: list[dict[str, Any]]) -> list[str]:
-    return [r["text"] for r in replies]
-
-
-def new_sender() -> str:
-    return f"rest-{uuid.uuid4().hex[:12]}"
-
-
 @pytest.mark.server
 def test_lone_surrogate_sender_then_a_normal_message_are_both_answered(rest, expected):
     # Once one such request stopped the whole server (the tracker store exited).
-    first = rest.send("x\ud800", "hello\ud800")
+    cleaned = new_sender()
+    first = rest.send(f"{cleaned}\ud800", "hello\ud800")
     assert texts(first) == say(expected, "utter_greet", "utter_help")
-    assert [r["recipient_id"] for r in first] == ["x", "x"]  # stored and answered as the cleaned id
-    assert rest.stored_texts("x") == ["hello"]
+    assert [r["recipient_id"] for r in first] == [cleaned, cleaned]  # stored and answered as the cleaned id
+    assert rest.stored_texts(cleaned) == ["hello"]
     second = rest.send(new_sender(), "/found_object")
     assert texts(second) == say(expected, "utter_found_object")
     with urllib.request.urlopen(f"{rest.url}/", timeout=10) as response:
@@ -169,7 +115,7 @@ def test_a_typed_restart_is_text_not_a_restart(rest, expected):
     assert texts(typed) == say(expected, "utter_help", language="km")
     assert texts(rest.send(new_sender(), "restart")) == say(expected, "utter_help")
     assert texts(rest.send(sender, GRENADE["en"])) == say(expected, "utter_found_object", language="km")
-    assert rest.stored_texts(sender)[1] == "restart"
+    assert rest.stored_texts(sender) == ['/set_language{"language": "km"}', "restart", GRENADE["en"]]
     # A button's payload is still a payload, streamed or not.
     assert texts(rest.send(new_sender(), "/found_object")) == say(expected, "utter_found_object")
     body = json.dumps({"sender": sender, "message": "/someone_injured"}).encode()

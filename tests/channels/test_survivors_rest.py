@@ -11,16 +11,16 @@ the services search) and nothing after a saved report.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 import pytest
 
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
 from bot.paths import project_paths
-from tests.channels.test_rest import REST_CREDENTIALS, Rest, new_sender, texts
+from tests.assistant import Assistant, new_sender, texts
 from tests.factories import PROJECT_ROOT
-from tests.servers import server_stack
+from tests.servers import Shared
 
 pytestmark = pytest.mark.server
 
@@ -65,11 +65,8 @@ PLACE = {
 
 
 @pytest.fixture(scope="module")
-def rest(tmp_path_factory) -> Iterator[Rest]:
-    folder = tmp_path_factory.mktemp("survivors")
-    # An empty HAZARD_WEBHOOK_URL turns report forwarding off, whatever the environment says.
-    with server_stack(folder, REST_CREDENTIALS, {"HAZARD_WEBHOOK_URL": ""}) as stack:
-        yield Rest(stack.url, folder / "tracker.db")
+def rest(servers: Shared) -> Assistant:
+    return servers.rest
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +93,7 @@ class Say:
         return self.expected.catalogs.gettext(self.context.language, english)
 
 
-def start(rest: Rest, language: str, country: str) -> str:
+def start(rest: Assistant, language: str, country: str) -> str:
     sender = new_sender()
     rest.send(sender, f'/set_language{{"language": "{language}"}}')
     rest.send(sender, f'/set_country{{"country": "{country}"}}')

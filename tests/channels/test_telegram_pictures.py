@@ -7,18 +7,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
 from bot.channels.telegram import CallbackPayloads, RateLimiter, TelegramSender, build_bot
-from bot.content.pictures import PictureFiles, alt_key, render_pictures, sources_dir
+from bot.content.pictures import PictureFiles, alt_key
 from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
 from bot.paths import project_paths
-from tests.channels.fake_telegram import FakeTelegram, wait_for
-from tests.channels.test_telegram import SECRET, Webhook
-from tests.factories import PROJECT_ROOT, telegram_credentials
-from tests.servers import rasa_with_actions
+from tests.assistant import Webhook, at_least, new_chat_id, wait_for
+from tests.channels.fake_telegram import FakeTelegram
+from tests.factories import PROJECT_ROOT
+from tests.servers import Shared
 
 LESSON = ("utter_lesson_signs_1", "utter_lesson_signs_2", "utter_lesson_signs_3")
 # The profiles' pictures, card by card (content/countries/*.yml, warning_pictures).
@@ -29,18 +29,14 @@ PICTURES = {
 
 
 @pytest.fixture(scope="module")
-def telegram() -> Iterator[FakeTelegram]:
-    fake = FakeTelegram().start()
-    yield fake
-    fake.stop()
+def telegram(servers: Shared) -> FakeTelegram:
+    return servers.telegram
 
 
 @pytest.fixture(scope="module")
-def pngs(tmp_path_factory) -> Path:
-    """Every picture drawn into a fresh folder (the build step), as the channel reads them."""
-    folder = tmp_path_factory.mktemp("pictures")
-    render_pictures(sources_dir(PROJECT_ROOT), folder)
-    return folder
+def pngs(servers: Shared) -> Path:
+    """Every picture, drawn into a fresh folder when the servers start (the build step)."""
+    return servers.pictures
 
 
 @pytest.fixture(scope="module")
@@ -78,10 +74,11 @@ CARD = {
 
 
 def test_a_missing_png_is_left_out_with_a_warning_and_the_card_is_sent(telegram, pngs, tmp_path, caplog):
+    chat_id = new_chat_id()
     (tmp_path / "official_sign.png").write_bytes((pngs / "official_sign.png").read_bytes())  # no red_stones
     with caplog.at_level(logging.WARNING, logger="bot.content.pictures"):
-        send(telegram, tmp_path, 8001, [CARD])
-    calls = telegram.sent_with_photos_to(8001)
+        send(telegram, tmp_path, chat_id, [CARD])
+    calls = telegram.sent_with_photos_to(chat_id)
     assert [(m, p.get("caption") or p.get("text")) for m, p in calls] == [
         ("sendPhoto", "Sign caption"),
         ("sendMessage", "Card text"),
@@ -92,13 +89,15 @@ def test_a_missing_png_is_left_out_with_a_warning_and_the_card_is_sent(telegram,
 
 
 def test_no_png_at_all_sends_the_text_only(telegram, tmp_path):
-    send(telegram, tmp_path / "never-built", 8002, [CARD])
-    assert [m for m, _ in telegram.sent_with_photos_to(8002)] == ["sendMessage"]
+    chat_id = new_chat_id()
+    send(telegram, tmp_path / "never-built", chat_id, [CARD])
+    assert [m for m, _ in telegram.sent_with_photos_to(chat_id)] == ["sendMessage"]
 
 
 def test_a_picture_is_uploaded_once_then_sent_by_its_file_id(telegram, pngs):
-    send(telegram, pngs, 8003, [CARD, CARD])
-    photos = [p["photo"] for m, p in telegram.sent_with_photos_to(8003) if m == "sendPhoto"]
+    chat_id = new_chat_id()
+    send(telegram, pngs, chat_id, [CARD, CARD])
+    photos = [p["photo"] for m, p in telegram.sent_with_photos_to(chat_id) if m == "sendPhoto"]
     assert [isinstance(p, dict) for p in photos] == [True, True, False, False]
     official = next(i for i, data in telegram.uploads.items() if data == photos[0]["bytes"])
     stones = next(i for i, data in telegram.uploads.items() if data == photos[1]["bytes"])
@@ -109,33 +108,13 @@ def test_a_picture_is_uploaded_once_then_sent_by_its_file_id(telegram, pngs):
 
 
 @pytest.fixture(scope="module")
-def webhook(telegram, pngs, tmp_path_factory) -> Iterator[Webhook]:
-    credentials = telegram_credentials(SECRET, telegram.base_url) + f"  pictures_dir: '{pngs}'\n"
-    with rasa_with_actions(tmp_path_factory.mktemp("telegram-pictures"), "rest:\n" + credentials) as url:
-        yield Webhook(f"{url}/webhooks/telegram/webhook")
-
-
-def press(webhook: Webhook, chat_id: int, payload: str) -> None:
-    webhook.next_update += 1
-    status, _ = webhook.update(
-        {
-            "callback_query": {
-                "id": f"cb-{webhook.next_update}",
-                "from": {"id": chat_id, "is_bot": False, "first_name": "A", "language_code": "en"},
-                "chat_instance": "x",
-                "data": payload,
-                "message": {"message_id": 5, "date": 1700000000, "chat": {"id": chat_id, "type": "private"}},
-            }
-        }
-    )
-    assert status == 200
+def webhook(servers: Shared) -> Webhook:
+    return servers.webhook
 
 
 def after(telegram: FakeTelegram, chat_id: int, seen: int, count: int) -> list[tuple[str, dict[str, Any]]]:
     """The next `count` sendMessage/sendPhoto calls to the chat after the first `seen`."""
-    calls = wait_for(
-        lambda: (lambda c: c if len(c) >= seen + count else None)(telegram.sent_with_photos_to(chat_id))
-    )
+    calls = wait_for(at_least(seen + count, lambda: telegram.sent_with_photos_to(chat_id)))
     return calls[seen:]
 
 
@@ -155,14 +134,14 @@ OFFICIAL_CAPTION = {
 def test_the_signs_lesson_shows_the_profiles_pictures_with_captions_in_the_language(
     webhook, telegram, pngs, expected, language, country
 ):
-    chat_id = 8100 + 10 * ["en", "uk", "ar", "km"].index(language) + sorted(PICTURES).index(country)
+    chat_id = new_chat_id()
     context = ResponseContext(language, expected.profile(country))
-    press(webhook, chat_id, f'/set_language{{"language": "{language}"}}')
-    press(webhook, chat_id, f'/set_country{{"country": "{country}"}}')
+    webhook.press(chat_id, f'/set_language{{"language": "{language}"}}')
+    webhook.press(chat_id, f'/set_country{{"country": "{country}"}}')
     seen = len(after(telegram, chat_id, 0, 2))  # "OK: <language>" and "OK: <country>"
     payloads = ["/ask_warning_signs", "/next", "/next"]
     for key, payload, pictures in zip(LESSON, payloads, PICTURES[country], strict=True):
-        press(webhook, chat_id, payload)
+        webhook.press(chat_id, payload)
         calls = after(telegram, chat_id, seen, len(pictures) + 1)
         seen += len(calls)
         card = expected.render(key, context, "telegram", {})

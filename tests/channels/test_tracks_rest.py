@@ -5,16 +5,16 @@ you" and by typing, every card through Next, asserted by exact text and buttons.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 import pytest
 
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
 from bot.paths import project_paths
-from tests.channels.test_rest import REST_CREDENTIALS, Rest, new_sender
+from tests.assistant import Assistant, new_sender
 from tests.factories import GRENADE, PROJECT_ROOT
-from tests.servers import rasa_with_actions
+from tests.servers import Shared
 
 pytestmark = pytest.mark.server
 
@@ -79,10 +79,8 @@ CASES = [(language, track) for language in SUPPORTED_LANGUAGES for track in TRAC
 
 
 @pytest.fixture(scope="module")
-def rest(tmp_path_factory) -> Iterator[Rest]:
-    folder = tmp_path_factory.mktemp("tracks")
-    with rasa_with_actions(folder, REST_CREDENTIALS) as url:
-        yield Rest(url, folder / "tracker.db")
+def rest(servers: Shared) -> Assistant:
+    return servers.rest
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +104,7 @@ def payloads(message: dict[str, Any]) -> list[str]:
 
 
 def cards(
-    rest: Rest, expected: ResponseRenderer, sender: str, track: str, language: str, first: list
+    rest: Assistant, expected: ResponseRenderer, sender: str, track: str, language: str, first: list
 ) -> None:
     """`first` is card 1; Next gives every further card; the last ends the lesson."""
     count = TRACKS[track]

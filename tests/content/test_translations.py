@@ -43,16 +43,15 @@ def edit_english(paths: ProjectPaths, old: str, new: str) -> None:
 
 def update_messages(paths: ProjectPaths) -> None:
     """The pybabel extract and update that common instructions give (without our notes step)."""
-    common = {"cwd": paths.root, "check": True, "capture_output": True}
     subprocess.run(
         [PYBABEL, "extract", "-F", "babel.cfg", "-o", "locales/messages.pot", "--no-wrap", "--omit-header",
          "--add-comments", "", "domain.yml"],
-        **common,
+        cwd=paths.root, check=True, capture_output=True,
     )  # fmt: skip
     subprocess.run(
         [PYBABEL, "update", "-i", "locales/messages.pot", "-d", "locales", "-D", "messages", "--no-wrap",
          "--ignore-obsolete"],
-        **common,
+        cwd=paths.root, check=True, capture_output=True,
     )  # fmt: skip
 
 

@@ -17,7 +17,7 @@ AFTER = ("topic_after_report",)
 
 
 @pytest.mark.parametrize(
-    "text, topic",
+    ("text", "topic"),
     [
         ("What happens after I report?", "topic_after_report"),
         ("How can I ask for the area to be marked?", "topic_after_report"),

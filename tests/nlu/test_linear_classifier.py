@@ -108,7 +108,7 @@ def test_the_ranking_is_sorted_probabilities_of_known_intents(trained: Pipeline)
     confidences = [entry["confidence"] for entry in ranking]
     assert {entry["name"] for entry in ranking} == set(EXAMPLES)
     assert confidences == sorted(confidences, reverse=True)
-    assert 0.0 <= min(confidences) and sum(confidences) == pytest.approx(1.0)
+    assert min(confidences) >= 0.0 and sum(confidences) == pytest.approx(1.0)
     assert message.get("intent") == ranking[0]
     assert message.as_dict_nlu()["intent"] == ranking[0]
 

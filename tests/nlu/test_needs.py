@@ -61,7 +61,7 @@ def test_the_need_the_safety_net_overrode_is_offered() -> None:
 
 
 @pytest.mark.parametrize(
-    "text, topic",
+    ("text", "topic"),
     [
         ("is it safe to go back home after the war", "track_returnees"),
         ("we are returning to our village next month", "track_returnees"),

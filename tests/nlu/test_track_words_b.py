@@ -12,7 +12,7 @@ TOPICS = TopicTerms.load(PROJECT_ROOT / "content" / "lesson_topics.yml")
 
 
 @pytest.mark.parametrize(
-    "text, track",
+    ("text", "track"),
     [
         ("we go fishing at the lake every morning", "track_fishers_hunters"),
         ("is hunting in the hills dangerous", "track_fishers_hunters"),

@@ -8,22 +8,19 @@ children's lesson. None of these messages is in the training data.
 
 from __future__ import annotations
 
-from typing import Iterator
-
 import pytest
 
 from bot.nlg import ResponseRenderer, build_renderer
 from bot.paths import project_paths
-from tests.channels.test_rest import REST_CREDENTIALS, Rest, new_sender, say, texts
+from tests.assistant import Assistant, new_sender, texts
+from tests.channels.test_rest import say
 from tests.factories import PROJECT_ROOT
-from tests.servers import rasa_with_actions
+from tests.servers import Shared
 
 
 @pytest.fixture(scope="module")
-def rest(tmp_path_factory) -> Iterator[Rest]:
-    folder = tmp_path_factory.mktemp("understanding")
-    with rasa_with_actions(folder, REST_CREDENTIALS) as url:
-        yield Rest(url, folder / "tracker.db")
+def rest(servers: Shared) -> Assistant:
+    return servers.rest
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +30,7 @@ def expected() -> ResponseRenderer:
 
 @pytest.mark.server
 @pytest.mark.parametrize(
-    "message, language, keys",
+    ("message", "language", "keys"),
     [
         # Was the injured answer alone: the rehabilitation need was dropped.
         (
@@ -65,13 +62,13 @@ def expected() -> ResponseRenderer:
     ],
 )
 def test_typed_messages_get_the_answers_they_ask_for(
-    rest: Rest, expected: ResponseRenderer, message: str, language: str, keys: tuple[str, ...]
+    rest: Assistant, expected: ResponseRenderer, message: str, language: str, keys: tuple[str, ...]
 ) -> None:
     assert texts(rest.send(new_sender(), message)) == say(expected, *keys, language=language)
 
 
 @pytest.mark.server
-def test_the_offer_buttons_lead_to_the_other_help(rest: Rest, expected: ResponseRenderer) -> None:
+def test_the_offer_buttons_lead_to_the_other_help(rest: Assistant, expected: ResponseRenderer) -> None:
     replies = rest.send(new_sender(), "my son was injured by a mine today and will need a prosthesis")
     assert texts(replies) == say(expected, "utter_someone_injured", "utter_offer_services")
     # survivors: and psychological first aid (issue 14).
@@ -83,7 +80,7 @@ def test_the_offer_buttons_lead_to_the_other_help(rest: Rest, expected: Response
 
 
 @pytest.mark.server
-def test_what_number_do_i_call_gives_the_number_before_the_report_questions(rest: Rest) -> None:
+def test_what_number_do_i_call_gives_the_number_before_the_report_questions(rest: Assistant) -> None:
     # Was the main menu, then a report that never said the number: the number comes first.
     replies = rest.send(new_sender(), "what number do i call", metadata={"country": "ukraine"})
     assert texts(replies)[0] == (

@@ -144,12 +144,14 @@ def test_a_silent_run_in_an_earlier_turn_does_not_count(domain):
 
 
 def policy(tmp_path: Path, answers: dict[str, str]) -> SafetyWhenActionsFail:
-    return SafetyWhenActionsFail.create(
+    created = SafetyWhenActionsFail.create(
         {"answers": answers},
         LocalModelStorage(tmp_path),
         Resource("safety"),
         ExecutionContext(GraphSchema({}), "test"),
     )
+    assert isinstance(created, SafetyWhenActionsFail)
+    return created
 
 
 def test_the_prediction_is_certain_and_overrides_the_loop_rules(tmp_path, domain):

@@ -5,48 +5,27 @@ care" from the numbered menu gives the injured-person answer first, with no refe
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
-from typing import Iterator
-
 import pytest
 
-from bot.nlg import ResponseContext
-from bot.paths import ProjectPaths
-from bot.services.commands import import_services
+from bot.nlg import ResponseContext, build_renderer
+from bot.paths import project_paths
 from bot.sms import DEFAULT_SEGMENT_BUDGET
 from bot.sms.compose import compose
 from bot.sms.segments import count_segments
-from bot.store.db import Database
-from tests.channels.fake_sms_gateway import FakeSmsGateway
-from tests.channels.test_sms import AT_KEY, AUTH_TOKEN, PUBLIC_URL, RENDERER, SmsServer, new_number
-from tests.factories import PROJECT_ROOT, africastalking_credentials, twilio_credentials
-from tests.servers import rasa_with_actions
+from tests.assistant import Sms, new_number
+from tests.factories import PROJECT_ROOT
+from tests.servers import Shared
 
 pytestmark = pytest.mark.server
 
+RENDERER = build_renderer(project_paths(PROJECT_ROOT))
 LABEL_UK = "ПРИКЛАД, не справжня служба:"
 
 
 @pytest.fixture(scope="module")
-def sms(tmp_path_factory) -> Iterator[SmsServer]:
-    """Both servers with the SMS channels and an app database holding the example directory."""
-    gateway = FakeSmsGateway().start()
-    folder: Path = tmp_path_factory.mktemp("sms-services")
-    database = Database.from_url(f"sqlite:///{folder / 'app.db'}")
-    try:
-        out = io.StringIO()
-        assert import_services(ProjectPaths(PROJECT_ROOT), database=database, out=out) == 0, out.getvalue()
-    finally:
-        database.dispose()
-    credentials = twilio_credentials(AUTH_TOKEN, PUBLIC_URL, gateway.url) + africastalking_credentials(
-        AT_KEY, gateway.url
-    )
-    try:
-        with rasa_with_actions(folder, credentials) as url:
-            yield SmsServer(url, gateway, folder / "tracker.db")
-    finally:
-        gateway.stop()
+def sms(servers: Shared) -> Sms:
+    """The shared servers' SMS channels; their app database holds the example directory."""
+    return servers.sms
 
 
 def expected(key: str) -> str:
@@ -56,20 +35,10 @@ def expected(key: str) -> str:
 
 
 def test_each_example_service_is_one_sms_in_budget_with_its_label_in_ukrainian(sms):
-    number = new_number("ukraine", 1401)
-    sent = 0
-
-    def say(text: str) -> list[str]:
-        nonlocal sent
-        assert sms.twilio(number, text) == 200
-        new = sms.replies(number, sent + 1)
-        sent = len(new)
-        return new
-
-    say("Я втратила ногу, де отримати протез?")
-    said = say("Харків")
-    # Wait for the whole listing: services then the referral offer.
-    said = sms.replies(number, len(said) + 2)
+    number = new_number("ukraine")
+    sms.say(number, "Я втратила ногу, де отримати протез?", 1)
+    # The whole listing: the region's answer, the services, then the referral offer.
+    said = sms.say(number, "Харків", 3)
     listing = [body for body in said if body.startswith(LABEL_UK)]
     assert listing[0] == (
         f"{LABEL_UK}\n"
@@ -85,7 +54,7 @@ def test_each_example_service_is_one_sms_in_budget_with_its_label_in_ukrainian(s
 
 
 def test_emergency_care_from_the_numbered_menu_gives_the_injured_answer_first(sms):
-    number = new_number("ukraine", 1402)
+    number = new_number("ukraine")
     assert sms.twilio(number, "Де знайти допомогу для постраждалих?") == 200
     menu = sms.replies(number, 1)
     assert menu[-1].endswith("\n8 Громада\n9 Втрата рідних")

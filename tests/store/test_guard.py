@@ -31,10 +31,15 @@ def test_a_failure_gives_the_default_and_skips_the_store_while_down():
     guard = StoreGuard("s", down_for=30, clock=clock)
     assert asyncio.run(guard.call("default", failing)) == "default"
     calls: list[int] = []
-    assert asyncio.run(guard.call("default", lambda: calls.append(1) or "value")) == "default"
+
+    def counted() -> str:
+        calls.append(1)
+        return "value"
+
+    assert asyncio.run(guard.call("default", counted)) == "default"
     assert calls == [] and guard.down
     clock.now += 31
-    assert asyncio.run(guard.call("default", lambda: calls.append(1) or "value")) == "value"
+    assert asyncio.run(guard.call("default", counted)) == "value"
     assert calls == [1] and not guard.down
 
 

@@ -47,6 +47,7 @@ def test_erase_action_deletes_the_whole_conversation_and_only_it(tmp_path):
         asyncio.run(store.save(tracker))
 
     alice = asyncio.run(store.retrieve("alice"))
+    assert alice is not None
     alice.update(UserUttered("delete my data"))
     alice.update(ActionExecuted("action_delete_my_data"))
     alice.update(BotUttered("Done."))

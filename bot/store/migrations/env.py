@@ -4,11 +4,11 @@
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from bot.store.schema import metadata
+from bot.store.schema import app_metadata
 
 
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+    context.configure(connection=connection, target_metadata=app_metadata(), render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
 
