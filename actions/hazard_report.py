@@ -254,7 +254,7 @@ def seen_when(text: str, language: str, now: Optional[datetime] = None) -> Optio
     and English); None for anything that is not a past day ("a rusty shell", "tomorrow", "12")."""
     if not any(c.isalpha() for c in text):
         return None
-    now = now or datetime.now()
+    now = now or datetime.now()  # noqa: DTZ005  (dateparser compares naive local days)
     languages = [language] if language == "en" else [language, "en"]
     try:
         when = _parse_date(text, languages, now)

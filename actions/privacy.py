@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.runtime import UsesRuntime
 from bot.privacy import ERASURE_DONE, ERASURE_SLOT, REFERRALS, REPORTS, AppData, erase_app_data
@@ -36,7 +37,7 @@ class ActionDeleteMyData(UsesRuntime, Action):
         return "action_delete_my_data"
 
     async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[str, Any]]:
         """Erase what the features hold; "Done", or what is left and that it will be retried."""
         failed = await asyncio.to_thread(erase_of, self.runtime.app_data, tracker.sender_id)

@@ -15,6 +15,7 @@ server; woken after a new report, else every few minutes), or by `bot reports fo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import uuid
@@ -190,10 +191,8 @@ class ReportsWorker:
 
     async def _loop(self, wake: asyncio.Event) -> None:
         while True:
-            try:
+            with contextlib.suppress(asyncio.TimeoutError):  # no wake-up: the periodic pass
                 await asyncio.wait_for(wake.wait(), timeout=self.every)
-            except asyncio.TimeoutError:
-                pass
             wake.clear()
             await self.run_once()
 

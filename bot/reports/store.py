@@ -55,9 +55,10 @@ hazard_reports = sa.Table(
 )
 
 _REPORT_COLUMNS = (
-    "id reference hazard_type description place region latitude longitude seen injured "
-    "contact_consent contact country language conversation created_at status"
-).split()
+    *("id", "reference", "hazard_type", "description", "place", "region", "latitude", "longitude"),
+    *("seen", "injured", "contact_consent", "contact", "country", "language", "conversation"),
+    *("created_at", "status"),
+)
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 import actions.hazard_report as hazard
 from actions.runtime import Runtime
@@ -20,7 +21,7 @@ from tests.actions.runtimes import make_runtime
 from tests.factories import PROJECT_ROOT
 
 SENDER = "telegram-4242"
-DOMAIN = {"forms": {"report_hazard_form": {"required_slots": list(hazard.REPORT_SLOTS)}}}
+DOMAIN = cast(DomainDict, {"forms": {"report_hazard_form": {"required_slots": list(hazard.REPORT_SLOTS)}}})
 
 
 @pytest.fixture()
@@ -52,7 +53,7 @@ def tracker(
     return Tracker(SENDER, dict(slots or {}), latest, events, False, None, loop, "action_listen")
 
 
-def extract(runtime: Runtime, slot: str, current: Tracker) -> tuple[dict, list[str]]:
+def extract(runtime: Runtime, slot: str, current: Tracker) -> tuple[dict, list[Optional[str]]]:
     dispatcher = CollectingDispatcher()
     form = hazard.ValidateReportHazardForm(runtime)
     result = getattr(form, f"extract_{slot}")(dispatcher, current, DOMAIN)

@@ -6,11 +6,13 @@ import asyncio
 import io
 import shutil
 from pathlib import Path
+from typing import cast
 
 import pytest
 import sqlalchemy as sa
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from actions.privacy import ActionDeleteMyData
 from actions.referral import (
@@ -30,6 +32,7 @@ from tests.actions.runtimes import make_runtime
 from tests.factories import PROJECT_ROOT
 
 SENDER = "telegram-12345"
+NO_DOMAIN = cast(DomainDict, {})
 
 
 @pytest.fixture()
@@ -45,12 +48,12 @@ def context(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Runtime:
 def tracker(text: str = "", slots: dict | None = None, entities: list | None = None) -> Tracker:
     latest = {"text": text, "entities": entities or [], "intent": {"name": "find_services"}}
     events = [{"event": "user", "text": text, "metadata": {"language": "uk"}}]
-    return Tracker(SENDER, slots or {}, latest, events, False, None, None, "rest")
+    return Tracker(SENDER, slots or {}, latest, events, False, None, {}, "rest")
 
 
 def run(action, current: Tracker) -> tuple[list, list]:
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, current, {}))
+    events = asyncio.run(action.run(dispatcher, current, NO_DOMAIN))
     return events, dispatcher.messages
 
 
@@ -78,7 +81,7 @@ def test_need_and_place_are_taken_from_the_first_message(context):
 
 
 @pytest.mark.parametrize(
-    "typed, country",
+    ("typed", "country"),
     [
         ("Ukraine", "ukraine"),
         ("Cambodge", "cambodia"),
@@ -92,7 +95,7 @@ def test_need_and_place_are_taken_from_the_first_message(context):
 def test_a_typed_country_name_answers_the_country_question(context, typed, country):
     form = ValidateServicesForm(context)
     current = tracker(typed, {"requested_slot": "service_country"})
-    found = asyncio.run(form.validate_service_country(typed, CollectingDispatcher(), current, {}))
+    found = asyncio.run(form.validate_service_country(typed, CollectingDispatcher(), current, NO_DOMAIN))
     assert found == {"service_country": country, "country": country}
 
 
@@ -100,23 +103,23 @@ def test_a_town_at_the_country_question_gives_country_and_region_and_nonsense_is
     form = ValidateServicesForm(context)
     dispatcher = CollectingDispatcher()
     current = tracker("Izium", {"requested_slot": "service_country"})
-    assert asyncio.run(form.validate_service_country("Izium", dispatcher, current, {})) == {
+    assert asyncio.run(form.validate_service_country("Izium", dispatcher, current, NO_DOMAIN)) == {
         "service_country": "ukraine",
         "country": "ukraine",
         "service_region": "kharkiv",
         "service_district": "izium",
     }
-    assert asyncio.run(form.validate_service_country("Atlantis", dispatcher, current, {})) == {
+    assert asyncio.run(form.validate_service_country("Atlantis", dispatcher, current, NO_DOMAIN)) == {
         "service_country": None
     }
     assert [m["response"] for m in dispatcher.messages] == ["utter_region_not_understood"]
     # A button's id is the choice; the id action_services_start set is not a new choice.
-    assert asyncio.run(form.validate_service_country("generic", dispatcher, current, {})) == {
+    assert asyncio.run(form.validate_service_country("generic", dispatcher, current, NO_DOMAIN)) == {
         "service_country": "generic",
         "country": "generic",
     }
     started = tracker("/find_services", {"country": "lebanon"})
-    assert asyncio.run(form.validate_service_country("lebanon", dispatcher, started, {})) == {
+    assert asyncio.run(form.validate_service_country("lebanon", dispatcher, started, NO_DOMAIN)) == {
         "service_country": "lebanon"
     }
 
@@ -125,9 +128,9 @@ def test_typed_region_is_validated_and_region_buttons_are_in_the_language(contex
     form = ValidateServicesForm(context)
     dispatcher = CollectingDispatcher()
     current = tracker("Харків", {"country": "ukraine"})
-    found = asyncio.run(form.validate_service_region("Харків", dispatcher, current, {}))
+    found = asyncio.run(form.validate_service_region("Харків", dispatcher, current, NO_DOMAIN))
     assert found == {"service_region": "kharkiv", "service_district": None, "country": "ukraine"}
-    assert asyncio.run(form.validate_service_region("Atlantis", dispatcher, current, {})) == {
+    assert asyncio.run(form.validate_service_region("Atlantis", dispatcher, current, NO_DOMAIN)) == {
         "service_region": None
     }
     assert dispatcher.messages[-1]["response"] == "utter_region_not_understood"
@@ -164,11 +167,11 @@ def test_emergency_care_gives_the_injured_answer_at_once(context):
     for value in ("emergency_medical", "my leg is bleeding, where is a hospital"):
         dispatcher = CollectingDispatcher()
         current = tracker(value, {"country": "ukraine"})
-        found = asyncio.run(form.validate_service_category(value, dispatcher, current, {}))
+        found = asyncio.run(form.validate_service_category(value, dispatcher, current, NO_DOMAIN))
         assert found == {"service_category": "emergency_medical"}
         assert [m["response"] for m in dispatcher.messages] == ["utter_someone_injured"]
     dispatcher = CollectingDispatcher()
-    asyncio.run(form.validate_service_category("legal", dispatcher, tracker("", {}), {}))
+    asyncio.run(form.validate_service_category("legal", dispatcher, tracker("", {}), NO_DOMAIN))
     assert dispatcher.messages == []
 
 
@@ -207,14 +210,14 @@ def test_an_empty_slot_is_asked_for_without_complaint(context):
     form = ValidateServicesForm(context)
     dispatcher = CollectingDispatcher()
     current = tracker("/find_services", {"country": "ukraine"})
-    assert asyncio.run(form.validate_service_category(None, dispatcher, current, {})) == {
+    assert asyncio.run(form.validate_service_category(None, dispatcher, current, NO_DOMAIN)) == {
         "service_category": None
     }
-    assert asyncio.run(form.validate_service_region(None, dispatcher, current, {})) == {
+    assert asyncio.run(form.validate_service_region(None, dispatcher, current, NO_DOMAIN)) == {
         "service_region": None
     }
     assert dispatcher.messages == []
-    assert asyncio.run(form.validate_service_category("a lawyer", dispatcher, current, {})) == {
+    assert asyncio.run(form.validate_service_category("a lawyer", dispatcher, current, NO_DOMAIN)) == {
         "service_category": "legal"
     }
 

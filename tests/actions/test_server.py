@@ -8,21 +8,25 @@ import inspect
 import sqlite3
 import threading
 from pathlib import Path
+from typing import cast
 
 import pytest
 import yaml
 from rasa_sdk import Action, Tracker, utils
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 import actions.privacy as privacy_actions
 import actions.server as server
 from actions.referral import ActionCreateReferral
 from actions.runtime import Runtime
+from bot.privacy import AppData
 from bot.store.db import Database, Timeouts
 from tests.actions.runtimes import make_runtime
 from tests.factories import PROJECT_ROOT
 
 SENDER = "rest-loop-check"
+NO_DOMAIN = cast(DomainDict, {})
 
 
 def test_every_action_class_is_registered_and_domain_actions_are_served(tmp_path: Path):
@@ -42,7 +46,7 @@ def test_every_action_class_is_registered_and_domain_actions_are_served(tmp_path
 
 
 def tracker(slots: dict) -> Tracker:
-    return Tracker(SENDER, slots, {"text": "", "entities": []}, [], False, None, None, "rest")
+    return Tracker(SENDER, slots, {"text": "", "entities": []}, [], False, None, {}, "rest")
 
 
 @pytest.fixture()
@@ -61,7 +65,7 @@ def test_a_referral_waiting_for_a_database_lock_leaves_the_loop_free(runtime: Ru
     async def scenario() -> list:
         blocker = sqlite3.connect(tmp_path / "app.db", isolation_level=None)
         blocker.execute("BEGIN EXCLUSIVE")  # another connection holds the write lock
-        task = asyncio.create_task(ActionCreateReferral(runtime).run(dispatcher, tracker(slots), {}))
+        task = asyncio.create_task(ActionCreateReferral(runtime).run(dispatcher, tracker(slots), NO_DOMAIN))
         await asyncio.sleep(0)  # the action runs up to its first await: its database call
         blocker.execute("COMMIT")  # only possible because the loop is free while the action waits
         blocker.close()
@@ -75,7 +79,7 @@ def test_a_referral_waiting_for_a_database_lock_leaves_the_loop_free(runtime: Ru
 def test_delete_my_data_erases_in_another_thread(runtime: Runtime, monkeypatch: pytest.MonkeyPatch):
     threads: list[int] = []
 
-    def erase(data, conversation):  # type: ignore[no-untyped-def]
+    def erase(data: AppData, conversation: str) -> list[str]:
         threads.append(threading.get_ident())
         return []
 
@@ -83,7 +87,7 @@ def test_delete_my_data_erases_in_another_thread(runtime: Runtime, monkeypatch: 
     dispatcher = CollectingDispatcher()
 
     async def scenario() -> int:
-        await privacy_actions.ActionDeleteMyData(runtime).run(dispatcher, tracker({}), {})
+        await privacy_actions.ActionDeleteMyData(runtime).run(dispatcher, tracker({}), NO_DOMAIN)
         return threading.get_ident()
 
     loop_thread = asyncio.run(scenario())
