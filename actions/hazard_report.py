@@ -15,9 +15,7 @@ sent; the confirmation carries the report number and the country's numbers.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -28,15 +26,11 @@ from rasa_sdk.types import DomainDict
 
 from actions.forms import SAFETY_INTENTS, Answer, InterruptibleForm
 from actions.locale import conversation_context
-from bot.content.countries import GENERIC_PROFILE, CountryProfile, hotlines_by_country, load_profiles
-from bot.nlu.safety_terms import SafetyTerms
-from bot.paths import ProjectPaths, project_paths
-from bot.reports.forward import forward_pending, webhook_url
+from actions.runtime import Runtime, UsesRuntime
+from bot.content.countries import CountryProfile
 from bot.reports.model import HAZARD_TYPES, SEEN, new_report
-from bot.reports.spool import Spool, save_report
-from bot.services.regions import Region, RegionIndex, load_regions
-from bot.store.db import Database
-from bot.store.pseudonym import Pseudonymizer, load_key
+from bot.reports.spool import save_report
+from bot.services.regions import Region, RegionIndex
 
 logger = logging.getLogger(__name__)
 
@@ -64,41 +58,6 @@ INTERRUPTING_CHOICES = INTERRUPTING | SAFETY_INTENTS
 # "Seen today, this week or earlier": a typed date is within this many days for "this week".
 WEEK_DAYS = 7
 MAX_TEXT = 1000
-BACKGROUND_EVERY_S = 300.0
-
-
-@dataclass
-class Runtime:
-    """What the report actions need, built once per action server process."""
-
-    paths: ProjectPaths
-    database: Database
-    spool: Spool
-    pseudonyms: Pseudonymizer
-    profiles: Mapping[str, CountryProfile]
-    regions: Mapping[str, Mapping[str, Region]]
-    terms: SafetyTerms
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
-    background: Optional[asyncio.Task[None]] = None
-
-    def profile(self, country: Optional[str]) -> CountryProfile:
-        """The conversation's country profile; the generic one when unknown."""
-        return self.profiles.get(country or "", self.profiles[GENERIC_PROFILE])
-
-
-@functools.lru_cache(maxsize=1)
-def runtime() -> Runtime:
-    """Build the runtime on first use (no I/O at import time)."""
-    paths = project_paths()
-    return Runtime(
-        paths=paths,
-        database=Database.for_project(paths),
-        spool=Spool.for_var(paths.var),
-        pseudonyms=Pseudonymizer(load_key(paths.var)),
-        profiles=load_profiles(paths.countries),
-        regions=load_regions(paths.root / "content" / "regions"),
-        terms=SafetyTerms.load(paths.safety_net),
-    )
 
 
 # ------------------------------------------------------------ reading answers
@@ -110,24 +69,24 @@ def _choose_again(dispatcher: CollectingDispatcher, slot: str) -> Dict[str, Any]
     return {slot: None}
 
 
-def _country_regions(tracker: Tracker) -> Mapping[str, Region]:
-    return runtime().regions.get(conversation_profile(tracker).id, {})
+def _country_regions(rt: Runtime, tracker: Tracker) -> Mapping[str, Region]:
+    return rt.regions.get(conversation_profile(rt, tracker).id, {})
 
 
-def conversation_profile(tracker: Tracker) -> CountryProfile:
+def conversation_profile(rt: Runtime, tracker: Tracker) -> CountryProfile:
     """The conversation's country profile (actions.locale, as the NLG decides it)."""
-    return conversation_context(tracker, runtime().profiles).profile
+    return conversation_context(tracker, rt.profiles).profile
 
 
-def conversation_language(tracker: Tracker) -> str:
+def conversation_language(rt: Runtime, tracker: Tracker) -> str:
     """The conversation's language (actions.locale, as the NLG decides it)."""
-    return conversation_context(tracker, runtime().profiles).language
+    return conversation_context(tracker, rt.profiles).language
 
 
 # ---------------------------------------------------------------------- the form
 
 
-class ValidateReportHazardForm(InterruptibleForm):
+class ValidateReportHazardForm(UsesRuntime, InterruptibleForm):
     """Reads each answer of the report form (custom extraction for every slot)."""
 
     def name(self) -> str:
@@ -143,7 +102,7 @@ class ValidateReportHazardForm(InterruptibleForm):
     ) -> List[str]:
         """No region question without regions for the country; contact only with consent."""
         slots = list(domain_slots)
-        if not _country_regions(tracker):
+        if not _country_regions(self.runtime, tracker):
             slots.remove("hazard_region")
         if tracker.get_slot("hazard_consent") != "yes":
             slots.remove("hazard_contact")
@@ -196,7 +155,7 @@ class ValidateReportHazardForm(InterruptibleForm):
         if answer.typed:
             found: Dict[str, Any] = {"hazard_place": answer.text[:MAX_TEXT]}
             # "Near the school in Izium" names the region too: no need to ask for it.
-            regions = _country_regions(tracker)
+            regions = _country_regions(self.runtime, tracker)
             match = RegionIndex(regions).match(answer.text) if regions else None
             if match and tracker.get_slot("hazard_region") is None:
                 found["hazard_region"] = regions[match.region].name("en")
@@ -210,7 +169,7 @@ class ValidateReportHazardForm(InterruptibleForm):
         if tracker.get_slot("requested_slot") != "hazard_region":
             return {}
         answer = Answer.of(tracker)
-        regions = _country_regions(tracker)
+        regions = _country_regions(self.runtime, tracker)
         chosen = answer.entities.get("hazard_region")
         if isinstance(chosen, str) and (chosen in regions or chosen == "unknown"):
             return {"hazard_region": regions[chosen].name("en") if chosen in regions else ""}
@@ -233,7 +192,7 @@ class ValidateReportHazardForm(InterruptibleForm):
             return {}
         if answer.interrupts(INTERRUPTING_CHOICES):
             return {}
-        seen = seen_when(answer.text, conversation_language(tracker)) if answer.typed else None
+        seen = seen_when(answer.text, conversation_language(self.runtime, tracker)) if answer.typed else None
         if seen is not None:
             return {"hazard_seen": seen}
         return _choose_again(dispatcher, "hazard_seen")
@@ -246,7 +205,7 @@ class ValidateReportHazardForm(InterruptibleForm):
         if tracker.get_slot("requested_slot") != "hazard_injured" or answer.location:
             return {}
         if answer.typed:
-            terms = runtime().terms
+            terms = self.runtime.terms
             match = terms.match(answer.text)
             urgent = match is not None and match.urgent
             # "No, nobody is hurt" is a no, even though NLU hears "hurt"; "no, he is bleeding" is not.
@@ -295,7 +254,7 @@ def seen_when(text: str, language: str, now: Optional[datetime] = None) -> Optio
     and English); None for anything that is not a past day ("a rusty shell", "tomorrow", "12")."""
     if not any(c.isalpha() for c in text):
         return None
-    now = now or datetime.now()
+    now = now or datetime.now()  # noqa: DTZ005  (dateparser compares naive local days)
     languages = [language] if language == "en" else [language, "en"]
     try:
         when = _parse_date(text, languages, now)
@@ -316,7 +275,7 @@ def _parse_date(text: str, languages: List[str], now: datetime) -> Optional[date
     return dateparser.parse(text[:100], languages=languages, settings=settings)
 
 
-class AskHazardRegion(Action):
+class AskHazardRegion(UsesRuntime, Action):
     """Asks for the region with one button per region of the conversation's country."""
 
     def name(self) -> str:
@@ -327,10 +286,10 @@ class AskHazardRegion(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         """Region names in the conversation's language; "I don't know" comes from the response."""
-        language = conversation_language(tracker)
+        language = conversation_language(self.runtime, tracker)
         buttons = [
             {"title": region.name(language), "payload": f'/report_hazard{{"hazard_region": "{region_id}"}}'}
-            for region_id, region in _country_regions(tracker).items()
+            for region_id, region in _country_regions(self.runtime, tracker).items()
         ]
         dispatcher.utter_message(response="utter_ask_hazard_region", buttons=buttons)
         return []
@@ -361,7 +320,7 @@ def _float(value: Any) -> Optional[float]:
         return None
 
 
-class SubmitHazardReport(Action):
+class SubmitHazardReport(UsesRuntime, Action):
     """Stores the report (database, else spool), then confirms with its number."""
 
     def name(self) -> str:
@@ -372,7 +331,7 @@ class SubmitHazardReport(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
         """Save first; the confirmation is only sent for a report that is stored."""
-        rt = runtime()
+        rt = self.runtime
         slots = tracker.slots
         latitude, longitude = _float(slots.get("latitude")), _float(slots.get("longitude"))
         if latitude is None or longitude is None:
@@ -389,8 +348,8 @@ class SubmitHazardReport(Action):
                 injured=injured,
                 contact_consent=consent,
                 contact=(slots.get("hazard_contact") or None) if consent else None,
-                country=conversation_profile(tracker).iso2 or "",
-                language=conversation_language(tracker),
+                country=conversation_profile(self.runtime, tracker).iso2 or "",
+                language=conversation_language(self.runtime, tracker),
                 conversation=rt.pseudonyms.of(tracker.sender_id),
                 latitude=latitude,
                 longitude=longitude,
@@ -402,40 +361,5 @@ class SubmitHazardReport(Action):
             return _reset_events()
         logger.info("Hazard report %s stored in the %s", outcome.report.id, outcome.where)
         dispatcher.utter_message(response="utter_hazard_report_saved", reference=outcome.report.reference)
-        _after_save(rt, outcome.where)
+        rt.report_saved(outcome.where)
         return _reset_events()
-
-
-# ------------------------------------------------------------ background work
-
-
-def _after_save(rt: Runtime, where: str) -> None:
-    """Once the database works again, replay the spool and forward; keep a periodic pass running."""
-    if where == "database":
-        _spawn(rt, _catch_up(rt))
-    if rt.background is None or rt.background.done():
-        rt.background = asyncio.get_running_loop().create_task(_periodically(rt))
-
-
-def _spawn(rt: Runtime, work: Any) -> None:
-    task = asyncio.get_running_loop().create_task(work)
-    rt.tasks.add(task)  # a reference, so the task is not garbage-collected mid-way
-    task.add_done_callback(rt.tasks.discard)
-
-
-async def _catch_up(rt: Runtime) -> None:
-    try:
-        if rt.spool.pending():
-            result = await asyncio.to_thread(rt.spool.replay, rt.database)
-            logger.info("Spool replayed: %s", result)
-        url = webhook_url()
-        if url:
-            await forward_pending(rt.database, url, hotlines=hotlines_by_country(rt.profiles))
-    except Exception:  # noqa: BLE001  (a background pass must never kill the server; next pass retries)
-        logger.exception("Background replay/forwarding failed; it will be retried")
-
-
-async def _periodically(rt: Runtime) -> None:
-    while True:
-        await asyncio.sleep(BACKGROUND_EVERY_S)
-        await _catch_up(rt)

@@ -11,7 +11,6 @@ terminal the first greeting gets the menu, as any later one.
 
 from __future__ import annotations
 
-import functools
 from typing import Any, List, Mapping
 
 from rasa_sdk import Action, Tracker
@@ -20,21 +19,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.locale import conversation_context
-from bot.content.countries import CountryProfile, load_profiles
+from actions.runtime import UsesRuntime
 from bot.conversation import COUNTRY_SLOT, LANGUAGE_SLOT
-from bot.paths import project_paths
-from bot.services.regions import Region, load_regions
+from bot.services.regions import Region
 
 REGION_SLOT = "region"
 # Channels without onboarding (integrations, tests, the terminal): the first greeting shows the menu.
 NO_ONBOARDING = frozenset({"rest", "cmdline"})
-
-
-@functools.lru_cache(maxsize=1)
-def _content() -> tuple[Mapping[str, CountryProfile], Mapping[str, Mapping[str, Region]]]:
-    """Country profiles and regions, read on first use (no I/O at import time)."""
-    paths = project_paths()
-    return load_profiles(paths.countries), load_regions(paths.root / "content" / "regions")
 
 
 def region_buttons(regions: Mapping[str, Region], language: str) -> list[dict[str, Any]]:
@@ -48,7 +39,7 @@ def region_buttons(regions: Mapping[str, Region], language: str) -> list[dict[st
     ]
 
 
-class Onboarding(Action):
+class Onboarding(UsesRuntime, Action):
     """Asks the first of language, country, region (if the country has regions) still unknown,
     then offers the tracks menu."""
 
@@ -69,9 +60,8 @@ class Onboarding(Action):
         if not tracker.get_slot(COUNTRY_SLOT):
             dispatcher.utter_message(response="utter_onboarding_country")
             return []
-        profiles, regions = _content()
-        context = conversation_context(tracker, profiles)
-        country_regions = regions.get(context.profile.id, {})
+        context = conversation_context(tracker, self.runtime.profiles)
+        country_regions = self.runtime.regions.get(context.profile.id, {})
         if tracker.get_slot(REGION_SLOT) is None and country_regions:
             buttons = region_buttons(country_regions, context.language)
             dispatcher.utter_message(response="utter_onboarding_region", buttons=buttons)

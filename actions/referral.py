@@ -1,7 +1,11 @@
-"""Survivor assistance: find services by need and place, and consent-gated referrals."""
+"""Survivor assistance: find services by need and place, and consent-gated referrals.
+
+Database work (search, referral, cancel) runs in a worker thread, off the event loop.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Dict, List, Optional
 
@@ -13,8 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.forms import InterruptibleForm
 from actions.locale import conversation_context
+from actions.runtime import UsesRuntime
 from bot.conversation import COUNTRY_SLOT
-from bot.paths import project_paths
 from bot.services.categories import CATEGORIES
 from bot.services.conversation import ServicesContext
 from bot.services.needs import category_from_text
@@ -34,32 +38,23 @@ CONTACT_SLOT = "referral_contact"
 # and no referral is offered.
 EMERGENCY_CATEGORY = "emergency_medical"
 
-_state: dict[str, Any] = {}
 
-
-def services_context() -> ServicesContext:
-    """Built on first use (no I/O at import time), then shared by every request."""
-    if "context" not in _state:
-        _state["context"] = ServicesContext.for_project(project_paths())
-    return _state["context"]
-
-
-def conversation_language(tracker: Tracker) -> str:
+def conversation_language(context: ServicesContext, tracker: Tracker) -> str:
     """The conversation's language (actions.locale, as the NLG decides it)."""
-    return conversation_context(tracker, services_context().reference.profiles).language
+    return conversation_context(tracker, context.reference.profiles).language
 
 
-def conversation_country(tracker: Tracker) -> Optional[str]:
+def conversation_country(context: ServicesContext, tracker: Tracker) -> Optional[str]:
     """The conversation's country profile id (chosen, else the channel's hint), None when unknown."""
-    return conversation_context(tracker, services_context().reference.profiles).country
+    return conversation_context(tracker, context.reference.profiles).country
 
 
-def known_country(tracker: Tracker) -> Optional[str]:
+def known_country(context: ServicesContext, tracker: Tracker) -> Optional[str]:
     """The country the services search can use without asking: the conversation's, or the
     "Another country" choice (then the place question searches every country)."""
     chosen = tracker.get_slot(COUNTRY_SLOT)
-    return conversation_country(tracker) or (
-        chosen if chosen in services_context().reference.profiles else None
+    return conversation_country(context, tracker) or (
+        chosen if chosen in context.reference.profiles else None
     )
 
 
@@ -68,7 +63,7 @@ def _typed_text(tracker: Tracker) -> str:
     return "" if text.startswith("/") else text
 
 
-class ActionServicesStart(Action):
+class ActionServicesStart(UsesRuntime, Action):
     """find_services: take the need and the place from the message when it names them."""
 
     def name(self) -> str:
@@ -79,7 +74,7 @@ class ActionServicesStart(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[str, Any]]:
         """Set what the message tells; the form asks for the rest."""
-        context = services_context()
+        context = self.runtime.services
         text = _typed_text(tracker)
         entity = next(
             (
@@ -93,17 +88,17 @@ class ActionServicesStart(Action):
             entity if entity in CATEGORIES else category_from_text(text, context.needs) if text else None
         )
         events: List[EventType] = [SlotSet(CATEGORY_SLOT, category)]
-        place = context.find_place(text, conversation_country(tracker)) if text else None
+        place = context.find_place(text, conversation_country(context, tracker)) if text else None
         if place is not None:
             country, found = place
             events += [SlotSet(COUNTRY_SLOT, country), SlotSet(REGION_SLOT, found.region)]
             events.append(SlotSet(DISTRICT_SLOT, found.district))
         # The country question is asked first when neither the person nor the channel gave one.
-        events.append(SlotSet(SERVICE_COUNTRY_SLOT, place[0] if place else known_country(tracker)))
+        events.append(SlotSet(SERVICE_COUNTRY_SLOT, place[0] if place else known_country(context, tracker)))
         return events
 
 
-class ValidateServicesForm(InterruptibleForm):
+class ValidateServicesForm(UsesRuntime, InterruptibleForm):
     """Turns what people type into a category id and a region id."""
 
     def name(self) -> str:
@@ -116,7 +111,7 @@ class ValidateServicesForm(InterruptibleForm):
         """A country from its button or its typed name (any language), or from a place typed in it."""
         if not slot_value:
             return {SERVICE_COUNTRY_SLOT: None}
-        context = services_context()
+        context = self.runtime.services
         answered = tracker.get_slot("requested_slot") == SERVICE_COUNTRY_SLOT
         if slot_value in context.reference.profiles:  # a button, or the conversation's (start action)
             return {SERVICE_COUNTRY_SLOT: slot_value, **({COUNTRY_SLOT: slot_value} if answered else {})}
@@ -146,7 +141,7 @@ class ValidateServicesForm(InterruptibleForm):
         if slot_value in CATEGORIES:
             category: Optional[str] = str(slot_value)
         else:
-            category = category_from_text(str(slot_value), services_context().needs)
+            category = category_from_text(str(slot_value), self.runtime.services.needs)
         if category is None:
             dispatcher.utter_message(response="utter_category_not_understood")
         elif category == EMERGENCY_CATEGORY:
@@ -159,8 +154,8 @@ class ValidateServicesForm(InterruptibleForm):
         """A region id (and district, and country when none was chosen) from what was typed."""
         if not slot_value:
             return {REGION_SLOT: None}
-        context = services_context()
-        current = conversation_country(tracker)
+        context = self.runtime.services
+        current = conversation_country(context, tracker)
         if isinstance(slot_value, str) and current is not None and current in context.reference.regions:
             regions = context.reference.regions[current]
             if slot_value in regions:  # already an id (set from the first message)
@@ -173,7 +168,7 @@ class ValidateServicesForm(InterruptibleForm):
         return {REGION_SLOT: found.region, DISTRICT_SLOT: found.district, COUNTRY_SLOT: country}
 
 
-class ActionAskServiceRegion(Action):
+class ActionAskServiceRegion(UsesRuntime, Action):
     """Asks where the person is, with the regions of their country as buttons."""
 
     def name(self) -> str:
@@ -184,15 +179,16 @@ class ActionAskServiceRegion(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[str, Any]]:
         """Region names in the conversation's language; typing a name works too."""
-        regions = services_context().reference.regions.get(conversation_country(tracker) or "", {})
-        language = conversation_language(tracker)
+        context = self.runtime.services
+        regions = context.reference.regions.get(conversation_country(context, tracker) or "", {})
+        language = conversation_language(context, tracker)
         names = [region.name(language) for region in regions.values()]
         buttons = [{"title": name, "payload": name} for name in names]
         dispatcher.utter_message(response="utter_ask_service_region", buttons=buttons)
         return []
 
 
-class ActionShowServices(Action):
+class ActionShowServices(UsesRuntime, Action):
     """Shows up to three services, nearest first, each in its own message."""
 
     def name(self) -> str:
@@ -204,12 +200,13 @@ class ActionShowServices(Action):
     ) -> List[Dict[str, Any]]:
         """One message per service (also what an SMS can carry); an example says so in it.
         After emergency services, listen: no referral offer follows (the rule's next step)."""
-        context = services_context()
+        context = self.runtime.services
         category = tracker.get_slot(CATEGORY_SLOT)
         done: List[EventType] = [FollowupAction("action_listen")] if category == EMERGENCY_CATEGORY else []
-        country = conversation_country(tracker)
+        country = conversation_country(context, tracker)
         try:
-            matches = find_services(
+            matches = await asyncio.to_thread(
+                find_services,
                 context.database,
                 country or "",
                 category or "",
@@ -223,14 +220,14 @@ class ActionShowServices(Action):
         if not matches:
             dispatcher.utter_message(response="utter_no_services")
             return done
-        language = conversation_language(tracker)
+        language = conversation_language(context, tracker)
         for match in matches:
             key, values = context.message(match.service, language)
             dispatcher.utter_message(response=key, **values)
         return done
 
 
-class ActionCreateReferral(Action):
+class ActionCreateReferral(UsesRuntime, Action):
     """Records the referral the person just agreed to, and gives its reference."""
 
     def name(self) -> str:
@@ -241,17 +238,19 @@ class ActionCreateReferral(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[str, Any]]:
         """Only reached after an explicit yes (rules: utter_referral_offer, affirm, referral_form)."""
-        context = services_context()
+        context = self.runtime.services
         request = ReferralRequest(
             contact=str(tracker.get_slot(CONTACT_SLOT) or ""),
             category=str(tracker.get_slot(CATEGORY_SLOT) or ""),
-            country=conversation_country(tracker) or "",
+            country=conversation_country(context, tracker) or "",
             region=tracker.get_slot(REGION_SLOT),
             district=tracker.get_slot(DISTRICT_SLOT),
-            language=conversation_language(tracker),
+            language=conversation_language(context, tracker),
         )
         try:
-            referral = create_referral(context.database, context.pseudonyms, tracker.sender_id, request)
+            referral = await asyncio.to_thread(
+                create_referral, context.database, context.pseudonyms, tracker.sender_id, request
+            )
         except SQLAlchemyError:
             logger.exception("referral not recorded")
             dispatcher.utter_message(response="utter_services_unavailable")
@@ -261,7 +260,7 @@ class ActionCreateReferral(Action):
         return [SlotSet(CONTACT_SLOT, None)]
 
 
-class ActionCancelReferral(Action):
+class ActionCancelReferral(UsesRuntime, Action):
     """ "Cancel my referral": cancels the person's open referrals and erases their contact."""
 
     def name(self) -> str:
@@ -272,9 +271,11 @@ class ActionCancelReferral(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[str, Any]]:
         """Tell the references cancelled, or that there was none."""
-        context = services_context()
+        context = self.runtime.services
         try:
-            cancelled = cancel_referrals(context.database, context.pseudonyms, tracker.sender_id)
+            cancelled = await asyncio.to_thread(
+                cancel_referrals, context.database, context.pseudonyms, tracker.sender_id
+            )
         except SQLAlchemyError:
             logger.exception("referral not cancelled")
             dispatcher.utter_message(response="utter_services_unavailable")

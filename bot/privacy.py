@@ -4,8 +4,9 @@
 
 - the conversation: the tracker store deletes its events
   (`bot.store.tracker_store.ErasableSQLTrackerStore`);
-- the person's referrals (deleted) and the contact details of their hazard
-  reports (in the app database and in the spool): this module.
+- what the feature slices hold about the person (bot.features: each slice's
+  `erase` hooks, e.g. "referrals" deleted, the contacts of "reports" removed in
+  the app database and the spool): this module runs them.
 
 When the second part cannot be done at once (the action server or the app
 database is down), a pending erasure is kept in the tracker store's database,
@@ -20,16 +21,15 @@ import datetime as dt
 import logging
 import os
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.features import Feature, load_features
 from bot.paths import ProjectPaths
-from bot.reports import store as report_store
 from bot.reports.spool import Spool
-from bot.services.store import referrals
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer, load_key
 
@@ -79,23 +79,19 @@ class AppData:
         return cls(Database.for_project(paths), Spool.for_var(paths.var), Pseudonymizer(load_key(paths.var)))
 
 
-def erase_app_data(data: AppData, conversation: str) -> list[str]:
-    """Delete the conversation's referrals and its reports' contacts; returns what failed ([] = all)."""
+def erase_app_data(
+    data: AppData, conversation: str, features: Optional[Sequence[Feature]] = None
+) -> list[str]:
+    """Run every feature's erase hooks for the conversation; returns the names that failed ([] = all)."""
     failed: list[str] = []
-    try:
-        data.spool.erase_contacts(conversation)
-    except OSError:
-        logger.exception("Could not erase the contacts of spooled reports now")
-        failed.append(REPORTS)
-    try:
-        data.database.migrate()
-        with data.database.sessions.begin() as session:
-            report_store.erase_contacts(session, conversation)
-            session.execute(sa.delete(referrals).where(referrals.c.conversation == conversation))
-    except SQLAlchemyError:
-        logger.exception("Could not erase referrals and report contacts now (app database unavailable)")
-        failed += [REFERRALS] + ([] if REPORTS in failed else [REPORTS])
-    return sorted(failed)
+    for feature in load_features() if features is None else features:
+        for name, erase in feature.erase.items():
+            try:
+                erase(data, conversation)
+            except Exception:  # noqa: BLE001  (whatever failed is named, kept and retried; never a crash)
+                logger.exception("Could not erase %s now", name)
+                failed.append(name)
+    return sorted(set(failed))
 
 
 def retry_wait(attempts: int, environ: Optional[Mapping[str, str]] = None) -> float:
@@ -143,6 +139,8 @@ class PendingErasures:
         query = sa.select(pending_erasures).where(pending_erasures.c.next_attempt_at <= when)
         with self.engine.connect() as connection:
             due = list(connection.execute(query).mappings())
+        if due:
+            _migrated(data.database)
         for row in due:
             failed = erase_app_data(data, str(row["conversation"]))
             self._record(str(row["conversation"]), int(row["attempts"]) + 1, failed, when)
@@ -164,3 +162,12 @@ class PendingErasures:
                 .values(attempts=attempts, next_attempt_at=now + wait, failed=",".join(failed))
             )
         logger.warning("A pending erasure failed again (%d attempts); next try in %s", attempts, wait)
+
+
+def _migrated(database: Database) -> None:
+    """The Rasa server migrates the app database at start; if that failed, try again before a retry
+    (a no-op once done). A failure here fails the erasures, which are then kept and retried."""
+    try:
+        database.migrate()
+    except SQLAlchemyError:
+        logger.exception("The app database could not be migrated; pending erasures will fail now")

@@ -48,8 +48,8 @@ def bot_serve_command(settings: ServerSettings) -> list[str]:
 
 
 def action_server_command(settings: ServerSettings) -> list[str]:
-    """The rasa-sdk action server serving the `actions` package."""
-    return [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port)]
+    """Our action server (actions.server: rasa-sdk's executor and routes, actions built with one runtime)."""
+    return [sys.executable, "-m", "actions.server", "--port", str(settings.actions_port)]
 
 
 def rasa_server_command(settings: ServerSettings, model: Path) -> list[str]:

@@ -309,7 +309,7 @@ def test_bot_serve_restarts_a_killed_server_and_stops_cleanly_on_sigterm(model, 
     context = expected.context(tracker())
     with bot_serve(tmp_path) as served:
         assistant = Assistant(served.url, tmp_path / "tracker.db")
-        for marker in ("rasa_sdk", " rasa run "):
+        for marker in ("actions.server", " rasa run "):
             old = child_pid(served.process.pid, marker)
             assert old is not None, marker
             os.kill(old, signal.SIGKILL)

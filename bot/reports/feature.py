@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from bot.features import Feature
+from bot.privacy import REPORTS
 from bot.reports.cli import add_commands
+from bot.reports.erasure import erase
 
 FEATURE = Feature(
     name="reports",
     # The report number, passed by action_submit_hazard_report.
     placeholders=frozenset({"reference"}),
     commands=add_commands,
+    # "Delete my data": the contacts of the person's reports (database and spool).
+    erase={REPORTS: erase},
 )

@@ -1,18 +1,25 @@
 """Optional forwarding of reports to HAZARD_WEBHOOK_URL as JSON, from a persistent outbox.
 
-Each stored report starts "pending". A pass POSTs every due report, retrying a few
-times with exponential backoff; a report that still fails stays pending with a later
-`forward_next_at`, to be tried by the next pass (`bot reports forward`, or the action
-server after a new report). Nothing is dropped. The receiver gets the report id in the
-body and as the Idempotency-Key header, so a retry after a lost answer is recognisable.
+Each stored report starts "pending". A pass claims each due report (a conditional
+UPDATE in the database, so passes that overlap, in one process or in several, never
+send the same report twice) and POSTs it, retrying a few times with exponential
+backoff; a report that still fails stays pending with a later `forward_next_at`, to be
+tried by a later pass. A claim expires after `RetryPolicy.claim_for`, so a report whose
+sender crashed is sent later. Nothing is dropped. The receiver gets the report id in
+the body and as the Idempotency-Key header, so a retry after a lost answer is recognisable.
+
+Passes run in the action server's `ReportsWorker` (started and stopped with the
+server; woken after a new report, else every few minutes), or by `bot reports forward`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Mapping, Optional
 
@@ -21,6 +28,7 @@ import aiohttp
 from bot.content.countries import PhoneNumber
 from bot.reports import store
 from bot.reports.model import HazardReport, utc_now
+from bot.reports.spool import Spool
 from bot.store.db import Database
 
 logger = logging.getLogger(__name__)
@@ -38,6 +46,9 @@ class RetryPolicy:
     timeout: float = 15.0
     later_base: timedelta = timedelta(minutes=1)  # doubles with every failed pass
     later_max: timedelta = timedelta(hours=6)
+    # How long a sender owns a report it claimed; longer than all attempts of one report take
+    # (3 x 15 s + backoff), so only a crashed sender's claim ever expires.
+    claim_for: timedelta = timedelta(minutes=5)
 
     def next_pass(self, failed_passes: int) -> timedelta:
         """How long a report waits after `failed_passes` failed passes."""
@@ -107,25 +118,34 @@ async def forward_pending(
     limit: int = 100,
     hotlines: Optional[Mapping[str, PhoneNumber]] = None,
 ) -> ForwardResult:
-    """One pass over the due reports; database work runs in a thread, off the event loop."""
+    """One pass over the due reports, each claimed before it is sent; database work runs in a
+    thread, off the event loop."""
     moment = now or utc_now()
+    token = str(uuid.uuid4())
 
     def due() -> list[tuple[HazardReport, int]]:
         with database.sessions.begin() as session:
             return store.due_forwards(session, moment, limit)
 
+    def claim(report_id: str) -> Optional[int]:
+        with database.sessions.begin() as session:
+            return store.claim_forward(session, report_id, token, moment, moment + policy.claim_for)
+
     def record(report_id: str, attempts: int, error: Optional[str]) -> None:
         with database.sessions.begin() as session:
             if error is None:
-                store.mark_forwarded(session, report_id, attempts, utc_now())
+                store.mark_forwarded(session, report_id, token, attempts, utc_now())
             else:
                 failed_passes = attempts // policy.attempts
                 next_at = utc_now() + policy.next_pass(failed_passes)
-                store.mark_forward_failed(session, report_id, attempts, next_at, error)
+                store.mark_forward_failed(session, report_id, token, attempts, next_at, error)
 
     delivered = failed = 0
     async with aiohttp.ClientSession() as client:
-        for report, previous in await asyncio.to_thread(due):
+        for report, _ in await asyncio.to_thread(due):
+            previous = await asyncio.to_thread(claim, report.id)
+            if previous is None:  # another pass is sending it, or has sent it
+                continue
             made, error = await deliver(client, url, report, policy, hotlines)
             await asyncio.to_thread(record, report.id, previous + made, error)
             if error is None:
@@ -134,3 +154,57 @@ async def forward_pending(
                 failed += 1
                 logger.error("Report %s not forwarded yet, will retry later: %s", report.id, error)
     return ForwardResult(delivered, failed)
+
+
+@dataclass
+class ReportsWorker:
+    """The action server's background work on reports: replay the spool once the database works
+    again, then forward what is due. Started and stopped with the server; `wake()` asks for a
+    pass now (after a new report), else one runs every `every` seconds."""
+
+    database: Database
+    spool: Spool
+    hotlines: Mapping[str, PhoneNumber]
+    url: Optional[str]
+    every: float = 300.0
+    policy: RetryPolicy = field(default_factory=RetryPolicy)
+    _task: Optional[asyncio.Task[None]] = field(default=None, init=False, repr=False)
+    _wake: Optional[asyncio.Event] = field(default=None, init=False, repr=False)
+
+    def start(self) -> None:
+        """Run the loop on the running event loop (call from the server's start listener)."""
+        if self._task is None or self._task.done():
+            self._wake = asyncio.Event()
+            self._task = asyncio.get_running_loop().create_task(self._loop(self._wake))
+
+    def wake(self) -> None:
+        """Ask for a pass as soon as the current one (if any) is done."""
+        if self._wake is not None:
+            self._wake.set()
+
+    async def stop(self) -> None:
+        """Cancel the loop and wait until it has stopped (the server's stop listener)."""
+        task, self._task, self._wake = self._task, None, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    async def _loop(self, wake: asyncio.Event) -> None:
+        while True:
+            with contextlib.suppress(asyncio.TimeoutError):  # no wake-up: the periodic pass
+                await asyncio.wait_for(wake.wait(), timeout=self.every)
+            wake.clear()
+            await self.run_once()
+
+    async def run_once(self) -> None:
+        """One pass: replay the spool, then forward; failures are logged, the next pass retries."""
+        try:
+            # A no-op once migrated; migrates here when the database was down at the server's start.
+            await asyncio.to_thread(self.database.migrate)
+            if await asyncio.to_thread(self.spool.pending):
+                result = await asyncio.to_thread(self.spool.replay, self.database)
+                logger.info("Spool replayed: %s", result)
+            if self.url:
+                await forward_pending(self.database, self.url, self.policy, hotlines=self.hotlines)
+        except Exception:  # noqa: BLE001  (background work must never kill the server; next pass retries)
+            logger.exception("Background replay/forwarding failed; it will be retried")

@@ -2,7 +2,9 @@
 
 Forwarding state lives on the report row itself (an outbox): a report is inserted
 with `forward_status = "pending"` in the same statement, so no report can be stored
-without also being queued for the webhook.
+without also being queued for the webhook. A sender claims a report (a conditional
+UPDATE: the one whose update changed the row owns it) before POSTing it, until it
+records the outcome or the claim expires (the sender crashed).
 """
 
 from __future__ import annotations
@@ -47,12 +49,16 @@ hazard_reports = sa.Table(
     sa.Column("forward_next_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("forward_error", sa.Text(), nullable=True),
     sa.Column("forwarded_at", sa.DateTime(timezone=True), nullable=True),
+    # Who is sending it now (a pass's token) and until when the claim holds.
+    sa.Column("forward_claimed_by", sa.String(36), nullable=True),
+    sa.Column("forward_claimed_until", sa.DateTime(timezone=True), nullable=True),
 )
 
 _REPORT_COLUMNS = (
-    "id reference hazard_type description place region latitude longitude seen injured "
-    "contact_consent contact country language conversation created_at status"
-).split()
+    *("id", "reference", "hazard_type", "description", "place", "region", "latitude", "longitude"),
+    *("seen", "injured", "contact_consent", "contact", "country", "language", "conversation"),
+    *("created_at", "status"),
+)
 
 
 @dataclass(frozen=True)
@@ -156,41 +162,79 @@ def forward_state(session: Session, report_id: str) -> Optional[ForwardState]:
     )
 
 
+def _unclaimed(now: datetime) -> Any:
+    c = hazard_reports.c
+    return sa.or_(c.forward_claimed_until.is_(None), c.forward_claimed_until <= now)
+
+
 def due_forwards(session: Session, now: datetime, limit: int = 100) -> list[tuple[HazardReport, int]]:
-    """Reports waiting for the webhook whose next attempt is due, with their attempt counts."""
+    """Reports waiting for the webhook whose next attempt is due and that nobody is sending,
+    with their attempt counts."""
     c = hazard_reports.c
     query = (
         sa.select(hazard_reports)
-        .where(c.forward_status == FORWARD_PENDING, c.forward_next_at <= now)
+        .where(c.forward_status == FORWARD_PENDING, c.forward_next_at <= now, _unclaimed(now))
         .order_by(c.forward_next_at, c.id)
         .limit(limit)
     )
     return [(_report(row), int(row.forward_attempts)) for row in session.execute(query)]
 
 
-def mark_forwarded(session: Session, report_id: str, attempts: int, now: datetime) -> None:
-    """Record a delivery to the webhook."""
+def claim_forward(
+    session: Session, report_id: str, token: str, now: datetime, until: datetime
+) -> Optional[int]:
+    """Claim a due, unclaimed report for the sender `token` until `until`; its attempt count when
+    this call won the claim, None when another sender has it or it is delivered."""
+    c = hazard_reports.c
+    result = session.execute(
+        sa.update(hazard_reports)
+        .where(
+            c.id == report_id, c.forward_status == FORWARD_PENDING, c.forward_next_at <= now, _unclaimed(now)
+        )
+        .values(forward_claimed_by=token, forward_claimed_until=until)
+    )
+    if result.rowcount != 1:
+        return None
+    attempts = session.execute(sa.select(c.forward_attempts).where(c.id == report_id)).scalar_one()
+    return int(attempts)
+
+
+def _claimed(report_id: str, token: str) -> Any:
+    c = hazard_reports.c
+    return sa.and_(c.id == report_id, c.forward_claimed_by == token)
+
+
+def mark_forwarded(session: Session, report_id: str, token: str, attempts: int, now: datetime) -> None:
+    """Record a delivery to the webhook by the sender holding the claim, and release it."""
     session.execute(
         sa.update(hazard_reports)
-        .where(hazard_reports.c.id == report_id)
+        .where(_claimed(report_id, token))
         .values(
             forward_status=FORWARD_DELIVERED,
             forward_attempts=attempts,
             forwarded_at=now,
             forward_next_at=None,
             forward_error=None,
+            forward_claimed_by=None,
+            forward_claimed_until=None,
         )
     )
 
 
 def mark_forward_failed(
-    session: Session, report_id: str, attempts: int, next_at: datetime, error: str
+    session: Session, report_id: str, token: str, attempts: int, next_at: datetime, error: str
 ) -> None:
-    """Record a failed delivery; the report stays pending and is tried again at `next_at`."""
+    """Record a failed delivery and release the claim; the report stays pending until `next_at`."""
     session.execute(
         sa.update(hazard_reports)
-        .where(hazard_reports.c.id == report_id)
-        .values(forward_attempts=attempts, forward_next_at=next_at, forward_error=error[:1000])
+        .where(_claimed(report_id, token))
+        .values(
+            forward_attempts=attempts,
+            forward_next_at=next_at,
+            forward_error=error[:1000],
+            forward_claimed_by=None,
+            forward_claimed_until=None,
+        )
     )
 
 

@@ -17,7 +17,7 @@ from bot.services.needs import load_needs
 from bot.services.regions import Region, RegionIndex, RegionMatch
 from bot.services.translations import Translations, load_translations, translated
 from bot.store.db import Database
-from bot.store.pseudonym import Pseudonymizer, load_key
+from bot.store.pseudonym import Pseudonymizer
 
 
 @dataclass
@@ -31,11 +31,13 @@ class ServicesContext:
     translations: Translations = dataclasses.field(default_factory=dict)
 
     @classmethod
-    def for_project(cls, paths: ProjectPaths) -> ServicesContext:
-        """Factory: read the project's content and open (lazily) its database."""
+    def for_project(
+        cls, paths: ProjectPaths, database: Database, pseudonyms: Pseudonymizer
+    ) -> ServicesContext:
+        """Factory: read the project's content; the database and key are the caller's (built once)."""
         return cls(
-            database=Database.for_project(paths).migrate(),
-            pseudonyms=Pseudonymizer(load_key(paths.var)),
+            database=database,
+            pseudonyms=pseudonyms,
             reference=load_reference(paths),
             needs=load_needs(paths.service_needs),
             translations=load_translations(paths.services),

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from bot.features import Feature
+from bot.privacy import REFERRALS
 from bot.services.check import check_services
 from bot.services.cli import add_commands
+from bot.services.referrals import erase_referrals
 
 FEATURE = Feature(
     name="services",
@@ -14,4 +16,6 @@ FEATURE = Feature(
         {"organisation", "service", "address", "phone", "hours", "languages", "accessibility"}
     ),
     commands=add_commands,
+    # "Delete my data": the person's referrals.
+    erase={REFERRALS: erase_referrals},
 )

@@ -17,6 +17,7 @@ from typing import Any, Optional, TextIO
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.privacy import AppData
 from bot.services.store import referrals, utcnow
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer
@@ -175,11 +176,19 @@ def cancel_referrals(
 
 def delete_for_conversation(database: Database, pseudonyms: Pseudonymizer, sender_id: str) -> int:
     """delete_my_data: erase every referral of the conversation; returns how many."""
+    return delete_for_pseudonym(database, pseudonyms.of(sender_id))
+
+
+def delete_for_pseudonym(database: Database, conversation: str) -> int:
+    """Erase every referral of the conversation with this pseudonym; returns how many."""
     with database.sessions.begin() as session:
-        result = session.execute(
-            sa.delete(referrals).where(referrals.c.conversation == pseudonyms.of(sender_id))
-        )
+        result = session.execute(sa.delete(referrals).where(referrals.c.conversation == conversation))
         return int(result.rowcount or 0)
+
+
+def erase_referrals(data: AppData, conversation: str) -> None:
+    """The services slice's "delete my data" hook (bot.features): raises when it cannot."""
+    delete_for_pseudonym(data.database, conversation)
 
 
 def export_csv(rows: list[Referral], out: TextIO) -> int:

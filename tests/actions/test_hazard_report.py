@@ -4,54 +4,35 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 import actions.hazard_report as hazard
-from bot.content.countries import load_profiles
-from bot.nlu.safety_terms import SafetyTerms
+from actions.runtime import Runtime
 from bot.paths import ProjectPaths
+from bot.privacy import erase_app_data
 from bot.reports import store
-from bot.reports.spool import Spool
-from bot.services.regions import load_regions
 from bot.store.db import Database
-from bot.store.pseudonym import Pseudonymizer
+from tests.actions.runtimes import make_runtime
 from tests.factories import PROJECT_ROOT
 
 SENDER = "telegram-4242"
-FORM = hazard.ValidateReportHazardForm()
-DOMAIN = {"forms": {"report_hazard_form": {"required_slots": list(hazard.REPORT_SLOTS)}}}
-
-
-def make_runtime(tmp_path: Path, database: Database) -> hazard.Runtime:
-    paths = ProjectPaths(PROJECT_ROOT)
-    return hazard.Runtime(
-        paths=paths,
-        database=database,
-        spool=Spool(tmp_path / "spool"),
-        pseudonyms=Pseudonymizer(b"k" * 32),
-        profiles=load_profiles(paths.countries),
-        regions=load_regions(PROJECT_ROOT / "content" / "regions"),
-        terms=SafetyTerms.load(paths.safety_net),
-    )
+DOMAIN = cast(DomainDict, {"forms": {"report_hazard_form": {"required_slots": list(hazard.REPORT_SLOTS)}}})
 
 
 @pytest.fixture()
-def runtime(app_database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> hazard.Runtime:
-    built = make_runtime(tmp_path, app_database)
-    monkeypatch.setattr(hazard, "runtime", lambda: built)
-    return built
+def runtime(app_database: Database, tmp_path: Path) -> Runtime:
+    return make_runtime(tmp_path, app_database)
 
 
 @pytest.fixture()
-def content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> hazard.Runtime:
+def content(tmp_path: Path) -> Runtime:
     """The runtime for extraction tests: shipped content, a SQLite database never touched."""
-    built = make_runtime(tmp_path, Database.from_url(f"sqlite:///{tmp_path / 'unused.db'}"))
-    monkeypatch.setattr(hazard, "runtime", lambda: built)
-    return built
+    return make_runtime(tmp_path, Database.from_url(f"sqlite:///{tmp_path / 'unused.db'}"))
 
 
 def tracker(
@@ -72,9 +53,10 @@ def tracker(
     return Tracker(SENDER, dict(slots or {}), latest, events, False, None, loop, "action_listen")
 
 
-def extract(slot: str, current: Tracker) -> tuple[dict, list[str]]:
+def extract(runtime: Runtime, slot: str, current: Tracker) -> tuple[dict, list[Optional[str]]]:
     dispatcher = CollectingDispatcher()
-    result = getattr(FORM, f"extract_{slot}")(dispatcher, current, DOMAIN)
+    form = hazard.ValidateReportHazardForm(runtime)
+    result = getattr(form, f"extract_{slot}")(dispatcher, current, DOMAIN)
     return result, [m.get("response") for m in dispatcher.messages]
 
 
@@ -85,10 +67,10 @@ def asked(slot: str, **slots: Any) -> dict[str, Any]:
 def test_a_type_button_or_the_persons_own_words(content):
     payload = '/report_hazard{"hazard_type": "cluster"}'
     pressed = tracker(payload, "report_hazard", 1.0, {"hazard_type": "cluster"}, asked("hazard_type"))
-    assert extract("hazard_type", pressed) == ({"hazard_type": "cluster"}, [])
+    assert extract(content, "hazard_type", pressed) == ({"hazard_type": "cluster"}, [])
     # "I found a grenade" is an answer here, not an interruption.
     typed = tracker("a small green grenade by the well", "found_object", 0.98, slots=asked("hazard_type"))
-    assert extract("hazard_type", typed) == (
+    assert extract(content, "hazard_type", typed) == (
         {"hazard_type": "unknown", "hazard_description": "a small green grenade by the well"},
         [],
     )
@@ -97,31 +79,33 @@ def test_a_type_button_or_the_persons_own_words(content):
 @pytest.mark.parametrize("intent", ["cancel", "in_hazard_area", "someone_injured", "protection_concern"])
 def test_cancel_and_urgent_messages_are_not_answers(content, intent):
     for slot in ("hazard_type", "hazard_description", "hazard_place", "hazard_seen", "hazard_consent"):
-        assert extract(slot, tracker(f"/{intent}", intent, 1.0, slots=asked(slot))) == ({}, [])
+        assert extract(content, slot, tracker(f"/{intent}", intent, 1.0, slots=asked(slot))) == ({}, [])
 
 
 def test_found_object_interrupts_only_button_questions(content):
     message = ("/found_object", "found_object", 1.0)
-    assert extract("hazard_seen", tracker(*message, slots=asked("hazard_seen"))) == ({}, [])
-    assert extract("hazard_consent", tracker(*message, slots=asked("hazard_consent"))) == ({}, [])
+    assert extract(content, "hazard_seen", tracker(*message, slots=asked("hazard_seen"))) == ({}, [])
+    assert extract(content, "hazard_consent", tracker(*message, slots=asked("hazard_consent"))) == ({}, [])
 
 
 def test_unsure_urgent_intent_on_a_free_text_question_is_the_answer(content):
     place = "by the old minefield fence near Izium"
     # the trained model gives this place 0.47 (a danger word, no urgent term)
     unsure = tracker(place, "in_hazard_area", 0.47, slots=asked("hazard_place"))
-    assert extract("hazard_place", unsure) == ({"hazard_place": place}, [])
+    assert extract(content, "hazard_place", unsure) == ({"hazard_place": place}, [])
     sure = tracker("I am inside a minefield now", "in_hazard_area", 0.97, slots=asked("hazard_place"))
-    assert extract("hazard_place", sure) == ({}, [])
+    assert extract(content, "hazard_place", sure) == ({}, [])
 
 
 def test_a_place_that_names_a_region_answers_the_region_question_too(content):
     slots = asked("hazard_place", country="ukraine")
-    assert extract("hazard_place", tracker("біля школи в Ізюмі", "nlu_fallback", 0.3, slots=slots)) == (
+    assert extract(
+        content, "hazard_place", tracker("біля школи в Ізюмі", "nlu_fallback", 0.3, slots=slots)
+    ) == (
         {"hazard_place": "біля школи в Ізюмі", "hazard_region": "Kharkiv"},
         [],
     )
-    assert extract("hazard_place", tracker("by the old well", "nlu_fallback", 0.3, slots=slots)) == (
+    assert extract(content, "hazard_place", tracker("by the old well", "nlu_fallback", 0.3, slots=slots)) == (
         {"hazard_place": "by the old well"},
         [],
     )
@@ -131,11 +115,11 @@ def test_a_shared_location_fills_where_at_any_question(content):
     entities = {"latitude": 49.9, "longitude": 36.3, "place": "Bus stop"}
     payload = '/report_hazard{"latitude": 49.9, "longitude": 36.3, "place": "Bus stop"}'
     located = tracker(payload, "report_hazard", 1.0, entities, asked("hazard_seen"))
-    assert extract("hazard_place", located) == (
+    assert extract(content, "hazard_place", located) == (
         {"hazard_place": "Bus stop", "hazard_region": ""},
         ["utter_location_received"],
     )
-    assert extract("hazard_seen", located) == ({}, [])
+    assert extract(content, "hazard_seen", located) == ({}, [])
 
 
 def test_when_needs_a_button_and_asks_again_otherwise(content):
@@ -146,9 +130,9 @@ def test_when_needs_a_button_and_asks_again_otherwise(content):
         {"hazard_seen": "this_week"},
         asked("hazard_seen"),
     )
-    assert extract("hazard_seen", pressed) == ({"hazard_seen": "this_week"}, [])
+    assert extract(content, "hazard_seen", pressed) == ({"hazard_seen": "this_week"}, [])
     typed = tracker("hmm maybe", "nlu_fallback", 0.2, slots=asked("hazard_seen"))
-    assert extract("hazard_seen", typed) == ({"hazard_seen": None}, ["utter_hazard_choose_one"])
+    assert extract(content, "hazard_seen", typed) == ({"hazard_seen": None}, ["utter_hazard_choose_one"])
 
 
 @pytest.mark.parametrize(
@@ -167,16 +151,19 @@ def test_when_needs_a_button_and_asks_again_otherwise(content):
 )
 def test_a_typed_day_answers_when(content, text, language, seen):
     typed = tracker(text, "out_of_scope", 0.4, slots=asked("hazard_seen", language=language))
-    assert extract("hazard_seen", typed) == ({"hazard_seen": seen}, [])
+    assert extract(content, "hazard_seen", typed) == ({"hazard_seen": seen}, [])
 
 
 def test_only_a_past_day_answers_when(content):
     def typed(text: str) -> Tracker:
         return tracker(text, "out_of_scope", 0.4, slots=asked("hazard_seen", language="en"))
 
-    assert extract("hazard_seen", typed("2 days ago")) == ({"hazard_seen": "this_week"}, [])
+    assert extract(content, "hazard_seen", typed("2 days ago")) == ({"hazard_seen": "this_week"}, [])
     for text in ("tomorrow", "12", "a rusty shell"):
-        assert extract("hazard_seen", typed(text)) == ({"hazard_seen": None}, ["utter_hazard_choose_one"])
+        assert extract(content, "hazard_seen", typed(text)) == (
+            {"hazard_seen": None},
+            ["utter_hazard_choose_one"],
+        )
 
 
 @pytest.mark.parametrize(
@@ -192,16 +179,21 @@ def test_only_a_past_day_answers_when(content):
     ],
 )
 def test_no_in_the_persons_words_is_no_even_with_an_injury_word(content, text, intent, confidence):
-    result = extract("hazard_injured", tracker(text, intent, confidence, slots=asked("hazard_injured")))
+    result = extract(
+        content, "hazard_injured", tracker(text, intent, confidence, slots=asked("hazard_injured"))
+    )
     assert result == ({"hazard_injured": "no"}, [])
     # An emergency after a "no" is still an emergency.
     for urgent in ("no, he is bleeding", "no he stepped on a mine", "no respira despues de la explosion"):
         typed = tracker(urgent, "someone_injured", 1.0, slots=asked("hazard_injured"))
-        assert extract("hazard_injured", typed) == ({"hazard_injured": "yes"}, ["utter_someone_injured"])
+        assert extract(content, "hazard_injured", typed) == (
+            {"hazard_injured": "yes"},
+            ["utter_someone_injured"],
+        )
 
 
-def run_form(current: Tracker) -> list[dict[str, Any]]:
-    return asyncio.run(FORM.run(CollectingDispatcher(), current, DOMAIN))
+def run_form(runtime: Runtime, current: Tracker) -> list[dict[str, Any]]:
+    return asyncio.run(hazard.ValidateReportHazardForm(runtime).run(CollectingDispatcher(), current, DOMAIN))
 
 
 @pytest.mark.parametrize(
@@ -218,7 +210,7 @@ def run_form(current: Tracker) -> list[dict[str, Any]]:
 )
 def test_commands_are_handed_to_the_rules_at_every_question(content, slot, text, intent, confidence):
     current = tracker(text, intent, confidence, slots=asked(slot, country="ukraine"))
-    assert run_form(current) == [
+    assert run_form(content, current) == [
         {"event": "slot", "timestamp": None, "name": slot, "value": None},
         {
             "event": "action_execution_rejected",
@@ -239,18 +231,18 @@ def test_after_a_rule_answered_the_message_the_form_reads_nothing_from_it(conten
         {"event": "bot", "text": "OK"},
         {"event": "action", "name": hazard.FORM},
     ]
-    assert run_form(current) == [
+    assert run_form(content, current) == [
         {"event": "slot", "timestamp": None, "name": "requested_slot", "value": "hazard_seen"}
     ]
 
 
 def test_someone_hurt_gets_the_first_aid_answer_and_the_form_goes_on(content):
     for message in (("/affirm", "affirm", 1.0), ("my brother is bleeding", "someone_injured", 0.99)):
-        result = extract("hazard_injured", tracker(*message, slots=asked("hazard_injured")))
+        result = extract(content, "hazard_injured", tracker(*message, slots=asked("hazard_injured")))
         assert result == ({"hazard_injured": "yes"}, ["utter_someone_injured"])
-    assert extract("hazard_injured", tracker("/deny", "deny", 1.0, slots=asked("hazard_injured")))[0] == {
-        "hazard_injured": "no"
-    }
+    assert extract(content, "hazard_injured", tracker("/deny", "deny", 1.0, slots=asked("hazard_injured")))[
+        0
+    ] == {"hazard_injured": "no"}
 
 
 def test_regions_by_button_or_typed_name(content):
@@ -262,8 +254,8 @@ def test_regions_by_button_or_typed_name(content):
         {"hazard_region": "kharkiv"},
         slots,
     )
-    assert extract("hazard_region", button) == ({"hazard_region": "Kharkiv"}, [])
-    assert extract("hazard_region", tracker("Харків", "nlu_fallback", 0.3, slots=slots)) == (
+    assert extract(content, "hazard_region", button) == ({"hazard_region": "Kharkiv"}, [])
+    assert extract(content, "hazard_region", tracker("Харків", "nlu_fallback", 0.3, slots=slots)) == (
         {"hazard_region": "Kharkiv"},
         [],
     )
@@ -274,14 +266,18 @@ def test_regions_by_button_or_typed_name(content):
         {"hazard_region": "unknown"},
         slots,
     )
-    assert extract("hazard_region", unknown) == ({"hazard_region": ""}, [])
+    assert extract(content, "hazard_region", unknown) == ({"hazard_region": ""}, [])
 
 
 def test_region_question_only_with_regions_and_contact_only_with_consent(content):
     def required(**slots: Any) -> list[str]:
         current = tracker("x", slots=slots)
         slots_of_form = list(hazard.REPORT_SLOTS)
-        return asyncio.run(FORM.required_slots(slots_of_form, CollectingDispatcher(), current, DOMAIN))
+        return asyncio.run(
+            hazard.ValidateReportHazardForm(content).required_slots(
+                slots_of_form, CollectingDispatcher(), current, DOMAIN
+            )
+        )
 
     assert "hazard_region" in required(country="ukraine")
     assert "hazard_region" not in required(country="generic")
@@ -292,7 +288,7 @@ def test_region_question_only_with_regions_and_contact_only_with_consent(content
 def test_region_buttons_in_the_conversations_language(content):
     dispatcher = CollectingDispatcher()
     current = tracker("/report_hazard", "report_hazard", 1.0, slots={"country": "ukraine", "language": "uk"})
-    asyncio.run(hazard.AskHazardRegion().run(dispatcher, current, DOMAIN))
+    asyncio.run(hazard.AskHazardRegion(content).run(dispatcher, current, DOMAIN))
     [message] = dispatcher.messages
     assert message["response"] == "utter_ask_hazard_region"
     titles = [b["title"] for b in message["buttons"]]
@@ -315,15 +311,15 @@ COMPLETE = {
 }
 
 
-def submit(slots: dict[str, Any]) -> tuple[list, list]:
+def submit(runtime: Runtime, slots: dict[str, Any]) -> tuple[list, list]:
     dispatcher = CollectingDispatcher()
     current = tracker("+380501234567", slots=slots)
-    events = asyncio.run(hazard.SubmitHazardReport().run(dispatcher, current, DOMAIN))
+    events = asyncio.run(hazard.SubmitHazardReport(runtime).run(dispatcher, current, DOMAIN))
     return events, dispatcher.messages
 
 
-def test_submit_stores_then_confirms_with_the_reference(runtime: hazard.Runtime):
-    events, messages = submit(COMPLETE)
+def test_submit_stores_then_confirms_with_the_reference(runtime: Runtime):
+    events, messages = submit(runtime, COMPLETE)
     with runtime.database.sessions.begin() as session:
         [report] = store.list_reports(session)
     assert [m["response"] for m in messages] == ["utter_hazard_report_saved"]
@@ -334,13 +330,10 @@ def test_submit_stores_then_confirms_with_the_reference(runtime: hazard.Runtime)
     assert {e["name"] for e in events if e["value"] is None} >= set(hazard.REPORT_SLOTS)
 
 
-def test_submit_with_the_database_down_spools_and_still_confirms(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
+def test_submit_with_the_database_down_spools_and_still_confirms(tmp_path: Path):
     down = Database.from_url("postgresql://postgres@127.0.0.1:1/eore_down")
     built = make_runtime(tmp_path, down)
-    monkeypatch.setattr(hazard, "runtime", lambda: built)
-    _, messages = submit({**COMPLETE, "hazard_consent": "no", "hazard_contact": "should not be kept"})
+    _, messages = submit(built, {**COMPLETE, "hazard_consent": "no", "hazard_contact": "should not be kept"})
     [spooled] = built.spool.reports()
     assert messages[0]["response"] == "utter_hazard_report_saved"
     assert messages[0]["reference"] == spooled.reference
@@ -348,16 +341,9 @@ def test_submit_with_the_database_down_spools_and_still_confirms(
     down.dispose()
 
 
-def test_delete_my_data_erases_report_contacts_but_keeps_the_hazard(
-    runtime: hazard.Runtime, app_database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-):
-    from actions.privacy import erase_report_contacts
-
-    monkeypatch.setenv("DATABASE_URL", app_database.engine.url.render_as_string(hide_password=False))
-    monkeypatch.setenv("PSEUDONYM_KEY", "k" * 32)
-    monkeypatch.setenv("BOT_HOME", str(tmp_path))
-    submit(COMPLETE)
-    assert erase_report_contacts(SENDER) == 1
+def test_delete_my_data_erases_report_contacts_but_keeps_the_hazard(runtime: Runtime, app_database: Database):
+    submit(runtime, COMPLETE)
+    assert erase_app_data(runtime.app_data, runtime.pseudonyms.of(SENDER)) == []
     with app_database.sessions.begin() as session:
         [report] = store.list_reports(session)
     assert report.contact is None and report.description == "rusty shell, half buried"

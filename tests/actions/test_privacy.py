@@ -12,6 +12,7 @@ import yaml
 from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.features import Feature, load_features
 from bot.nlu.yes_no import YesNoReader
 from bot.policies.confirmation import Question, next_action
 from bot.privacy import AppData, PendingErasures, erase_app_data, pending_erasures, retry_wait
@@ -177,3 +178,26 @@ def test_retries_back_off_up_to_an_hour():
     env = {"ERASURE_RETRY_SECONDS": "60"}
     assert [retry_wait(n, env) for n in (1, 2, 3, 10)] == [60, 120, 240, 3600]
     assert retry_wait(5, {"ERASURE_RETRY_SECONDS": "0"}) == 0
+
+
+def test_every_registered_erase_hook_runs_and_each_failure_is_named(tmp_path: Path):
+    assert {name for feature in load_features() for name in feature.erase} == {"referrals", "reports"}
+    erased: list[str] = []
+
+    def broken(data: AppData, conversation: str) -> None:
+        raise OSError("disk full")
+
+    def works(data: AppData, conversation: str) -> None:
+        erased.append(conversation)
+
+    features = [Feature("one", erase={"reports": broken}), Feature("two", erase={"referrals": works})]
+    data = app_data(f"sqlite:///{tmp_path / 'app.db'}", tmp_path)
+    assert erase_app_data(data, "pseudonym", features) == ["reports"]
+    assert erased == ["pseudonym"]  # a failing hook does not stop the others
+
+
+def test_a_spool_that_cannot_be_erased_is_named_even_when_the_database_works(tmp_path: Path):
+    (tmp_path / "blocked").write_text("a file where the spool folder should be", encoding="utf-8")
+    database = Database.from_url(f"sqlite:///{tmp_path / 'app.db'}").migrate()
+    data = AppData(database, Spool(tmp_path / "blocked"), Pseudonymizer(b"k" * 32))
+    assert erase_app_data(data, data.pseudonyms.of("someone")) == ["reports"]

@@ -64,13 +64,16 @@ def test_outbox_state_pending_then_failed_then_delivered(app_database: Database)
     with app_database.sessions.begin() as session:
         store.insert_report(session, report, NOW)
         assert [r.id for r, _ in store.due_forwards(session, NOW)] == [report.id]
-        store.mark_forward_failed(session, report.id, 3, NOW + timedelta(minutes=1), "HTTP 500")
+        assert store.claim_forward(session, report.id, "pass-1", NOW, NOW + timedelta(minutes=5)) == 0
+        store.mark_forward_failed(session, report.id, "pass-1", 3, NOW + timedelta(minutes=1), "HTTP 500")
     with app_database.sessions.begin() as session:
         assert store.due_forwards(session, NOW) == []
         assert store.due_forwards(session, NOW + timedelta(minutes=2))[0][1] == 3
         state = store.forward_state(session, report.id)
         assert state is not None and (state.status, state.error) == ("pending", "HTTP 500")
-        store.mark_forwarded(session, report.id, 4, NOW + timedelta(minutes=2))
+        later = NOW + timedelta(minutes=2)
+        assert store.claim_forward(session, report.id, "pass-2", later, later + timedelta(minutes=5)) == 3
+        store.mark_forwarded(session, report.id, "pass-2", 4, later)
     with app_database.sessions.begin() as session:
         state = store.forward_state(session, report.id)
         assert state is not None and (state.status, state.attempts) == ("delivered", 4)
