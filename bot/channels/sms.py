@@ -21,10 +21,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Set
+from typing import Any, Awaitable, Callable, Coroutine, Dict, Mapping, Optional
 from urllib.parse import parse_qsl
 
-import aiohttp
 import phonenumbers
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.shared.core.events import UserUttered
@@ -33,6 +32,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.inbound import PayloadGate, clean_text
+from bot.channels.support import KeyedLocks, SharedSession, TrackedTasks
 from bot.content.countries import CountryProfile, load_profiles
 from bot.conversation import COUNTRY_HINT_KEY, decide, slots_of
 from bot.i18n import LANGUAGE_HINT_KEYS
@@ -188,9 +188,11 @@ class SmsInput(InputChannel):
         self.gateway = gateway
         self.segment_budget = max(1, segment_budget)
         self._services = services
-        self._tasks: Set[asyncio.Task[None]] = set()
+        self._tasks = TrackedTasks(f"SMS ({gateway.name})")
         # Messages of one conversation are handled one at a time, in arrival order ("1" after its menu).
-        self._locks: Dict[str, asyncio.Lock] = {}
+        self._locks: KeyedLocks[str] = KeyedLocks()
+        # One connection pool to the gateway's send API for the process, not one per message.
+        self._http = SharedSession()
         # Understanding is CPU-bound: more turns at once only lengthen every queue behind them.
         self._turns = asyncio.Semaphore(MAX_CONCURRENT_TURNS)
 
@@ -218,6 +220,10 @@ class SmsInput(InputChannel):
         @hook.listener("after_server_start")
         async def recover(app: Any, _loop: Any) -> None:
             await self.recover(on_new_message, app.ctx.agent)
+
+        @hook.listener("after_server_stop")
+        async def close(_app: Any, _loop: Any) -> None:
+            await self.close()
 
         @hook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -283,10 +289,12 @@ class SmsInput(InputChannel):
             if item.reply_to:
                 self._spawn(self.handle(item, on_new_message, agent, durable=True, recovering=True))
 
-    def _spawn(self, coroutine: Awaitable[None]) -> None:
-        task: asyncio.Task[None] = asyncio.ensure_future(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        self._tasks.spawn(coroutine)
+
+    async def close(self) -> None:
+        """At server stop: close the connections to the gateway's send API."""
+        await self._http.close()
 
     async def handle(
         self,
@@ -297,8 +305,7 @@ class SmsInput(InputChannel):
         recovering: bool = False,
     ) -> None:
         """Handle one accepted SMS (in order per conversation) and send the replies."""
-        lock = self._locks.setdefault(item.conversation, asyncio.Lock())
-        async with lock, self._turns:  # asyncio.Lock is fair: waiting tasks go in the order they came
+        async with self._locks.hold(item.conversation), self._turns:  # in arrival order, per conversation
             try:
                 await Turn(self, item, on_new_message, agent, durable, recovering).run()
             except Exception as error:  # one failed conversation must not stop the others
@@ -310,23 +317,21 @@ class SmsInput(InputChannel):
                     type(error).__name__,
                     exc_info=error,
                 )
-        if not lock.locked() and self._locks.get(item.conversation) is lock:
-            del self._locks[item.conversation]
 
     async def send_all(self, number: str, messages: list[OutgoingSms]) -> bool:
         """Send each SMS in order; False when one could not be handed to the gateway (worth a retry)."""
         delivered = True
-        async with aiohttp.ClientSession() as session:
-            for sms in messages:
-                if not sms.fits:
-                    logger.warning("An SMS of %d segments is over the budget", sms.cost.segments)
-                try:
-                    await self.gateway.send(session, number, sms.body)
-                except SendRefusedError as error:  # final: retrying would be refused again
-                    logger.error("SMS refused by %s: %s", self.gateway.name, error)
-                except Exception as error:
-                    logger.error("SMS not delivered by %s: %s", self.gateway.name, error)
-                    delivered = False
+        session = self._http.get()
+        for sms in messages:
+            if not sms.fits:
+                logger.warning("An SMS of %d segments is over the budget", sms.cost.segments)
+            try:
+                await self.gateway.send(session, number, sms.body)
+            except SendRefusedError as error:  # final: retrying would be refused again
+                logger.error("SMS refused by %s: %s", self.gateway.name, error)
+            except Exception as error:
+                logger.error("SMS not delivered by %s: %s", self.gateway.name, error)
+                delivered = False
         return delivered
 
     def get_output_channel(self) -> Optional[SmsOutput]:

@@ -21,7 +21,7 @@ import hmac
 import json
 import logging
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +36,7 @@ from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.channels.inbound import PayloadGate
+from bot.channels.support import BoundedDict, KeyedLocks, TrackedTasks
 from bot.channels.telegram_updates import BotIdentity, Incoming, SeenUpdates, interpret, split_message
 from bot.content.pictures import Picture, PictureFiles, build_dir, pictures_of
 from bot.inbox.replay import replies_already_made
@@ -66,6 +67,10 @@ WRITE_TIMEOUT = 10.0
 POOL_TIMEOUT = 10.0
 # Updates whose turn is done but whose replies are not all sent yet, kept to resume delivery.
 MAX_PENDING = 10_000
+# Chats whose next send time is remembered (more than can send within one per-chat interval).
+MAX_CHATS = 10_000
+# Long button payloads remembered by their short callback key (the most recently sent ones).
+MAX_LONG_PAYLOADS = 10_000
 SHUTDOWN_GRACE = 5.0
 
 
@@ -89,27 +94,6 @@ def _token_bot_id(token: str) -> Optional[int]:
     return int(prefix) if prefix.isdigit() else None
 
 
-class KeyedLocks:
-    """One asyncio lock per key (a chat), dropped when nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: Dict[int, asyncio.Lock] = {}
-        self._users: Dict[int, int] = {}
-
-    @asynccontextmanager
-    async def hold(self, key: int) -> AsyncIterator[None]:
-        """Hold `key`'s lock; waiters get it in arrival order (asyncio.Lock is fair)."""
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._users[key] = self._users.get(key, 0) + 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._users[key] -= 1
-            if not self._users[key]:
-                del self._users[key], self._locks[key]
-
-
 class RateLimiter:
     """Spaces messages per chat and overall; one chat waiting never holds up another."""
 
@@ -118,8 +102,8 @@ class RateLimiter:
     ) -> None:
         self._per_chat_interval = per_chat_interval
         self._per_second = per_second
-        self._chats = KeyedLocks()
-        self._chat_next: Dict[int, float] = {}
+        self._chats: KeyedLocks[int] = KeyedLocks()
+        self._chat_next: BoundedDict[int, float] = BoundedDict(MAX_CHATS)
         self._slots: Deque[float] = deque()  # send times reserved overall, the last `per_second`
 
     @asynccontextmanager
@@ -131,7 +115,6 @@ class RateLimiter:
                 yield
             finally:
                 self._chat_next[chat_id] = time.monotonic() + self._per_chat_interval
-                self._forget_old_chats()
 
     async def overall(self) -> None:
         """Wait for a send slot under the overall limit.
@@ -149,11 +132,6 @@ class RateLimiter:
             self._slots.popleft()
         await _sleep_until(at)
 
-    def _forget_old_chats(self) -> None:
-        if len(self._chat_next) > MAX_PENDING:
-            now = time.monotonic()
-            self._chat_next = {chat: at for chat, at in self._chat_next.items() if at > now}
-
 
 async def _sleep_until(moment: float) -> None:
     delay = moment - time.monotonic()
@@ -169,8 +147,8 @@ def _seconds(value: Any) -> float:
 class CallbackPayloads:
     """Button payloads as callback_data; payloads over Telegram's 64 bytes get a short key."""
 
-    def __init__(self) -> None:
-        self._long: Dict[str, str] = {}
+    def __init__(self, size: int = MAX_LONG_PAYLOADS) -> None:
+        self._long: BoundedDict[str, str] = BoundedDict(size)
 
     def data_for(self, payload: str) -> str:
         """callback_data for a payload."""
@@ -403,10 +381,10 @@ class TelegramInput(InputChannel):
         self.seen = SeenUpdates()
         pictures = PictureFiles(pictures_dir or build_dir(project_paths().root))
         self.sender = TelegramSender(self.bot, RateLimiter(), CallbackPayloads(), pictures)
-        self._chats = KeyedLocks()
-        self._progress: OrderedDict[int, Progress] = OrderedDict()
+        self._chats: KeyedLocks[int] = KeyedLocks()
+        self._progress: BoundedDict[int, Progress] = BoundedDict(MAX_PENDING)
         self._in_flight: Set[int] = set()
-        self._tasks: Set[asyncio.Task[None]] = set()
+        self._tasks = TrackedTasks("Telegram")
         self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
         self._app: Optional[Sanic] = None
         self._start_lock: Optional[asyncio.Lock] = None
@@ -459,8 +437,7 @@ class TelegramInput(InputChannel):
 
     async def stop(self) -> None:
         """At server stop: let running updates finish briefly, then close the connections."""
-        if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=SHUTDOWN_GRACE)
+        await self._tasks.wait(SHUTDOWN_GRACE)
         await self.bot.shutdown()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -520,9 +497,7 @@ class TelegramInput(InputChannel):
     def _spawn(self, incoming: Incoming, durable: bool, recovering: bool = False) -> None:
         if incoming.update_id is not None:
             self._in_flight.add(incoming.update_id)
-        task = asyncio.ensure_future(self._handle(incoming, durable, recovering))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._tasks.spawn(self._handle(incoming, durable, recovering))
 
     async def process(self, incoming: Incoming) -> bool:
         """One attempt at an update, in order within its chat; True once its replies were handed over.
@@ -588,9 +563,9 @@ class TelegramInput(InputChannel):
     def _progress_of(self, incoming: Incoming) -> Progress:
         if incoming.update_id is None:
             return Progress()
-        progress = self._progress.setdefault(incoming.update_id, Progress())
-        while len(self._progress) > MAX_PENDING:
-            self._progress.popitem(last=False)
+        progress = self._progress.get(incoming.update_id)
+        if progress is None:
+            progress = self._progress[incoming.update_id] = Progress()
         return progress
 
     def _agent_ready(self) -> bool:

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import json
 import math
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional
 
 from bot.channels.inbound import MAX_TEXT_CHARS, PayloadGate, clean_text
+from bot.channels.support import BoundedSet
 
 # Telegram commands and the intents they stand for.
 COMMANDS = {
@@ -291,15 +291,14 @@ class SeenUpdates:
     """The last `size` update ids processed to the end, so a redelivery is not answered twice."""
 
     def __init__(self, size: int = 10_000) -> None:
-        self._size = size
-        self._seen: OrderedDict[int, None] = OrderedDict()
+        self._seen: BoundedSet[int] = BoundedSet(size)
 
     def __contains__(self, update_id: object) -> bool:
         return update_id in self._seen
 
+    def __len__(self) -> int:
+        return len(self._seen)
+
     def mark(self, update_id: int) -> None:
         """Record `update_id` as done (its replies were handed to Telegram)."""
-        self._seen[update_id] = None
-        self._seen.move_to_end(update_id)
-        while len(self._seen) > self._size:
-            self._seen.popitem(last=False)
+        self._seen.add(update_id)

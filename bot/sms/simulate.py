@@ -130,16 +130,19 @@ async def _converse(
     channel = SimulatedSms(Screen(write), budget, simulation_services(paths, folder))
     write(f"Simulating a phone {sender}. Type messages; /quit or Ctrl-D to stop.")
     count = 0
-    while True:
-        try:
-            line = read("phone> ")
-        except EOFError:
-            break
-        if line.strip() == "/quit":
-            break
-        count += 1
-        inbound = InboundSms(Screen.name, f"sim-{count}", sender, line)
-        await channel.handle(channel.inbox_item(inbound, sender), agent.handle_message, agent)
+    try:
+        while True:
+            try:
+                line = read("phone> ")
+            except EOFError:
+                break
+            if line.strip() == "/quit":
+                break
+            count += 1
+            inbound = InboundSms(Screen.name, f"sim-{count}", sender, line)
+            await channel.handle(channel.inbox_item(inbound, sender), agent.handle_message, agent)
+    finally:
+        await channel.close()  # the channel's HTTP session, opened by its first reply
     return 0
 
 

@@ -51,11 +51,25 @@ def expected(key: str, language: str, country: Optional[str]) -> dict[str, Any]:
     return rendered
 
 
+def fallbacks(key: str, language: str, country: Optional[str]) -> set[str]:
+    """What a wrong answer would look like: "did not understand", or `key` left in English.
+
+    `expected` renders with the same catalogs as the server, so with a translation missing
+    both would be English and the equality alone would pass: the English text is ruled out.
+    """
+    wrong = {expected("utter_default", language, country)["text"]}
+    if language != "en":
+        wrong.add(expected(key, "en", country)["text"])
+    return wrong
+
+
 @pytest.mark.parametrize("language, country", CASES)
 def test_the_first_rest_message_gets_the_safety_answer(rest, language, country):
     metadata = {"country": country} if country else None
     replies = post(rest, f"first-{language}-{country}", GRENADE[language], metadata)
-    assert [r.get("text") for r in replies] == [expected("utter_found_object", language, country)["text"]]
+    answer = expected("utter_found_object", language, country)["text"]
+    assert answer not in fallbacks("utter_found_object", language, country)
+    assert [r.get("text") for r in replies] == [answer]
 
 
 @pytest.mark.parametrize("country", COUNTRIES)
@@ -65,8 +79,10 @@ def test_menu_then_its_first_button(rest, country):
     # "menu" says nothing of its language: the country's default language answers.
     language = RENDERER.profile(country).default_language if country else "en"
     menu = expected("utter_help", language, country)
+    assert menu["text"] not in fallbacks("utter_help", language, country)
     assert [r.get("text") for r in post(rest, sender, "menu", metadata)] == [menu["text"]]
     first = menu["buttons"][0]["payload"]
     assert first == "/found_object"
     answer = expected("utter_found_object", language, country)
+    assert answer["text"] not in fallbacks("utter_found_object", language, country)
     assert [r.get("text") for r in post(rest, sender, first, metadata)] == [answer["text"]]

@@ -149,6 +149,22 @@ class SmsServer:
         """Wait until `count` SMS went to `number`; return all of them."""
         return wait_for(lambda: (lambda b: b if len(b) >= count else None)(self.gateway.bodies_to(number)))
 
+    def settled(self, number: str, marker: str, reply: str, gateway: str = "twilio") -> list[str]:
+        """Send `marker` last and wait for its `reply`; every SMS sent to `number`, in order.
+
+        One number's messages are answered one at a time in arrival order, so once the
+        marker's reply is out, every earlier message has had all its replies: nothing
+        more can come before it, and the list is complete up to the marker's reply.
+        """
+        before = self.gateway.bodies_to(number).count(reply)
+        # Through the same gateway: order is kept per channel, as a number reaches us through one.
+        assert (
+            self.twilio(number, marker) if gateway == "twilio" else self.africastalking(number, marker)
+        ) == 200
+        return wait_for(
+            lambda: (lambda b: b if b.count(reply) > before else None)(self.gateway.bodies_to(number))
+        )
+
 
 @pytest.fixture(scope="module")
 def sms(tmp_path_factory) -> Iterator[SmsServer]:
@@ -173,6 +189,18 @@ def expected_sms(key: str, language: str, country: str = "generic") -> str:
     rendered = RENDERER.render(key, ResponseContext(language, RENDERER.profile(country)), "sms", {})
     assert rendered is not None
     return compose(str(rendered["text"]), rendered.get("buttons") or [], 3).body
+
+
+def fallbacks(key: str, language: str, country: str) -> set[str]:
+    """What a wrong first answer would look like: "did not understand", or `key` left in English.
+
+    `expected_sms` renders with the same catalogs as the server, so a missing translation
+    would make both English and a plain equality pass: the English text is ruled out too.
+    """
+    wrong = {expected_sms("utter_default", language, country)}
+    if language != "en":
+        wrong.add(expected_sms(key, "en", country))
+    return wrong
 
 
 def send(sms: SmsServer, gateway: str, number: str, text: str) -> int:
@@ -201,7 +229,11 @@ def test_the_first_message_of_a_new_conversation_gets_the_safety_answer(sms, gat
     serial = 100 + MATRIX.index((gateway, country, language))
     number = new_number(country, serial)
     assert send(sms, gateway, number, GRENADE[language]) == 200
-    assert sms.replies(number, 1) == [expected_sms("utter_found_object", language, country)]
+    answer = expected_sms("utter_found_object", language, country)
+    assert answer not in fallbacks("utter_found_object", language, country)
+    # The conversation is quiet once the marker's reply is out: nothing else came before it.
+    marker = expected_sms("utter_help", language, country)
+    assert sms.settled(number, "HELP", marker, gateway) == [answer, marker]
 
 
 @pytest.mark.parametrize("gateway", ["twilio", "africastalking"])
@@ -337,17 +369,19 @@ def test_numbered_menu_round_trip(sms):
 
 
 def test_stop_then_nothing_then_start(sms):
+    # Before: the test waited for two SMS and looked for "START" inside the STOP confirmation,
+    # so an answer to the message sent while opted out passed as the START confirmation.
     number = "+9613000001"
     sms.twilio(number, "STOP")
-    stopped = sms.replies(number, 1)
     sms.twilio(number, "وجدت لغما في الحقل")  # would normally get a safety answer
     sms.twilio(number, "START")
-    after = sms.replies(number, 2)
-    # Only the STOP confirmation, then the START confirmation: the message in between got nothing.
-    assert len(after) == 2 and after[0] == stopped[0]
-    assert "START" in after[0]
-    sms.twilio(number, GRENADE["ar"])
-    assert len(sms.replies(number, 3)) == 3
+    answer = expected_sms("utter_found_object", "ar", "lebanon")
+    # Only the STOP confirmation, then the START one: the message in between got nothing.
+    assert sms.settled(number, GRENADE["ar"], answer) == [
+        expected_sms("utter_sms_stopped", "ar", "lebanon"),
+        expected_sms("utter_sms_started", "ar", "lebanon"),
+        answer,
+    ]
 
 
 @pytest.mark.parametrize(
@@ -370,20 +404,39 @@ def test_help_alias_in_each_language_shows_the_menu_in_it(sms, alias, language, 
 def test_local_stop_alias_opts_out(sms):
     number = "+33612345602"
     sms.twilio(number, "Arrêt")
-    sms.twilio(number, "J'ai trouvé une mine")
+    sms.twilio(number, "J'ai trouvé une mine")  # opted out: no answer
     sms.twilio(number, "oui")  # a START alias while opted out
-    replies = sms.replies(number, 2)
-    assert language_of(replies[0]) == "fr" and len(replies) == 2
+    answer = expected_sms("utter_found_object", "fr")
+    assert sms.settled(number, GRENADE["fr"], answer) == [
+        expected_sms("utter_sms_stopped", "fr"),
+        expected_sms("utter_sms_started", "fr"),
+        answer,
+    ]
 
 
 def test_duplicate_message_sid_is_answered_once(sms):
+    # Before: the test waited for two SMS and counted them, so a second answer to the
+    # duplicate, sent before the marker's reply, passed as the marker's reply.
     number = "+380501230002"
     sid = sms.next_id()
     for _ in range(3):
         assert sms.twilio(number, GRENADE["uk"], sid=sid) == 200
-    sms.twilio(number, "ДОПОМОГА")  # the next message's reply marks the end of the first
-    replies = sms.replies(number, 2)
-    assert len(replies) == 2
+    menu = expected_sms("utter_help", "uk", "ukraine")
+    assert sms.settled(number, "ДОПОМОГА", menu) == [
+        expected_sms("utter_found_object", "uk", "ukraine"),
+        menu,
+    ]
+
+
+def test_three_messages_at_once_from_one_number_are_answered_in_order(sms):
+    # Posted back to back: each is acknowledged before its turn runs, so the three wait for
+    # the number together, and "1" means the first option only if HELP was answered first.
+    number = "+380501230010"
+    for text in ("HELP", "1", "ДОПОМОГА"):
+        assert sms.twilio(number, text) == 200
+    menu = expected_sms("utter_help", "uk", "ukraine")
+    sent = wait_for(lambda: (lambda b: b if b.count(menu) == 2 else None)(sms.gateway.bodies_to(number)))
+    assert sent == [menu, expected_sms("utter_found_object", "uk", "ukraine"), menu]
 
 
 def test_empty_body_gets_the_menu(sms):
