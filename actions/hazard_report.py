@@ -35,6 +35,7 @@ from bot.reports.forward import forward_pending, webhook_url
 from bot.reports.model import HAZARD_TYPES, SEEN, new_report
 from bot.reports.spool import Spool, save_report
 from bot.services.regions import Region, RegionIndex, load_regions
+from bot.settings import load_settings
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer, load_key
 
@@ -89,12 +90,13 @@ class Runtime:
 @functools.lru_cache(maxsize=1)
 def runtime() -> Runtime:
     """Build the runtime on first use (no I/O at import time)."""
-    paths = project_paths()
+    settings = load_settings()  # the action server's environment, read once for the runtime
+    paths = project_paths(settings=settings)
     return Runtime(
         paths=paths,
-        database=Database.for_project(paths),
+        database=Database.for_project(paths, settings),
         spool=Spool.for_var(paths.var),
-        pseudonyms=Pseudonymizer(load_key(paths.var)),
+        pseudonyms=Pseudonymizer(load_key(paths.var, settings)),
         profiles=load_profiles(paths.countries),
         regions=load_regions(paths.root / "content" / "regions"),
         terms=SafetyTerms.load(paths.safety_net),
@@ -295,7 +297,7 @@ def seen_when(text: str, language: str, now: Optional[datetime] = None) -> Optio
     and English); None for anything that is not a past day ("a rusty shell", "tomorrow", "12")."""
     if not any(c.isalpha() for c in text):
         return None
-    now = now or datetime.now()
+    now = now or datetime.now().astimezone()  # the person's "today": the server's local date, tz-aware
     languages = [language] if language == "en" else [language, "en"]
     try:
         when = _parse_date(text, languages, now)
@@ -312,7 +314,8 @@ def seen_when(text: str, language: str, now: Optional[datetime] = None) -> Optio
 def _parse_date(text: str, languages: List[str], now: datetime) -> Optional[datetime]:
     import dateparser  # imported on first use: its language data loads lazily
 
-    settings = {"RELATIVE_BASE": now, "PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False}
+    base = now.replace(tzinfo=None)  # dateparser works on wall-clock time: the local date and time
+    settings = {"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False}
     return dateparser.parse(text[:100], languages=languages, settings=settings)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from bot.paths import project_paths
+from bot.settings import settings_or_exit
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
@@ -17,25 +18,27 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from bot.serve import ServerSettings, refuse_broken_content, serve
     from bot.training import ensure_model
 
-    paths = project_paths(args.root)
+    paths = project_paths(args.root, args.settings)
     # Content that goes live is content that passed the check: before training or starting anything.
     if refuse_broken_content(paths):
         return 1
     model = ensure_model(paths)
-    credentials = args.credentials or str(write_active_credentials(paths.root / "credentials.yml", paths.var))
+    credentials = args.credentials or str(
+        write_active_credentials(paths.root / "credentials.yml", paths.var, os.environ)
+    )
     settings = ServerSettings(
         port=args.port,
         actions_port=args.actions_port,
         endpoints=args.endpoints,
         credentials=credentials,
     )
-    return serve(paths, model, settings)
+    return serve(paths, model, settings, config=args.settings)
 
 
 def _cmd_db_upgrade(args: argparse.Namespace) -> int:
     from bot.store.db import migrate_project_database
 
-    problem = migrate_project_database(project_paths(args.root))
+    problem = migrate_project_database(project_paths(args.root, args.settings), args.settings)
     if problem:
         print(problem, file=sys.stderr)
         return 1
@@ -134,7 +137,7 @@ def _cmd_telegram_set_webhook(args: argparse.Namespace) -> int:
 
     from bot.channels.telegram_admin import set_webhook
 
-    return asyncio.run(set_webhook(args.url))
+    return asyncio.run(set_webhook(args.url, args.settings))
 
 
 def _cmd_telegram_poll(args: argparse.Namespace) -> int:
@@ -142,7 +145,7 @@ def _cmd_telegram_poll(args: argparse.Namespace) -> int:
 
     from bot.channels.telegram_admin import poll
 
-    return asyncio.run(poll(args.url))
+    return asyncio.run(poll(args.url, args.settings))
 
 
 # --- hazard reports ---
@@ -306,6 +309,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
+    args.settings = settings_or_exit(os.environ)  # once, before any command: a bad value stops here
     return int(args.func(args))
 
 

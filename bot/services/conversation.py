@@ -17,6 +17,7 @@ from bot.services.directory import PROFILE_PHONE_PREFIX, Reference, Service
 from bot.services.needs import load_needs
 from bot.services.regions import Region, RegionIndex, RegionMatch
 from bot.services.translations import Translations, load_translations, translated
+from bot.settings import Settings, load_settings
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer, load_key
 
@@ -32,11 +33,12 @@ class ServicesContext:
     translations: Translations = dataclasses.field(default_factory=dict)
 
     @classmethod
-    def for_project(cls, paths: ProjectPaths) -> ServicesContext:
+    def for_project(cls, paths: ProjectPaths, settings: Optional[Settings] = None) -> ServicesContext:
         """Factory: read the project's content and open (lazily) its database."""
+        chosen = settings or load_settings()
         return cls(
-            database=Database.for_project(paths).migrate(),
-            pseudonyms=Pseudonymizer(load_key(paths.var)),
+            database=Database.for_project(paths, chosen).migrate(),
+            pseudonyms=Pseudonymizer(load_key(paths.var, chosen)),
             reference=load_reference(paths),
             needs=load_needs(paths.root / "content" / "service_needs.yml"),
             translations=load_translations(services_dir(paths)),
