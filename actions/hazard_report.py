@@ -254,7 +254,7 @@ def seen_when(text: str, language: str, now: Optional[datetime] = None) -> Optio
     and English); None for anything that is not a past day ("a rusty shell", "tomorrow", "12")."""
     if not any(c.isalpha() for c in text):
         return None
-    now = now or datetime.now()  # noqa: DTZ005  (dateparser compares naive local days)
+    now = now or datetime.now().astimezone()  # the person's "today": the server's local date, tz-aware
     languages = [language] if language == "en" else [language, "en"]
     try:
         when = _parse_date(text, languages, now)
@@ -271,7 +271,8 @@ def seen_when(text: str, language: str, now: Optional[datetime] = None) -> Optio
 def _parse_date(text: str, languages: List[str], now: datetime) -> Optional[datetime]:
     import dateparser  # imported on first use: its language data loads lazily
 
-    settings = {"RELATIVE_BASE": now, "PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False}
+    base = now.replace(tzinfo=None)  # dateparser works on wall-clock time: the local date and time
+    settings = {"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False}
     return dateparser.parse(text[:100], languages=languages, settings=settings)
 
 

@@ -22,6 +22,7 @@ from bot.reports.forward import ReportsWorker, webhook_url
 from bot.reports.spool import Spool
 from bot.services.conversation import ServicesContext
 from bot.services.regions import Region
+from bot.settings import Settings, load_settings
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer, load_key
 
@@ -69,19 +70,22 @@ class Runtime:
             self.reports.wake()
 
 
-def build_runtime(paths: ProjectPaths, database: Optional[Database] = None) -> Runtime:
+def build_runtime(
+    paths: ProjectPaths, database: Optional[Database] = None, settings: Optional[Settings] = None
+) -> Runtime:
     """Read the content and the key, open and migrate the app database, and build the reports
     worker (not started: the server starts it)."""
-    database = database or Database.for_project(paths)
+    settings = settings or load_settings()
+    database = database or Database.for_project(paths, settings)
     migrate_at_start(database)
-    pseudonyms = Pseudonymizer(load_key(paths.var))
+    pseudonyms = Pseudonymizer(load_key(paths.var, settings))
     services = ServicesContext.for_project(paths, database, pseudonyms)
     spool = Spool.for_var(paths.var)
     worker = ReportsWorker(
         database=database,
         spool=spool,
         hotlines=hotlines_by_country(services.reference.profiles),
-        url=webhook_url(),
+        url=webhook_url(settings),
         every=BACKGROUND_EVERY_S,
     )
     return Runtime(

@@ -50,6 +50,7 @@ from actions.referral import (
 )
 from actions.runtime import Runtime, UsesRuntime, build_runtime
 from bot.paths import project_paths
+from bot.settings import settings_or_exit
 
 logger = logging.getLogger(__name__)
 
@@ -157,11 +158,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = argument_parser().parse_args(argv)
     utils.configure_colored_logging(args.loglevel)
     utils.update_sanic_log_level()
-    runtime = build_runtime(project_paths())
+    settings = settings_or_exit(os.environ)  # read once, here, and passed on
+    runtime = build_runtime(project_paths(settings=settings), settings=settings)
     detector()  # ready means warm: the language identifier is loaded before the first request
     app = create_app(runtime, cors_origins=args.cors)
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
-    host = os.environ.get("SANIC_HOST", "0.0.0.0")
+    host = settings.actions_host
     logger.info("Action server up on http://%s:%d", host, args.port)
     # One worker process: the runtime, its database pool and the reports worker belong to this process.
     app.run(host, args.port, workers=1)

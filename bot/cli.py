@@ -12,6 +12,7 @@ from bot.channels.credentials import write_active_credentials
 from bot.chat import run_chat
 from bot.features import Feature, load_features
 from bot.paths import project_paths
+from bot.settings import settings_or_exit
 from bot.training import ensure_model, model_path
 
 
@@ -19,26 +20,28 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     # Imported when run: the servers' module loads SQLAlchemy and the process supervisor.
     from bot.serve import ServerSettings, refuse_broken_content, serve
 
-    paths = project_paths(args.root)
+    paths = project_paths(args.root, args.settings)
     # Content that goes live is content that passed the check: before training or starting anything.
     if refuse_broken_content(paths):
         return 1
     model = ensure_model(paths)
-    credentials = args.credentials or str(write_active_credentials(paths.root / "credentials.yml", paths.var))
+    credentials = args.credentials or str(
+        write_active_credentials(paths.root / "credentials.yml", paths.var, os.environ)
+    )
     settings = ServerSettings(
         port=args.port,
         actions_port=args.actions_port,
         endpoints=args.endpoints,
         credentials=credentials,
     )
-    return serve(paths, model, settings)
+    return serve(paths, model, settings, config=args.settings)
 
 
 def _cmd_db_upgrade(args: argparse.Namespace) -> int:
     # Imported when run: SQLAlchemy and Alembic, which the other commands do not need.
     from bot.store.db import migrate_project_database
 
-    problem = migrate_project_database(project_paths(args.root))
+    problem = migrate_project_database(project_paths(args.root, args.settings), args.settings)
     if problem:
         print(problem, file=sys.stderr)
         return 1
@@ -108,6 +111,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     # their set-up at INFO (alembic), which is no news for someone typing `bot --help`.
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args.settings = settings_or_exit(os.environ)  # once, before any command: a bad value stops here
     return int(args.func(args))
 
 

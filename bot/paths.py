@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
+
+from bot.settings import Settings, load_settings
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,9 @@ class ProjectPaths:
         return self.var / "pictures"
 
 
-def project_paths(root: str | os.PathLike[str] | None = None) -> ProjectPaths:
-    """Return the project's paths: `root`, else $BOT_HOME, else the current directory."""
-    chosen = root or os.environ.get("BOT_HOME") or os.getcwd()
+def project_paths(
+    root: str | os.PathLike[str] | None = None, settings: Optional[Settings] = None
+) -> ProjectPaths:
+    """Return the project's paths: `root`, else BOT_HOME (the settings'), else the current directory."""
+    chosen = root or (settings or load_settings()).home or os.getcwd()
     return ProjectPaths(Path(chosen).resolve())

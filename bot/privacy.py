@@ -19,17 +19,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 from dataclasses import dataclass
-from typing import Mapping, Optional, Sequence
+from typing import Optional, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.clock import utc_now
 from bot.features import Feature, load_features
 from bot.paths import ProjectPaths
 from bot.reports.spool import Spool
+from bot.settings import Settings, load_settings
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer, load_key
 
@@ -41,9 +42,7 @@ REPORTS = "reports"
 # Set by action_delete_my_data: "done" when everything was erased, else the parts that failed.
 ERASURE_SLOT = "data_erasure"
 ERASURE_DONE = "done"
-# Seconds before a failed erasure is tried again (doubled after each failure, at most MAX_WAIT).
-RETRY_ENV = "ERASURE_RETRY_SECONDS"
-DEFAULT_WAIT = 60.0
+# Seconds before a failed erasure is tried again: ERASURE_RETRY_SECONDS, doubled after each failure.
 MAX_WAIT = 3600.0
 
 _metadata = sa.MetaData()
@@ -62,7 +61,7 @@ pending_erasures = sa.Table(
 
 def utcnow() -> dt.datetime:
     """Now, in UTC."""
-    return dt.datetime.now(dt.timezone.utc)
+    return utc_now()
 
 
 @dataclass
@@ -74,9 +73,14 @@ class AppData:
     pseudonyms: Pseudonymizer
 
     @classmethod
-    def for_project(cls, paths: ProjectPaths) -> AppData:
+    def for_project(cls, paths: ProjectPaths, settings: Optional[Settings] = None) -> AppData:
         """The project's app database (DATABASE_URL), spool and pseudonym key; no I/O until used."""
-        return cls(Database.for_project(paths), Spool.for_var(paths.var), Pseudonymizer(load_key(paths.var)))
+        chosen = settings or load_settings()
+        return cls(
+            Database.for_project(paths, chosen),
+            Spool.for_var(paths.var),
+            Pseudonymizer(load_key(paths.var, chosen)),
+        )
 
 
 def erase_app_data(
@@ -94,13 +98,9 @@ def erase_app_data(
     return sorted(set(failed))
 
 
-def retry_wait(attempts: int, environ: Optional[Mapping[str, str]] = None) -> float:
+def retry_wait(attempts: int, settings: Optional[Settings] = None) -> float:
     """Seconds before the next try after `attempts` failed ones."""
-    env = os.environ if environ is None else environ
-    try:
-        base = float(env.get(RETRY_ENV, "") or DEFAULT_WAIT)
-    except ValueError:
-        base = DEFAULT_WAIT
+    base = (settings or load_settings()).erasure_retry_seconds
     return min(base * 2 ** max(attempts - 1, 0), MAX_WAIT)
 
 

@@ -20,6 +20,7 @@ from typing import Callable, Collection, Optional, Sequence
 import yaml
 
 from bot.paths import ProjectPaths
+from bot.settings import Settings, load_settings
 from bot.store.db import migrate_project_database
 from bot.training import rasa_environment
 
@@ -236,16 +237,24 @@ def refuse_broken_content(paths: ProjectPaths) -> bool:
     return True
 
 
-def serve(paths: ProjectPaths, model: Path, settings: ServerSettings, backoff: Backoff = Backoff()) -> int:
+def serve(
+    paths: ProjectPaths,
+    model: Path,
+    settings: ServerSettings,
+    backoff: Backoff = Backoff(),
+    config: Optional[Settings] = None,
+) -> int:
     """Migrate the app database, load the shipped services directory if needed, start both
     servers, print how to talk to the assistant, restart a server that crashes, and stop both
-    on Ctrl-C or SIGTERM (exit 0)."""
+    on Ctrl-C or SIGTERM (exit 0). `config`: the environment's settings, read once by the caller
+    (the servers started here read their own environment, the same one)."""
+    config = config or load_settings()
     paths.var.mkdir(parents=True, exist_ok=True)
-    problem = migrate_project_database(paths)
+    problem = migrate_project_database(paths, config)
     if problem:
         print(problem, file=sys.stderr)
         return 1
-    _load_services_directory(paths)
+    _load_services_directory(paths, config)
     env = rasa_environment()
     url = f"http://localhost:{settings.port}"
     actions = Child(
@@ -292,14 +301,14 @@ def serve(paths: ProjectPaths, model: Path, settings: ServerSettings, backoff: B
         stop([child.process for child in children if child.process is not None])
 
 
-def _load_services_directory(paths: ProjectPaths) -> None:
+def _load_services_directory(paths: ProjectPaths, config: Settings) -> None:
     """A fresh clone has an empty directory: load the shipped one (logged), never fail the start."""
     import sqlalchemy as sa
 
     from bot.services.autoload import sync_services_directory
 
     try:
-        sync_services_directory(paths)
+        sync_services_directory(paths, settings=config)
     except (sa.exc.SQLAlchemyError, OSError) as error:
         logger.error("the services directory could not be imported at start: %s", error)
 

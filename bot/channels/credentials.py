@@ -6,10 +6,9 @@ subset (secrets still as ${VARS}, expanded by Rasa) to var/credentials.active.ym
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Mapping
 
 import yaml
 
@@ -28,11 +27,11 @@ def enabled_channels(channels: Mapping[str, Any], environ: Mapping[str, str]) ->
     return {name: entry for name, entry in channels.items() if all(environ.get(v) for v in variables(entry))}
 
 
-def write_active_credentials(source: Path, var: Path, environ: Optional[Mapping[str, str]] = None) -> Path:
-    """Write var/credentials.active.yml for the channels configured in the environment."""
-    env = os.environ if environ is None else environ
+def write_active_credentials(source: Path, var: Path, environ: Mapping[str, str]) -> Path:
+    """Write var/credentials.active.yml for the channels configured in `environ` (the process's,
+    passed by `bot serve`: Rasa expands the same ${VARS} from it)."""
     channels = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
-    active = enabled_channels(channels, env)
+    active = enabled_channels(channels, environ)
     var.mkdir(parents=True, exist_ok=True)
     path = var / "credentials.active.yml"
     header = f"# Written by `bot serve` from {source.name}: the channels configured in the environment.\n"

@@ -15,14 +15,14 @@ def _cmd_set_webhook(args: argparse.Namespace) -> int:
     # Imported when run: python-telegram-bot is slow to load and no other command needs it.
     from bot.channels.telegram_admin import set_webhook
 
-    return asyncio.run(set_webhook(args.url))
+    return asyncio.run(set_webhook(args.url, args.settings))
 
 
 def _cmd_poll(args: argparse.Namespace) -> int:
     # Imported when run: python-telegram-bot is slow to load and no other command needs it.
     from bot.channels.telegram_admin import poll
 
-    return asyncio.run(poll(args.url))
+    return asyncio.run(poll(args.url, args.settings))
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

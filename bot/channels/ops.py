@@ -195,10 +195,9 @@ class OpsChannel(InputChannel):
             return  # no action server configured: nothing to wait for
         url = action_server_health_url(endpoint.url)
         timeout = aiohttp.ClientTimeout(total=self.check_timeout)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
-            async with session.get(url) as answer:
-                if answer.status != 200:
-                    raise RuntimeError(f"{url} answered {answer.status}")
+        async with aiohttp.ClientSession(timeout=timeout) as session, session.get(url) as answer:
+            if answer.status != 200:
+                raise RuntimeError(f"{url} answered {answer.status}")
 
 
 def action_server_health_url(webhook_url: str) -> str:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any, Mapping, Optional
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy.exc import IntegrityError
 
+from bot.clock import utc_now
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer
 from bot.store.schema import metadata as schema
@@ -43,10 +44,6 @@ inbox = sa.Table(
     sa.Index("ix_inbox_status", "channel", "status"),
     sa.Index("ix_inbox_received_at", "received_at"),
 )
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -101,7 +98,7 @@ class InboxStore:
 
     def accept(self, item: InboxItem) -> bool:
         """Store a newly accepted message; False when it was accepted before (a retried delivery)."""
-        now = _now()
+        now = utc_now()
         row = {
             "channel": item.channel,
             "message_id": item.message_id[:128],
@@ -148,7 +145,7 @@ class InboxStore:
 
     def prune(self, older_than: timedelta) -> int:
         """Delete done rows received before now - `older_than` (dedupe needs only recent ids)."""
-        cutoff = _now() - older_than
+        cutoff = utc_now() - older_than
         with self._database.sessions.begin() as session:
             result = session.execute(
                 sa.delete(inbox).where(inbox.c.status == DONE, inbox.c.received_at < cutoff)
@@ -159,7 +156,7 @@ class InboxStore:
         query = (
             sa.update(inbox)
             .where(inbox.c.channel == item.channel, inbox.c.message_id == item.message_id[:128])
-            .values(updated_at=_now(), **values)
+            .values(updated_at=utc_now(), **values)
         )
         with self._database.sessions.begin() as session:
             session.execute(query)

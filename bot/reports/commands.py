@@ -14,6 +14,7 @@ from bot.reports import export as exporting
 from bot.reports import store
 from bot.reports.forward import RetryPolicy, forward_pending, webhook_url
 from bot.reports.spool import Spool
+from bot.settings import Settings, load_settings
 from bot.store.db import Database
 
 
@@ -24,9 +25,9 @@ def parse_since(text: Optional[str]) -> Optional[datetime]:
     return datetime.combine(date.fromisoformat(text), time.min, tzinfo=timezone.utc)
 
 
-def replay(paths: ProjectPaths) -> int:
+def replay(paths: ProjectPaths, settings: Optional[Settings] = None) -> int:
     """Move spooled reports into the database; exit 1 while some remain."""
-    database = Database.for_project(paths)
+    database = Database.for_project(paths, settings)
     try:
         result = Spool.for_var(paths.var).replay(database)
     finally:
@@ -39,10 +40,15 @@ def replay(paths: ProjectPaths) -> int:
 
 
 def export(
-    paths: ProjectPaths, fmt: str, since: Optional[str], country: Optional[str], output: Optional[str]
+    paths: ProjectPaths,
+    fmt: str,
+    since: Optional[str],
+    country: Optional[str],
+    output: Optional[str],
+    settings: Optional[Settings] = None,
 ) -> int:
     """Write the reports in `fmt` to `output` (default: standard output)."""
-    database = Database.for_project(paths).migrate()
+    database = Database.for_project(paths, settings).migrate()
     try:
         with database.sessions.begin() as session:
             reports = store.list_reports(session, parse_since(since), country)
@@ -68,13 +74,18 @@ def export(
     return 0
 
 
-def forward(paths: ProjectPaths, policy: RetryPolicy = RetryPolicy()) -> int:  # noqa: B008
+def forward(
+    paths: ProjectPaths,
+    policy: RetryPolicy = RetryPolicy(),  # noqa: B008
+    settings: Optional[Settings] = None,
+) -> int:
     """Retry the pending webhook deliveries once; exit 1 if some still fail."""
-    url = webhook_url()
+    settings = settings or load_settings()
+    url = webhook_url(settings)
     if not url:
         print("HAZARD_WEBHOOK_URL is not set: nothing to forward", file=sys.stderr)
         return 0
-    database = Database.for_project(paths).migrate()
+    database = Database.for_project(paths, settings).migrate()
     hotlines = hotlines_by_country(load_profiles(paths.countries))
     try:
         result = asyncio.run(forward_pending(database, url, policy, hotlines=hotlines))

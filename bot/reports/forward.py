@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,10 +24,12 @@ from typing import Any, Mapping, Optional
 
 import aiohttp
 
+from bot.clock import utc_now
 from bot.content.countries import PhoneNumber
 from bot.reports import store
-from bot.reports.model import HazardReport, utc_now
+from bot.reports.model import HazardReport
 from bot.reports.spool import Spool
+from bot.settings import Settings, load_settings
 from bot.store.db import Database
 
 logger = logging.getLogger(__name__)
@@ -63,10 +64,9 @@ class ForwardResult:
     failed: int = 0
 
 
-def webhook_url(environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
+def webhook_url(settings: Optional[Settings] = None) -> Optional[str]:
     """HAZARD_WEBHOOK_URL, or None when forwarding is off."""
-    env = os.environ if environ is None else environ
-    return env.get(WEBHOOK_URL_ENV, "").strip() or None
+    return (settings or load_settings()).hazard_webhook_url
 
 
 def payload(report: HazardReport, hotlines: Optional[Mapping[str, PhoneNumber]] = None) -> dict[str, Any]:

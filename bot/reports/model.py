@@ -3,30 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
-import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Mapping, Optional
+
+from bot.clock import utc_now
+from bot.references import new_reference
 
 # What was seen (the form's buttons); the person's own words are kept as well.
 HAZARD_TYPES: tuple[str, ...] = ("mine", "uxo", "grenade", "cluster", "unknown", "sign")
 # When it was seen: relative to `created_at`, never a guessed date.
 SEEN: tuple[str, ...] = ("today", "this_week", "earlier")
 STATUS_NEW = "new"
-# Letters and digits that cannot be mistaken for each other on a phone screen (no 0/O, 1/I).
-REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-REFERENCE_LENGTH = 6
-
-
-def new_reference() -> str:
-    """A short, phone-friendly report number such as "K7M2QX" (not unique by itself)."""
-    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
-
-
-def utc_now() -> datetime:
-    """The current time, timezone-aware (UTC)."""
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)

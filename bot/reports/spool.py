@@ -22,8 +22,10 @@ from typing import Callable, Iterator, Optional
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.clock import utc_now
+from bot.references import new_reference
 from bot.reports import store
-from bot.reports.model import HazardReport, new_reference, utc_now
+from bot.reports.model import HazardReport
 from bot.store.db import Database
 
 logger = logging.getLogger(__name__)

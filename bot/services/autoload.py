@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from bot.paths import ProjectPaths
 from bot.services.check import read_services
 from bot.services.store import import_directory, services
+from bot.settings import Settings
 from bot.store.db import Database
 
 logger = logging.getLogger(__name__)
@@ -37,14 +38,16 @@ def _stored_count(database: Database) -> int:
         return int(connection.execute(sa.select(sa.func.count()).select_from(services)).scalar_one())
 
 
-def sync_services_directory(paths: ProjectPaths, database: Optional[Database] = None) -> Optional[str]:
+def sync_services_directory(
+    paths: ProjectPaths, database: Optional[Database] = None, settings: Optional[Settings] = None
+) -> Optional[str]:
     """Import content/services/*.csv when the database has no services or the files changed
     since the last import at start (fingerprint in var/); returns what was done, for the log."""
     folder = paths.services
     if not folder.is_dir() or not any(folder.glob("*.csv")):
         return None
     owned = database is None
-    database = database or Database.for_project(paths)
+    database = database or Database.for_project(paths, settings)
     try:
         database.migrate()
         marker: Path = paths.var / FINGERPRINT_FILE

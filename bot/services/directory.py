@@ -183,7 +183,7 @@ def read_directory_file(
 ) -> DirectoryFile:
     """Read and validate one CSV file; `where` is the name used in problems."""
     where = where or str(path)
-    today = today or dt.date.today()
+    today = today or dt.datetime.now().astimezone().date()  # staff's "today": the local date, tz-aware
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:

@@ -10,21 +10,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import secrets
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Optional, TextIO
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.clock import utc_now
 from bot.privacy import AppData
-from bot.services.store import referrals, utcnow
+from bot.references import clean_reference, new_reference
+from bot.services.store import referrals
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer
 
-# Easy to read over the phone: no 0/O and no 1/I/L.
-REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-REFERENCE_LENGTH = 6
 OPEN, CLOSED, CANCELLED = "open", "closed", "cancelled"
 STATUSES = (OPEN, CLOSED, CANCELLED)
 # What staff export: the referral and what the person agreed to share, not the pseudonym.
@@ -64,16 +62,6 @@ class Referral(ReferralRequest):
     closed_at: Optional[dt.datetime]
 
 
-def new_reference() -> str:
-    """A random reference such as 7KQ4XH (31^6, about 900 million possibilities)."""
-    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
-
-
-def clean_reference(typed: str) -> str:
-    """What staff or a person typed ("7kq-4xh ") as a stored reference ("7KQ4XH")."""
-    return "".join(c for c in typed.upper() if c.isalnum())
-
-
 def _referral(row: Any) -> Referral:
     request = {f.name: row[f.name] for f in fields(ReferralRequest)}
     return Referral(
@@ -104,7 +92,7 @@ def create_referral(
     now: Optional[dt.datetime] = None,
 ) -> Referral:
     """Record a referral the person consented to at `now`; returns it with its reference."""
-    consent_at = now or utcnow()
+    consent_at = now or utc_now()
     with database.sessions.begin() as session:
         reference = new_reference()
         while _reference_taken(session, reference):
@@ -155,7 +143,7 @@ def close_referral(database: Database, reference: str, now: Optional[dt.datetime
     """Staff: mark an open referral closed (its contact is erased). False if none is open."""
     with database.sessions.begin() as session:
         where = referrals.c.reference == clean_reference(reference)
-        return _finish(session, where, CLOSED, now or utcnow()) > 0
+        return _finish(session, where, CLOSED, now or utc_now()) > 0
 
 
 def cancel_referrals(
@@ -170,7 +158,7 @@ def cancel_referrals(
         where = referrals.c.conversation == conversation
         query = sa.select(referrals.c.reference).where(where, referrals.c.status == OPEN)
         cancelled = [row[0] for row in session.execute(query).all()]
-        _finish(session, where, CANCELLED, now or utcnow())
+        _finish(session, where, CANCELLED, now or utc_now())
     return cancelled
 
 

@@ -9,6 +9,7 @@ from typing import Any, Iterable, Optional, Sequence
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from bot.clock import utc_now
 from bot.services.directory import LIST_SEPARATOR, DirectoryFile, Service
 from bot.store.db import Database
 from bot.store.schema import metadata
@@ -79,11 +80,6 @@ class ImportSummary:
     retired: int = 0
 
 
-def utcnow() -> dt.datetime:
-    """The current time, timezone-aware (UTC)."""
-    return dt.datetime.now(dt.timezone.utc)
-
-
 def _row(service: Service) -> dict[str, Any]:
     return {
         "source": service.source,
@@ -120,7 +116,7 @@ def import_directory(
     """
     if any(f.problems for f in files):
         raise ValueError("the directory has problems; nothing was imported")
-    now = now or utcnow()
+    now = now or utc_now()
     added = updated = unchanged = retired = 0
     sources = {f.path.stem for f in files}
     with database.sessions.begin() as session:

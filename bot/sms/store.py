@@ -6,12 +6,12 @@ Numbers are stored only as pseudonyms (keyed hashes), never in clear.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from typing import Any, Mapping, Optional, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from bot.clock import utc_now
 from bot.store.db import Database
 from bot.store.schema import metadata
 
@@ -24,10 +24,6 @@ sms_numbers = sa.Table(
     sa.Column("menu", sa.Text()),
     sa.Column("menu_at", sa.DateTime(timezone=True)),
 )
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class SmsStore:
@@ -51,7 +47,7 @@ class SmsStore:
 
     def set_opted_out(self, number_key: str, opted_out: bool) -> None:
         """Opt a number out (STOP) or back in (START)."""
-        self._upsert(number_key, opted_out=opted_out, opted_out_at=_now() if opted_out else None)
+        self._upsert(number_key, opted_out=opted_out, opted_out_at=utc_now() if opted_out else None)
 
     def last_menu(self, number_key: str) -> list[str]:
         """Payloads of the last numbered menu sent to this number, in order."""
@@ -79,7 +75,7 @@ class SmsStore:
         """Remember the menu just sent and the pages still to come ([] forgets it: a reply of "1" is
         then ordinary text)."""
         menu = json.dumps({"payloads": payloads, "pages": list(pages)}) if payloads else None
-        self._upsert(number_key, menu=menu, menu_at=_now())
+        self._upsert(number_key, menu=menu, menu_at=utc_now())
 
     def _upsert(self, number_key: str, **values: Optional[object]) -> None:
         with self.database.sessions.begin() as session:

@@ -1,7 +1,7 @@
 """The app database (services, referrals, hazard reports, SMS state): engine, sessions, migrations.
 
 SQLite under var/ by default; PostgreSQL (or any SQLAlchemy URL) through
-DATABASE_URL. Written in SQLAlchemy 2.0 style on the 1.4 that Rasa pins.
+DATABASE_URL (bot.settings). Written in SQLAlchemy 2.0 style on the 1.4 that Rasa pins.
 
 Migrations run once at start (`bot db upgrade`, `bot serve`, the ops channel's
 start listener), under a lock that several processes can share: a PostgreSQL
@@ -14,13 +14,11 @@ from __future__ import annotations
 
 import fcntl
 import math
-import os
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping, Optional
+from typing import Any, Iterator, Optional
 
 import sqlalchemy as sa
 from alembic import command
@@ -29,11 +27,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.paths import ProjectPaths
+from bot.settings import Settings, Timeouts, load_settings
 
-DATABASE_URL_ENV = "DATABASE_URL"
-CONNECT_TIMEOUT_ENV = "DATABASE_CONNECT_TIMEOUT"
-STATEMENT_TIMEOUT_ENV = "DATABASE_STATEMENT_TIMEOUT"
-MIGRATION_TIMEOUT_ENV = "DATABASE_MIGRATION_TIMEOUT"
 MIGRATIONS = Path(__file__).parent / "migrations"
 # pg_advisory_lock key shared by every process that migrates the app database.
 _ADVISORY_LOCK_KEY = 7_215_309_001
@@ -45,51 +40,21 @@ class MigrationLockTimeout(sa.exc.SQLAlchemyError):
     """Another process held the migration lock for longer than the migration timeout."""
 
 
-@dataclass(frozen=True)
-class Timeouts:
-    """Seconds a database call may wait: to connect (and for a pooled connection), per statement,
-    and for a migration (including waiting for another process's)."""
-
-    connect: float = 5.0
-    statement: float = 5.0
-    migration: float = 120.0
-
-    @classmethod
-    def from_environment(cls, environ: Optional[Mapping[str, str]] = None) -> Timeouts:
-        """DATABASE_CONNECT_TIMEOUT, DATABASE_STATEMENT_TIMEOUT, DATABASE_MIGRATION_TIMEOUT (seconds)."""
-        env = os.environ if environ is None else environ
-        default = cls()
-        return cls(
-            connect=_seconds(env, CONNECT_TIMEOUT_ENV, default.connect),
-            statement=_seconds(env, STATEMENT_TIMEOUT_ENV, default.statement),
-            migration=_seconds(env, MIGRATION_TIMEOUT_ENV, default.migration),
-        )
+def _default_timeouts() -> Timeouts:
+    """The environment's timeouts, for callers that pass none (entry points pass theirs)."""
+    return load_settings().timeouts
 
 
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    value = float(raw)
-    if not value > 0:
-        raise ValueError(f"{name} must be a positive number of seconds, not {raw!r}")
-    return value
-
-
-def database_url(paths: ProjectPaths, environ: Optional[Mapping[str, str]] = None) -> str:
+def database_url(paths: ProjectPaths, settings: Optional[Settings] = None) -> str:
     """DATABASE_URL, else SQLite at var/app.db."""
-    env = os.environ if environ is None else environ
-    url = env.get(DATABASE_URL_ENV, "").strip()
-    if url:
-        # Heroku-style "postgres://" is not a SQLAlchemy dialect name.
-        return "postgresql://" + url[len("postgres://") :] if url.startswith("postgres://") else url
-    return f"sqlite:///{paths.var / 'app.db'}"
+    chosen = (settings or load_settings()).database_url
+    return chosen or f"sqlite:///{paths.var / 'app.db'}"
 
 
 def make_engine(url: str, timeouts: Optional[Timeouts] = None) -> Engine:
     """An engine for `url` with timeouts on every connection; SQLite files get their folder
     created and foreign keys enforced."""
-    limits = timeouts or Timeouts.from_environment()
+    limits = timeouts or _default_timeouts()
     parsed = sa.engine.make_url(url)
     kwargs: dict[str, Any] = {"future": True}
     if parsed.get_backend_name() == "sqlite":
@@ -158,7 +123,7 @@ def _process_lock(key: str) -> threading.Lock:
 
 def upgrade(engine: Engine, revision: str = "head", timeouts: Optional[Timeouts] = None) -> None:
     """Bring the schema to `revision` (idempotent), holding the migration lock."""
-    limits = timeouts or Timeouts.from_environment()
+    limits = timeouts or _default_timeouts()
     key = _key(engine)
     with _process_lock(key), _migration_connection(engine, limits) as connection:
         command.upgrade(alembic_config(engine, connection), revision)
@@ -168,7 +133,7 @@ def upgrade(engine: Engine, revision: str = "head", timeouts: Optional[Timeouts]
 
 def downgrade(engine: Engine, revision: str, timeouts: Optional[Timeouts] = None) -> None:
     """Take the schema back to `revision`, holding the migration lock."""
-    limits = timeouts or Timeouts.from_environment()
+    limits = timeouts or _default_timeouts()
     key = _key(engine)
     _at_head.discard(key)
     with _process_lock(key), _migration_connection(engine, limits) as connection:
@@ -239,19 +204,20 @@ class Database:
 
     def __init__(self, engine: Engine, timeouts: Optional[Timeouts] = None) -> None:
         self.engine = engine
-        self.timeouts = timeouts or Timeouts.from_environment()
+        self.timeouts = timeouts or _default_timeouts()
         self.sessions = session_factory(engine)
 
     @classmethod
     def from_url(cls, url: str, timeouts: Optional[Timeouts] = None) -> Database:
         """Build (no connection is made until first use)."""
-        limits = timeouts or Timeouts.from_environment()
+        limits = timeouts or _default_timeouts()
         return cls(make_engine(url, limits), limits)
 
     @classmethod
-    def for_project(cls, paths: ProjectPaths, environ: Optional[Mapping[str, str]] = None) -> Database:
-        """The project's database: DATABASE_URL or var/app.db, timeouts from the environment."""
-        return cls.from_url(database_url(paths, environ), Timeouts.from_environment(environ))
+    def for_project(cls, paths: ProjectPaths, settings: Optional[Settings] = None) -> Database:
+        """The project's database: DATABASE_URL or var/app.db, with the settings' timeouts."""
+        chosen = settings or load_settings()
+        return cls.from_url(database_url(paths, chosen), chosen.timeouts)
 
     def migrate(self) -> Database:
         """Make sure the schema is at head; returns self for chaining.
@@ -281,11 +247,9 @@ class Database:
         self.engine.dispose()
 
 
-def migrate_project_database(
-    paths: ProjectPaths, environ: Optional[Mapping[str, str]] = None
-) -> Optional[str]:
+def migrate_project_database(paths: ProjectPaths, settings: Optional[Settings] = None) -> Optional[str]:
     """Bring the project's database to head; None when done, else what went wrong (one line)."""
-    database = Database.for_project(paths, environ)
+    database = Database.for_project(paths, settings)
     try:
         database.migrate()
     except sa.exc.SQLAlchemyError as error:

@@ -9,11 +9,11 @@ import logging
 import os
 import secrets
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Optional
+
+from bot.settings import PSEUDONYM_KEY_ENV, Settings, load_settings
 
 logger = logging.getLogger(__name__)
-
-PSEUDONYM_KEY_ENV = "PSEUDONYM_KEY"
 
 
 class Pseudonymizer:
@@ -34,14 +34,13 @@ class Pseudonymizer:
         return base64.urlsafe_b64encode(digest)
 
 
-def load_key(var: Path, environ: Optional[Mapping[str, str]] = None) -> bytes:
-    """PSEUDONYM_KEY from the environment; else a random key kept in var/pseudonym.key.
+def load_key(var: Path, settings: Optional[Settings] = None) -> bytes:
+    """PSEUDONYM_KEY (the settings'); else a random key kept in var/pseudonym.key.
 
     A deployment sets PSEUDONYM_KEY (and keeps it: a new key makes new ids). The
     file fallback keeps a laptop or a single server working without setup.
     """
-    env = os.environ if environ is None else environ
-    given = env.get(PSEUDONYM_KEY_ENV, "")
+    given = (settings or load_settings()).pseudonym_key
     if given:
         return given.encode("utf-8")
     path = var / "pseudonym.key"

@@ -19,6 +19,7 @@ from rasa.shared.exceptions import RasaException
 from bot.conversation import LANGUAGE_SLOT
 from bot.paths import project_paths
 from bot.privacy import ERASURE_DONE, ERASURE_SLOT, REFERRALS, REPORTS, AppData, PendingErasures
+from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +89,8 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
     def app_data(self) -> AppData:
         """The app database, spool and pseudonym key, built on first use."""
         if self._app_data is None:
-            self._app_data = AppData.for_project(project_paths())
+            settings = load_settings()  # Rasa builds this store: read the environment once, here
+            self._app_data = AppData.for_project(project_paths(settings=settings), settings)
         return self._app_data
 
     @contextlib.contextmanager

@@ -18,6 +18,7 @@ from bot.policies.confirmation import Question, next_action
 from bot.privacy import AppData, PendingErasures, erase_app_data, pending_erasures, retry_wait
 from bot.reports.spool import Spool
 from bot.services.store import referrals
+from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer
 from bot.store.tracker_store import erasure_left
@@ -175,9 +176,9 @@ def test_a_failed_erasure_is_kept_and_retried_until_done(tmp_path: Path, monkeyp
 
 
 def test_retries_back_off_up_to_an_hour():
-    env = {"ERASURE_RETRY_SECONDS": "60"}
-    assert [retry_wait(n, env) for n in (1, 2, 3, 10)] == [60, 120, 240, 3600]
-    assert retry_wait(5, {"ERASURE_RETRY_SECONDS": "0"}) == 0
+    settings = Settings.from_environ({"ERASURE_RETRY_SECONDS": "60"})
+    assert [retry_wait(n, settings) for n in (1, 2, 3, 10)] == [60, 120, 240, 3600]
+    assert retry_wait(5, Settings(erasure_retry_seconds=0)) == 0
 
 
 def test_every_registered_erase_hook_runs_and_each_failure_is_named(tmp_path: Path):

@@ -5,12 +5,13 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from bot.clock import utc_now
 from bot.paths import ProjectPaths
 from bot.reports import store
 from bot.reports.commands import forward
 from bot.reports.forward import RetryPolicy
-from bot.reports.model import utc_now
 from bot.reports.spool import Spool, save_report
+from bot.settings import Settings
 from bot.store.db import Database
 from tests.factories import hazard_report
 
@@ -43,11 +44,9 @@ def test_forward_command_without_a_webhook_does_nothing(
     assert main(["--root", str(tmp_path), "reports", "forward"]) == 0
 
 
-def test_forward_command_exits_1_while_reports_wait(
-    app_database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
+def test_forward_command_exits_1_while_reports_wait(app_database: Database, tmp_path: Path):
     with app_database.sessions.begin() as session:
         store.insert_report(session, hazard_report(), utc_now())
-    use(monkeypatch, app_database)
-    monkeypatch.setenv("HAZARD_WEBHOOK_URL", "http://127.0.0.1:1/hook")
-    assert forward(ProjectPaths(tmp_path), RetryPolicy(attempts=1, base_delay=0.0)) == 1
+    url = app_database.engine.url.render_as_string(hide_password=False)
+    settings = Settings(database_url=url, hazard_webhook_url="http://127.0.0.1:1/hook")
+    assert forward(ProjectPaths(tmp_path), RetryPolicy(attempts=1, base_delay=0.0), settings) == 1

@@ -7,9 +7,9 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.clock import utc_now
 from bot.reports import store
 from bot.reports.forward import RetryPolicy, forward_pending, payload
-from bot.reports.model import utc_now
 from bot.store.db import Database
 from tests.factories import hazard_report
 

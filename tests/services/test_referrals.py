@@ -5,21 +5,19 @@ import io
 
 import sqlalchemy as sa
 
+from bot.references import REFERENCE_ALPHABET, clean_reference, new_reference
 from bot.services.referrals import (
     CANCELLED,
     CLOSED,
     EXPORT_FIELDS,
     OPEN,
-    REFERENCE_ALPHABET,
     ReferralRequest,
     cancel_referrals,
-    clean_reference,
     close_referral,
     create_referral,
     delete_for_conversation,
     export_csv,
     list_referrals,
-    new_reference,
     referrals_of,
 )
 from bot.services.store import referrals

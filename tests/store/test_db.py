@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.paths import ProjectPaths
+from bot.settings import Settings
 from bot.store.db import Database, database_url, downgrade
 from tests.databases import sqlite_url
 from tests.factories import PROJECT_ROOT
@@ -27,13 +28,14 @@ HANG_DEADLINE = 20.0
 
 
 def test_default_url_is_sqlite_under_var(tmp_path: Path):
-    assert database_url(ProjectPaths(tmp_path), {}) == f"sqlite:///{tmp_path / 'var' / 'app.db'}"
+    assert database_url(ProjectPaths(tmp_path), Settings()) == f"sqlite:///{tmp_path / 'var' / 'app.db'}"
 
 
 def test_database_url_from_environment_and_heroku_style(tmp_path: Path):
     paths = ProjectPaths(tmp_path)
-    assert database_url(paths, {"DATABASE_URL": "postgresql://u@h/db"}) == "postgresql://u@h/db"
-    assert database_url(paths, {"DATABASE_URL": "postgres://u@h/db"}) == "postgresql://u@h/db"
+    for given in ("postgresql://u@h/db", "postgres://u@h/db"):
+        settings = Settings.from_environ({"DATABASE_URL": given})
+        assert database_url(paths, settings) == "postgresql://u@h/db"
 
 
 def test_migrations_create_tables_and_are_idempotent(app_database: Database):
@@ -78,10 +80,10 @@ def _in_threads(count: int, work: Callable[[], str]) -> list[str]:
 
 
 def test_concurrent_first_uses_of_a_fresh_database_all_succeed(fresh_url: str, tmp_path: Path):
-    env = {"DATABASE_URL": fresh_url}
+    settings = Settings(database_url=fresh_url)
 
     def first_use() -> str:
-        database = Database.for_project(ProjectPaths(tmp_path), env).migrate()
+        database = Database.for_project(ProjectPaths(tmp_path), settings).migrate()
         try:
             with database.sessions.begin() as session:
                 session.execute(sa.text("SELECT count(*) FROM sms_numbers")).scalar_one()
@@ -160,7 +162,7 @@ def _outcome_within(deadline: float, call: Callable[[], object]) -> BaseExceptio
 def test_a_database_that_never_answers_fails_within_the_timeout(tmp_path: Path, call: str):
     with silent_server() as port:
         env = {"DATABASE_URL": f"postgresql://bot@127.0.0.1:{port}/app", "DATABASE_CONNECT_TIMEOUT": "2"}
-        database = Database.for_project(ProjectPaths(tmp_path), env)
+        database = Database.for_project(ProjectPaths(tmp_path), Settings.from_environ(env))
         error = _outcome_within(HANG_DEADLINE, getattr(database, call))
     assert isinstance(error, sa.exc.OperationalError)
     assert str(error.orig).strip().endswith("timeout expired")
@@ -168,7 +170,7 @@ def test_a_database_that_never_answers_fails_within_the_timeout(tmp_path: Path, 
 
 def test_a_statement_longer_than_the_timeout_is_cancelled(postgres_url: str, tmp_path: Path):
     env = {"DATABASE_URL": postgres_url, "DATABASE_STATEMENT_TIMEOUT": "1"}
-    database = Database.for_project(ProjectPaths(tmp_path), env)
+    database = Database.for_project(ProjectPaths(tmp_path), Settings.from_environ(env))
 
     def slow() -> None:
         with database.engine.connect() as connection:
@@ -182,7 +184,7 @@ def test_a_statement_longer_than_the_timeout_is_cancelled(postgres_url: str, tmp
 
 def test_a_locked_sqlite_database_fails_within_the_busy_timeout(tmp_path: Path):
     env = {"DATABASE_URL": sqlite_url(tmp_path), "DATABASE_STATEMENT_TIMEOUT": "1"}
-    database = Database.for_project(ProjectPaths(tmp_path), env).migrate()
+    database = Database.for_project(ProjectPaths(tmp_path), Settings.from_environ(env)).migrate()
     holder = sqlite3.connect(tmp_path / "app.db")
     holder.execute("BEGIN EXCLUSIVE")
     try:

@@ -1,0 +1,166 @@
+"""Every setting the assistant reads from its environment, parsed and checked in one place.
+
+Entry points (`bot` commands, `bot serve`, the action server's modules, the
+components Rasa builds from credentials.yml and endpoints.yml) build a
+`Settings` once and pass it, or the values in it, to the code that needs them;
+nothing else reads the environment. A bad value (a timeout that is not a
+number, a webhook URL without http) stops the start with a message naming the
+variable, instead of failing later in the middle of a conversation.
+
+Not here: the channels' secrets in credentials.yml (TELEGRAM_BOT_USERNAME,
+TWILIO_*, AT_*), which Rasa expands itself from ${VARS}, and variables only
+passed through to the Rasa subprocesses (RASA_TELEMETRY_ENABLED,
+SANIC_REQUEST_MAX_SIZE, TF_CPP_MIN_LOG_LEVEL). `.env.example` lists them all.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Optional
+
+BOT_HOME_ENV = "BOT_HOME"
+DATABASE_URL_ENV = "DATABASE_URL"
+CONNECT_TIMEOUT_ENV = "DATABASE_CONNECT_TIMEOUT"
+STATEMENT_TIMEOUT_ENV = "DATABASE_STATEMENT_TIMEOUT"
+MIGRATION_TIMEOUT_ENV = "DATABASE_MIGRATION_TIMEOUT"
+PSEUDONYM_KEY_ENV = "PSEUDONYM_KEY"
+ERASURE_RETRY_ENV = "ERASURE_RETRY_SECONDS"
+HAZARD_WEBHOOK_URL_ENV = "HAZARD_WEBHOOK_URL"
+TELEGRAM_TOKEN_ENV = "TELEGRAM_TOKEN"
+TELEGRAM_SECRET_TOKEN_ENV = "TELEGRAM_SECRET_TOKEN"
+TELEGRAM_API_BASE_URL_ENV = "TELEGRAM_API_BASE_URL"
+ACTIONS_HOST_ENV = "SANIC_HOST"
+# Every variable `Settings.from_environ` reads (tests check the list against the fields).
+VARIABLES = (
+    BOT_HOME_ENV,
+    DATABASE_URL_ENV,
+    CONNECT_TIMEOUT_ENV,
+    STATEMENT_TIMEOUT_ENV,
+    MIGRATION_TIMEOUT_ENV,
+    PSEUDONYM_KEY_ENV,
+    ERASURE_RETRY_ENV,
+    HAZARD_WEBHOOK_URL_ENV,
+    TELEGRAM_TOKEN_ENV,
+    TELEGRAM_SECRET_TOKEN_ENV,
+    TELEGRAM_API_BASE_URL_ENV,
+    ACTIONS_HOST_ENV,
+)
+DEFAULT_ERASURE_RETRY_SECONDS = 60.0
+_MIN_PSEUDONYM_KEY_BYTES = 16
+
+
+class SettingsError(ValueError):
+    """An environment variable has a value the assistant cannot use (the message names it)."""
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds a database call may wait: to connect (and for a pooled connection), per statement,
+    and for a migration (including waiting for another process's)."""
+
+    connect: float = 5.0
+    statement: float = 5.0
+    migration: float = 120.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The assistant's settings; the defaults are those of an unset environment."""
+
+    # BOT_HOME: the project folder (domain.yml, locales/, content/); None: the current directory.
+    home: Optional[Path] = None
+    # DATABASE_URL (postgres:// spelled postgresql://); None: SQLite at var/app.db.
+    database_url: Optional[str] = None
+    # DATABASE_CONNECT_TIMEOUT, DATABASE_STATEMENT_TIMEOUT, DATABASE_MIGRATION_TIMEOUT.
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    # PSEUDONYM_KEY; None: a random key generated once in var/pseudonym.key.
+    pseudonym_key: Optional[str] = None
+    # ERASURE_RETRY_SECONDS: the first wait before a failed erasure is tried again.
+    erasure_retry_seconds: float = DEFAULT_ERASURE_RETRY_SECONDS
+    # HAZARD_WEBHOOK_URL; None: reports are not forwarded.
+    hazard_webhook_url: Optional[str] = None
+    # TELEGRAM_TOKEN, TELEGRAM_SECRET_TOKEN: for `bot telegram set-webhook` and `poll`.
+    telegram_token: Optional[str] = None
+    telegram_secret_token: Optional[str] = None
+    # TELEGRAM_API_BASE_URL; None: Telegram's own (a test server sets its own).
+    telegram_api_base_url: Optional[str] = None
+    # SANIC_HOST: the address the action server listens on (rasa-sdk's variable).
+    actions_host: str = "0.0.0.0"
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        """Read and check every variable; raises SettingsError naming the first bad one."""
+        home = _text(environ, BOT_HOME_ENV)
+        key = _text(environ, PSEUDONYM_KEY_ENV)
+        if key is not None and len(key.encode("utf-8")) < _MIN_PSEUDONYM_KEY_BYTES:
+            raise SettingsError(f"{PSEUDONYM_KEY_ENV} must be at least {_MIN_PSEUDONYM_KEY_BYTES} bytes long")
+        default = Timeouts()
+        return cls(
+            home=Path(home) if home else None,
+            database_url=_database_url(_text(environ, DATABASE_URL_ENV)),
+            timeouts=Timeouts(
+                connect=_seconds(environ, CONNECT_TIMEOUT_ENV, default.connect, positive=True),
+                statement=_seconds(environ, STATEMENT_TIMEOUT_ENV, default.statement, positive=True),
+                migration=_seconds(environ, MIGRATION_TIMEOUT_ENV, default.migration, positive=True),
+            ),
+            pseudonym_key=key,
+            erasure_retry_seconds=_seconds(environ, ERASURE_RETRY_ENV, DEFAULT_ERASURE_RETRY_SECONDS),
+            hazard_webhook_url=_url(environ, HAZARD_WEBHOOK_URL_ENV),
+            telegram_token=_text(environ, TELEGRAM_TOKEN_ENV),
+            telegram_secret_token=_text(environ, TELEGRAM_SECRET_TOKEN_ENV),
+            telegram_api_base_url=_url(environ, TELEGRAM_API_BASE_URL_ENV),
+            actions_host=_text(environ, ACTIONS_HOST_ENV) or "0.0.0.0",
+        )
+
+
+def load_settings() -> Settings:
+    """The settings of this process's environment (entry points call this once and pass it on)."""
+    return Settings.from_environ(os.environ)
+
+
+def settings_or_exit(environ: Mapping[str, str]) -> Settings:
+    """Settings.from_environ for a command's start: a bad value exits with its message, no traceback."""
+    try:
+        return Settings.from_environ(environ)
+    except SettingsError as error:
+        raise SystemExit(f"{error} (see .env.example)") from error
+
+
+def _text(environ: Mapping[str, str], name: str) -> Optional[str]:
+    """The variable's value without surrounding blanks; None when unset or blank."""
+    return environ.get(name, "").strip() or None
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float, positive: bool = False) -> float:
+    raw = _text(environ, name)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):  # nan and inf parse as floats
+        raise SettingsError(f"{name} must be a finite number of seconds, not {raw!r}")
+    if positive and not value > 0:
+        raise SettingsError(f"{name} must be a positive number of seconds, not {raw!r}")
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative, not {raw!r}")
+    return value
+
+
+def _url(environ: Mapping[str, str], name: str) -> Optional[str]:
+    raw = _text(environ, name)
+    if raw is not None and not raw.startswith(("http://", "https://")):
+        raise SettingsError(f"{name} must be an http:// or https:// URL, not {raw!r}")
+    return raw
+
+
+def _database_url(raw: Optional[str]) -> Optional[str]:
+    if raw is None:
+        return None
+    if "://" not in raw:
+        raise SettingsError(f"{DATABASE_URL_ENV} must be a database URL such as postgresql://user@host/db")
+    # Heroku-style "postgres://" is not a SQLAlchemy dialect name.
+    return "postgresql://" + raw[len("postgres://") :] if raw.startswith("postgres://") else raw
