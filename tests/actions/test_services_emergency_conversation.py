@@ -117,7 +117,7 @@ def test_the_emergency_button_gives_the_injured_answer_at_once_and_no_referral(
 
 
 @pytest.mark.parametrize(
-    "language, typed", [(language, text) for language, typed in sorted(TYPED.items()) for text in typed]
+    ("language", "typed"), [(language, text) for language, typed in sorted(TYPED.items()) for text in typed]
 )
 def test_typed_emergency_gives_the_injured_answer_first_and_no_referral(
     assistant,  # noqa: F811

@@ -63,7 +63,7 @@ def fallbacks(key: str, language: str, country: Optional[str]) -> set[str]:
     return wrong
 
 
-@pytest.mark.parametrize("language, country", CASES)
+@pytest.mark.parametrize(("language", "country"), CASES)
 def test_the_first_rest_message_gets_the_safety_answer(rest, language, country):
     metadata = {"country": country} if country else None
     replies = post(rest, f"first-{language}-{country}", GRENADE[language], metadata)

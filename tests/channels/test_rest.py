@@ -51,7 +51,7 @@ def test_lone_surrogate_sender_then_a_normal_message_are_both_answered(rest, exp
 
 @pytest.mark.server
 @pytest.mark.parametrize(
-    "body, reason",
+    ("body", "reason"),
     [
         (b"", "body is not a JSON object"),
         (b"null", "body is not a JSON object"),

@@ -222,7 +222,7 @@ MATRIX = [
 ]
 
 
-@pytest.mark.parametrize("gateway, country, language", MATRIX)
+@pytest.mark.parametrize(("gateway", "country", "language"), MATRIX)
 def test_the_first_message_of_a_new_conversation_gets_the_safety_answer(sms, gateway, country, language):
     # Before: the channel wrote the country into a conversation Rasa had not started, so no
     # rule matched and the very first SMS got "Sorry, I did not understand".
@@ -385,7 +385,7 @@ def test_stop_then_nothing_then_start(sms):
 
 
 @pytest.mark.parametrize(
-    "alias, language, number",
+    ("alias", "language", "number"),
     [
         ("AIDE", "fr", "+33612345601"),
         ("ayuda", "es", "+573001230001"),

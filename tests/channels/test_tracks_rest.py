@@ -120,7 +120,7 @@ def button(message: dict[str, Any], payload: str) -> Optional[dict[str, Any]]:
     return next((b for b in message["buttons"] if b["payload"] == payload), None)
 
 
-@pytest.mark.parametrize("language, track", CASES)
+@pytest.mark.parametrize(("language", "track"), CASES)
 def test_each_track_from_the_lessons_menu(rest, expected, language, track):
     sender = new_sender()
     assert len(rest.send(sender, f'/set_language{{"language": "{language}"}}')) == 1
@@ -135,7 +135,7 @@ def test_each_track_from_the_lessons_menu(rest, expected, language, track):
     cards(rest, expected, sender, track, language, rest.send(sender, chosen["payload"]))
 
 
-@pytest.mark.parametrize("language, track", CASES)
+@pytest.mark.parametrize(("language", "track"), CASES)
 def test_each_track_by_typing(rest, expected, language, track):
     sender = new_sender()
     cards(rest, expected, sender, track, language, rest.send(sender, TYPED[language][track]))

@@ -69,14 +69,16 @@ def test_spanish_and_french_accents_become_gsm7_when_it_saves_segments():
     # Before: one "á" or "ç" made the whole SMS UCS-2 (3 segments instead of 2 here).
     text = "¿Dónde está el niño? Aléjese y avise a los demás. " * 3
     sms = compose(text, [{"title": "Menú", "payload": "/help"}], budget=3, more_title="Más")
-    assert sms.body == (
-        "¿Donde esta el niño? Aléjese y avise a los demas. " * 3
-    ).strip() + "\n1 Menu"
+    assert sms.body == ("¿Donde esta el niño? Aléjese y avise a los demas. " * 3).strip() + "\n1 Menu"
     assert (sms.cost.encoding, sms.cost.segments) == ("GSM-7", 1)
     french = "Ça ne se déplace pas : ne touchez à rien, reculez et prévenez les autres. « Garçon » "
     sms = compose(french * 2, [], budget=3)
-    assert sms.body == ("Ça ne se déplace pas : ne touchez à rien, reculez et prévenez les autres. "
-                        '" Garcon " ' * 2).strip()
+    assert (
+        sms.body
+        == (
+            'Ça ne se déplace pas : ne touchez à rien, reculez et prévenez les autres. " Garcon " ' * 2
+        ).strip()
+    )
     assert sms.cost.encoding == "GSM-7"
 
 
