@@ -244,9 +244,9 @@ def resolve_locale(inputs: LocaleInputs, detector: LanguageDetector) -> str:
     statement = inputs.latest_language_text
     if statement is not None:
         said = detector.evidence(statement)
-        if said is not None and said.confidence >= LATIN_CONFIDENCE:
-            if detector.declines_language(statement, said.language):
-                return said.language
+        confident = said is not None and said.confidence >= LATIN_CONFIDENCE
+        if said is not None and confident and detector.declines_language(statement, said.language):
+            return said.language
     chosen = normalise_language(inputs.chosen)
     if chosen:
         return chosen

@@ -66,10 +66,7 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture(params=BACKENDS)
 def app_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A migrated app database, once on SQLite and once on PostgreSQL."""
-    if request.param == "sqlite":
-        url = sqlite_url(tmp_path)
-    else:
-        url = request.getfixturevalue("postgres_url")
+    url = sqlite_url(tmp_path) if request.param == "sqlite" else request.getfixturevalue("postgres_url")
     database = Database.from_url(url).migrate()
     try:
         yield database

@@ -236,7 +236,6 @@ class TelegramSender:
                 await self.limiter.overall()
                 try:
                     await self._send_part(chat_id, part)
-                    return Delivery.SENT
                 except RetryAfter as error:
                     delay = min(_seconds(error.retry_after), MAX_RETRY_AFTER)
                     logger.warning("Telegram asks to wait %.1f s (chat %s)", delay, chat_id)
@@ -247,6 +246,8 @@ class TelegramSender:
                 except TelegramError as error:
                     logger.error("Telegram refused a reply to chat %s: %s", chat_id, error)
                     return Delivery.REFUSED
+                else:
+                    return Delivery.SENT
         logger.warning("A reply to chat %s not delivered after %d attempts", chat_id, MAX_ATTEMPTS)
         return Delivery.FAILED
 

@@ -47,9 +47,9 @@ class HazardReport:
             raise ValueError(f"unknown 'seen' value {self.seen!r}")
         if (self.latitude is None) != (self.longitude is None):
             raise ValueError("latitude and longitude go together")
-        if self.latitude is not None and self.longitude is not None:
-            if not (-90 <= self.latitude <= 90 and -180 <= self.longitude <= 180):
-                raise ValueError("coordinates out of range")
+        lat, lon = self.latitude, self.longitude
+        if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ValueError("coordinates out of range")
         if self.created_at.tzinfo is None:
             raise ValueError("created_at must be timezone-aware")
         if not self.contact_consent and self.contact:

@@ -6,6 +6,7 @@ whatever happens to the process after it said 200.
 
 from __future__ import annotations
 
+import functools
 import json
 import socket
 import threading
@@ -198,7 +199,7 @@ def test_a_database_that_hangs_never_holds_an_answer(tmp_path):
     with silent_database() as url, servers(tmp_path, url, ready=False) as running:
         for n, number in enumerate(["+447700900001", "+447700900002"]):
             assert running.twilio(number, GRENADE["en"], f"SMhang{n}") == 200
-            assert wait_for(lambda number=number: running.gateway.bodies_to(number), timeout=60) == [expected]
+            assert wait_for(functools.partial(running.gateway.bodies_to, number), timeout=60) == [expected]
 
 
 def telegram_update(base: str, update_id: int, chat_id: int, text: str) -> int:

@@ -243,7 +243,7 @@ def test_bounded_dict_never_grows_past_its_size_and_forgets_the_oldest_write():
     bounded[7] = "again"  # a write makes the key the newest
     bounded[10] = "10"
     assert list(bounded.items()) == [(9, "9"), (7, "again"), (10, "10")]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="size must be at least 1"):
         BoundedDict(0)
 
 

@@ -22,7 +22,7 @@ from tests.servers import Shared
 
 LESSON = ("utter_lesson_signs_1", "utter_lesson_signs_2", "utter_lesson_signs_3")
 # The profiles' pictures, card by card (content/countries/*.yml, warning_pictures).
-PICTURES = {
+PICTURES: dict[str, tuple[list[str], list[str], list[str]]] = {
     "ukraine": (["official_sign"], ["ribbons", "crossed_sticks", "knotted_grass"], []),
     "generic": (["official_sign"], ["stone_pile", "red_stones", "crossed_sticks"], []),
 }

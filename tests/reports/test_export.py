@@ -83,7 +83,7 @@ def test_geojson_is_a_valid_feature_collection_with_points_only_where_given():
 
 
 def test_unknown_format_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown format 'xlsx'"):
         export([], io.StringIO(), "xlsx")
 
 

@@ -33,15 +33,15 @@ def test_contact_without_consent_is_dropped_by_the_builder():
 
 
 @pytest.mark.parametrize(
-    "changes",
+    ("changes", "reason"),
     [
-        {"hazard_type": "banana"},
-        {"seen": "tomorrow"},
-        {"latitude": 10.0},
-        {"latitude": 95.0, "longitude": 10.0},
-        {"created_at": datetime(2026, 1, 1)},  # noqa: DTZ001  (naive on purpose: refused)
+        ({"hazard_type": "banana"}, "unknown hazard type"),
+        ({"seen": "tomorrow"}, "unknown 'seen' value"),
+        ({"latitude": 10.0}, "latitude and longitude go together"),
+        ({"latitude": 95.0, "longitude": 10.0}, "coordinates out of range"),
+        ({"created_at": datetime(2026, 1, 1)}, "must be timezone-aware"),  # noqa: DTZ001  (naive on purpose: refused)
     ],
 )
-def test_invalid_reports_are_refused(changes):
-    with pytest.raises(ValueError):
+def test_invalid_reports_are_refused(changes, reason):
+    with pytest.raises(ValueError, match=reason):
         hazard_report(**changes)

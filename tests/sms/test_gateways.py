@@ -62,7 +62,7 @@ def test_africastalking_key_in_query_or_path():
 
 
 def test_africastalking_refuses_a_short_key():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="must be at least 16 characters"):
         AfricasTalking("sandbox", "api", "short")
 
 
