@@ -60,6 +60,10 @@ def _number_problems(
         yield problem
 
 
+# Fields of a profile mapping: key -> (value node, 1-based line of the key).
+Fields = dict[str, tuple[yaml.Node, int]]
+
+
 def check_profile(path: Path, root: Path) -> tuple[list[Problem], Optional[str]]:
     """Problems of one country profile, and its country code when it has a valid one."""
     where = relative(path, root)
@@ -68,7 +72,18 @@ def check_profile(path: Path, root: Path) -> tuple[list[Problem], Optional[str]]
         return syntax, None
     if not isinstance(node, yaml.MappingNode):
         return [Problem(where, 1, "a country profile must be a mapping of fields")], None
-    fields = {key: (value, line) for key, value, line in mapping_items(node)}
+    fields: Fields = {key: (value, line) for key, value, line in mapping_items(node)}
+    problems = _field_name_problems(where, fields)
+    iso2, iso2_problems = _profile_iso2(where, fields)
+    problems += iso2_problems
+    problems += _profile_language_problems(where, fields)
+    if "numbers" in fields:
+        problems += _profile_numbers_problems(where, fields["numbers"], iso2, path.stem == GENERIC_PROFILE)
+    return problems, iso2
+
+
+def _field_name_problems(where: str, fields: Fields) -> list[Problem]:
+    """Unknown fields, then missing required fields, of a profile."""
     problems = [
         Problem(where, line, f"unknown field '{key}'")
         for key, (_, line) in fields.items()
@@ -77,10 +92,20 @@ def check_profile(path: Path, root: Path) -> tuple[list[Problem], Optional[str]]
     for required in ("name", "default_language", "numbers"):
         if required not in fields:
             problems.append(Problem(where, 1, f"missing field '{required}'"))
+    return problems
+
+
+def _profile_iso2(where: str, fields: Fields) -> tuple[Optional[str], list[Problem]]:
+    """A profile's country code (None when absent or invalid) and the problem of an invalid one."""
     iso2 = fields["iso2"][0].value if "iso2" in fields else None
     if iso2 is not None and (len(str(iso2)) != 2 or not str(iso2).isalpha()):
-        problems.append(Problem(where, fields["iso2"][1], f"iso2 '{iso2}' is not a 2-letter country code"))
-        iso2 = None
+        return None, [Problem(where, fields["iso2"][1], f"iso2 '{iso2}' is not a 2-letter country code")]
+    return iso2, []
+
+
+def _profile_language_problems(where: str, fields: Fields) -> list[Problem]:
+    """A default_language or languages entry that is not a supported language."""
+    problems = []
     if "default_language" in fields:
         value, line = fields["default_language"]
         if value.value not in SUPPORTED_LANGUAGES:
@@ -98,17 +123,24 @@ def check_profile(path: Path, root: Path) -> tuple[list[Problem], Optional[str]]
                 problems.append(
                     Problem(where, item.start_mark.line + 1, f"language '{item.value}' is not supported")
                 )
-    if "numbers" in fields:
-        numbers_node, _ = fields["numbers"]
-        for kind, number_node, line in mapping_items(numbers_node):
-            if kind not in NUMBER_KINDS:
-                problems.append(
-                    Problem(where, line, f"unknown number kind '{kind}' (use {', '.join(NUMBER_KINDS)})")
-                )
-            problems.extend(_number_problems(where, line, kind, number_node, iso2))
-        if path.stem == GENERIC_PROFILE and list(mapping_items(numbers_node)):
-            problems.append(Problem(where, fields["numbers"][1], "the generic profile must have no numbers"))
-    return problems, iso2
+    return problems
+
+
+def _profile_numbers_problems(
+    where: str, numbers: tuple[yaml.Node, int], iso2: Optional[str], generic: bool
+) -> list[Problem]:
+    """Problems of a profile's numbers; the generic profile must have none."""
+    numbers_node, numbers_line = numbers
+    problems = []
+    for kind, number_node, line in mapping_items(numbers_node):
+        if kind not in NUMBER_KINDS:
+            problems.append(
+                Problem(where, line, f"unknown number kind '{kind}' (use {', '.join(NUMBER_KINDS)})")
+            )
+        problems.extend(_number_problems(where, line, kind, number_node, iso2))
+    if generic and list(mapping_items(numbers_node)):
+        problems.append(Problem(where, numbers_line, "the generic profile must have no numbers"))
+    return problems
 
 
 def check_profiles(paths: ProjectPaths) -> tuple[list[Problem], set[str]]:
@@ -394,21 +426,39 @@ def print_unverified(paths: ProjectPaths, out: TextIO) -> None:
 # -------------------------------------------------------------- pictures
 
 
+# msgid -> translation status, per language other than the source language.
+AltStatuses = dict[str, dict[str, str]]
+
+
 def check_pictures(paths: ProjectPaths) -> list[Problem]:
     """Every picture a profile lists or a card asks for has its SVG, and an alt text in every language."""
     text, messages = domain_messages(paths)
-    sources = paths.pictures
     responses = (yaml.safe_load(text) or {}).get("responses") or {}
     domain_where = relative(paths.domain, paths.root)
     problems: list[Problem] = []
-    # The names lesson cards ask for (metadata: {pictures: [...]}), with their lines in domain.yml.
+    card_names = _card_pictures(text, responses)
+    statuses = _alt_statuses(paths, messages)
+    for picture, line in sorted(card_names.items()):
+        problems += _picture_problems(paths, responses, statuses, domain_where, line, picture)
+    for path in sorted(paths.countries.glob("*.yml")):
+        problems += _warning_picture_problems(paths, path, responses, statuses, card_names)
+    return problems
+
+
+def _card_pictures(text: str, responses: dict[str, Any]) -> dict[str, int]:
+    """The names lesson cards ask for (metadata: {pictures: [...]}), with their lines in domain.yml."""
     card_names: dict[str, int] = {}
     for name, _, line in mapping_items(child(yaml.compose(text, Loader=yaml.SafeLoader), "responses")):
         for variation in responses.get(name) or []:
             metadata = variation.get("metadata") if isinstance(variation, dict) else None
             for picture in (metadata or {}).get(PICTURES_KEY) or []:
                 card_names.setdefault(str(picture), line)
-    statuses = {
+    return card_names
+
+
+def _alt_statuses(paths: ProjectPaths, messages: Messages) -> AltStatuses:
+    """The catalogs' translation status of every domain message, per translated language."""
+    return {
         language: {
             e.msgid: e.status
             for e in language_status(paths.locales, language, (m for _, _, m in messages)).entries
@@ -417,50 +467,64 @@ def check_pictures(paths: ProjectPaths) -> list[Problem]:
         if language != SOURCE_LANGUAGE
     }
 
-    def picture_problems(where: str, line: int, picture: str) -> Iterator[Problem]:
-        svg = sources / f"{picture}.svg"
-        if not svg.is_file():
-            yield Problem(where, line, f"picture '{picture}': no drawing {relative(svg, paths.root)}")
-        alt = responses.get(alt_key(picture)) or []
-        english = alt[0].get("text") if alt and isinstance(alt[0], dict) else None
-        if not isinstance(english, str) or not english.strip():
+
+def _picture_problems(
+    paths: ProjectPaths,
+    responses: dict[str, Any],
+    statuses: AltStatuses,
+    where: str,
+    line: int,
+    picture: str,
+) -> Iterator[Problem]:
+    """A picture's missing drawing, then its missing English alt text or missing translations of it."""
+    svg = paths.pictures / f"{picture}.svg"
+    if not svg.is_file():
+        yield Problem(where, line, f"picture '{picture}': no drawing {relative(svg, paths.root)}")
+    alt = responses.get(alt_key(picture)) or []
+    english = alt[0].get("text") if alt and isinstance(alt[0], dict) else None
+    if not isinstance(english, str) or not english.strip():
+        yield Problem(
+            where,
+            line,
+            f"picture '{picture}': no alt text (add the response {alt_key(picture)} to domain.yml)",
+        )
+        return
+    for language, status in statuses.items():
+        if status.get(english) not in (TRANSLATED, REVIEW):
             yield Problem(
                 where,
                 line,
-                f"picture '{picture}': no alt text (add the response {alt_key(picture)} to domain.yml)",
+                f"picture '{picture}': no {language} alt text "
+                f"({alt_key(picture)} in {relative(catalog_path(paths, language), paths.root)})",
             )
-            return
-        for language, status in statuses.items():
-            if status.get(english) not in (TRANSLATED, REVIEW):
-                yield Problem(
-                    where,
-                    line,
-                    f"picture '{picture}': no {language} alt text "
-                    f"({alt_key(picture)} in {relative(catalog_path(paths, language), paths.root)})",
-                )
 
-    for picture, line in sorted(card_names.items()):
-        problems += picture_problems(domain_where, line, picture)
-    for path in sorted(paths.countries.glob("*.yml")):
-        where = relative(path, paths.root)
-        node, syntax = compose(path, where)
-        if syntax:
-            continue  # reported by the profile check
-        for key, value, line in mapping_items(node) if node is not None else ():
-            if key != "warning_pictures":
-                continue
-            if not isinstance(value, yaml.SequenceNode):
-                problems.append(Problem(where, line, "warning_pictures must be a list of picture names"))
-                continue
-            for item in value.value:
-                picture, item_line = str(item.value), item.start_mark.line + 1
-                problems += picture_problems(where, item_line, picture)
-                if picture not in card_names:
-                    problems.append(
-                        Problem(
-                            where, item_line, f"picture '{picture}' is shown by no lesson card", warning=True
-                        )
-                    )
+
+def _warning_picture_problems(
+    paths: ProjectPaths,
+    path: Path,
+    responses: dict[str, Any],
+    statuses: AltStatuses,
+    card_names: dict[str, int],
+) -> list[Problem]:
+    """Problems of one profile's warning_pictures, and pictures that no lesson card shows."""
+    where = relative(path, paths.root)
+    node, syntax = compose(path, where)
+    if syntax:
+        return []  # reported by the profile check
+    problems: list[Problem] = []
+    for key, value, line in mapping_items(node) if node is not None else ():
+        if key != "warning_pictures":
+            continue
+        if not isinstance(value, yaml.SequenceNode):
+            problems.append(Problem(where, line, "warning_pictures must be a list of picture names"))
+            continue
+        for item in value.value:
+            picture, item_line = str(item.value), item.start_mark.line + 1
+            problems += _picture_problems(paths, responses, statuses, where, item_line, picture)
+            if picture not in card_names:
+                problems.append(
+                    Problem(where, item_line, f"picture '{picture}' is shown by no lesson card", warning=True)
+                )
     return problems
 
 

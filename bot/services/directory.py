@@ -6,6 +6,7 @@ file with problems is never imported (see bot.services.store).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import re
@@ -113,13 +114,36 @@ def _phone_problem(raw: str, profile: CountryProfile) -> Optional[str]:
 def _row_problems(row: Mapping[str, str], reference: Reference, today: dt.date) -> list[str]:
     """Everything wrong with one row, as messages (the caller adds file:line)."""
     problems = [f"'{column}' is empty" for column in REQUIRED if not row.get(column)]
+    problems += _id_and_category_problems(row)
+    profile = reference.profiles.get(row.get("country", ""))
+    problems += _place_problems(row, reference, profile)
+    problems += _row_phone_problems(row, profile)
+    problems += _row_language_problems(row)
+    if row.get("cost") and row["cost"] not in COSTS:
+        problems.append(f"cost '{row['cost']}' must be one of {', '.join(COSTS)}")
+    problems += _last_verified_problems(row, today)
+    if row.get("example", "").lower() not in ("", "true", "false"):
+        problems.append(f"example '{row['example']}' must be true or false")
+    return problems
+
+
+def _id_and_category_problems(row: Mapping[str, str]) -> list[str]:
+    """A malformed id, then unknown categories."""
+    problems = []
     if row.get("id") and not _ID.match(row["id"]):
         problems.append(f"id '{row['id']}' may use only letters, digits and _ . -")
     for category in _split(row.get("categories", "")):
         if category not in CATEGORIES:
             problems.append(f"unknown category '{category}' (use {', '.join(CATEGORIES)})")
+    return problems
+
+
+def _place_problems(
+    row: Mapping[str, str], reference: Reference, profile: Optional[CountryProfile]
+) -> list[str]:
+    """An unknown country, then an unknown region or district (or a district without its region)."""
+    problems = []
     country = row.get("country", "")
-    profile = reference.profiles.get(country)
     if country and profile is None:
         problems.append(f"unknown country '{country}' (no content/countries/{country}.yml)")
     regions = reference.regions.get(country, {})
@@ -130,31 +154,43 @@ def _row_problems(row: Mapping[str, str], reference: Reference, today: dt.date) 
         problems.append("a district needs its region")
     elif district_id and district_id not in regions[region_id].districts:
         problems.append(f"unknown district '{district_id}' in region '{region_id}'")
+    return problems
+
+
+def _row_phone_problems(row: Mapping[str, str], profile: Optional[CountryProfile]) -> list[str]:
+    """A phone on an example row, or a phone that is wrong for the row's country."""
     if row.get("phone") and row.get("example", "").lower() == "true":
         # Rule: an example row has no phone at all (no range of numbers is reserved as fictitious
         # in every country, and a profile's number would send people to a real line for a
         # service that does not exist). The message says "example" in the reader's language.
-        problems.append(f"phone '{row['phone']}' on an example row: leave the phone of an example empty")
-    elif row.get("phone") and profile is not None:
+        return [f"phone '{row['phone']}' on an example row: leave the phone of an example empty"]
+    if row.get("phone") and profile is not None:
         problem = _phone_problem(row["phone"], profile)
         if problem:
-            problems.append(problem)
-    for language in _split(row.get("languages", "")):
-        if not _LANGUAGE_CODE.match(language):
-            problems.append(f"language '{language}' is not a language code such as uk or km")
-    if row.get("cost") and row["cost"] not in COSTS:
-        problems.append(f"cost '{row['cost']}' must be one of {', '.join(COSTS)}")
-    if row.get("last_verified"):
-        try:
-            verified = dt.date.fromisoformat(row["last_verified"])
-        except ValueError:
-            problems.append(f"last_verified '{row['last_verified']}' is not a date like 2025-01-31")
-        else:
-            if verified > today:
-                problems.append(f"last_verified {verified} is in the future")
-    if row.get("example", "").lower() not in ("", "true", "false"):
-        problems.append(f"example '{row['example']}' must be true or false")
-    return problems
+            return [problem]
+    return []
+
+
+def _row_language_problems(row: Mapping[str, str]) -> list[str]:
+    """Entries of `languages` that are not language codes."""
+    return [
+        f"language '{language}' is not a language code such as uk or km"
+        for language in _split(row.get("languages", ""))
+        if not _LANGUAGE_CODE.match(language)
+    ]
+
+
+def _last_verified_problems(row: Mapping[str, str], today: dt.date) -> list[str]:
+    """A last_verified that is not an ISO date, or is after `today`."""
+    if not row.get("last_verified"):
+        return []
+    try:
+        verified = dt.date.fromisoformat(row["last_verified"])
+    except ValueError:
+        return [f"last_verified '{row['last_verified']}' is not a date like 2025-01-31"]
+    if verified > today:
+        return [f"last_verified {verified} is in the future"]
+    return []
 
 
 def _service(source: str, row: Mapping[str, str]) -> Service:
@@ -230,10 +266,8 @@ def read_directory(
     for path in paths:
         where = str(path)
         if root is not None:
-            try:
+            with contextlib.suppress(ValueError):
                 where = str(path.resolve().relative_to(root.resolve()))
-            except ValueError:
-                pass
         files.append(read_directory_file(path, reference, where))
     return files
 

@@ -26,7 +26,7 @@ import yaml
 
 from bot.content.problems import Problem, mapping_items, relative
 from bot.i18n import SUPPORTED_LANGUAGES
-from bot.services.directory import DirectoryFile, Reference
+from bot.services.directory import DirectoryFile, Reference, Service
 
 # The CSV columns a translation may replace (names, not numbers or places: those stay as written).
 FIELDS: tuple[str, ...] = ("organisation", "service", "hours", "accessibility")
@@ -82,20 +82,15 @@ def check_translation_file(
     path: Path, where: str, directory: Optional[DirectoryFile], reference: Reference
 ) -> list[Problem]:
     """Problems of one translations file, checked against its directory file's rows."""
-    try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    except (OSError, UnicodeDecodeError) as error:
-        return [Problem(where, 1, f"cannot read the file as UTF-8: {error}")]
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        return [Problem(where, (mark.line + 1) if mark else 1, f"not valid YAML: {error}")]
+    node, unreadable = _compose_translations(path, where)
+    if unreadable:
+        return unreadable
     if directory is None:
         return [Problem(where, 1, f"no directory file content/services/{path.stem}.csv")]
     if node is not None and not isinstance(node, yaml.MappingNode):
         return [Problem(where, 1, "the file must map service ids to languages")]
     services = {service.id: service for service in directory.services}
     problems: list[Problem] = []
-    known = ", ".join(SUPPORTED_LANGUAGES)
     given: dict[str, set[str]] = {}
     id_lines: dict[str, int] = {}
     for service_id, languages, line in mapping_items(node):
@@ -108,32 +103,69 @@ def check_translation_file(
         if not isinstance(languages, yaml.MappingNode):
             problems.append(Problem(where, line, f"'{service_id}' must map language codes to fields"))
             continue
-        for language, fields, language_line in mapping_items(languages):
-            if language not in SUPPORTED_LANGUAGES:
-                problems.append(
-                    Problem(
-                        where,
-                        language_line,
-                        f"'{service_id}': unknown language '{language}' (use {known})",
-                    )
-                )
-                continue
-            if not isinstance(fields, yaml.MappingNode):
-                problems.append(Problem(where, language_line, f"'{service_id}' {language}: give fields"))
-                continue
-            for field, value, field_line in mapping_items(fields):
-                label = f"'{service_id}' {language} {field}"
-                if field not in FIELDS:
-                    problems.append(
-                        Problem(where, field_line, f"{label}: unknown field (use {', '.join(FIELDS)})")
-                    )
-                elif not isinstance(value, yaml.ScalarNode) or not str(value.value).strip():
-                    problems.append(Problem(where, field_line, f"{label}: empty"))
-                elif "{" in str(value.value) or "}" in str(value.value):
-                    problems.append(Problem(where, field_line, f"{label}: no {{placeholders}} here"))
-                else:
-                    given.setdefault(service_id, set()).add(f"{language}.{field}")
-    for language in _expected_languages(directory, reference):
+        problems += _service_problems(where, service_id, languages, given.setdefault(service_id, set()))
+    problems += _missing_text_warnings(
+        where, _expected_languages(directory, reference), services, given, id_lines
+    )
+    return problems
+
+
+def _compose_translations(path: Path, where: str) -> tuple[Optional[yaml.Node], list[Problem]]:
+    """The file's YAML node tree, or the problem that stops reading it."""
+    try:
+        return yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader), []
+    except (OSError, UnicodeDecodeError) as error:
+        return None, [Problem(where, 1, f"cannot read the file as UTF-8: {error}")]
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        return None, [Problem(where, (mark.line + 1) if mark else 1, f"not valid YAML: {error}")]
+
+
+def _service_problems(
+    where: str, service_id: str, languages: yaml.MappingNode, given: set[str]
+) -> list[Problem]:
+    """Problems of one service's languages; adds each usable `language.field` to `given`."""
+    problems: list[Problem] = []
+    for language, fields, language_line in mapping_items(languages):
+        if language not in SUPPORTED_LANGUAGES:
+            known = ", ".join(SUPPORTED_LANGUAGES)
+            problems.append(
+                Problem(where, language_line, f"'{service_id}': unknown language '{language}' (use {known})")
+            )
+            continue
+        if not isinstance(fields, yaml.MappingNode):
+            problems.append(Problem(where, language_line, f"'{service_id}' {language}: give fields"))
+            continue
+        for field, value, field_line in mapping_items(fields):
+            message = _field_problem(field, value)
+            if message:
+                problems.append(Problem(where, field_line, f"'{service_id}' {language} {field}: {message}"))
+            else:
+                given.add(f"{language}.{field}")
+    return problems
+
+
+def _field_problem(field: str, value: yaml.Node) -> Optional[str]:
+    """What is wrong with one translated field (None when it is usable)."""
+    if field not in FIELDS:
+        return f"unknown field (use {', '.join(FIELDS)})"
+    if not isinstance(value, yaml.ScalarNode) or not str(value.value).strip():
+        return "empty"
+    if "{" in str(value.value) or "}" in str(value.value):
+        return "no {placeholders} here"
+    return None
+
+
+def _missing_text_warnings(
+    where: str,
+    languages: list[str],
+    services: Mapping[str, Service],
+    given: Mapping[str, set[str]],
+    id_lines: Mapping[str, int],
+) -> list[Problem]:
+    """Warnings for each expected language and service whose text is not (fully) translated."""
+    problems = []
+    for language in languages:
         for service_id in services:
             missing = [f for f in FIELDS if f"{language}.{f}" not in given.get(service_id, set())]
             if missing:
