@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import logging
 import os
 import subprocess
 import sys
+import tempfile
 from importlib.metadata import version
 from pathlib import Path
 from typing import Sequence
@@ -68,12 +70,32 @@ def rasa_environment() -> dict[str, str]:
 
 
 def ensure_model(paths: ProjectPaths, force: bool = False) -> Path:
-    """Return the current model, training it first if data, config or domain changed."""
+    """Return the current model, training it first if data, config or domain changed.
+
+    Safe when several processes ask at once (test workers, `bot serve` beside `make test`):
+    one trains under a lock while the others wait, and the model appears under its name only
+    when complete, so nobody loads a half-written archive.
+    """
     target = model_path(paths)
     if target.exists() and not force:
         logger.info("Model up to date: %s", target)
         return target
     paths.models.mkdir(parents=True, exist_ok=True)
+    with (paths.models / ".train.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if target.exists() and not force:  # trained by whoever held the lock before us
+            return target
+        with tempfile.TemporaryDirectory(dir=paths.models, prefix=".training-") as scratch:
+            _train(paths, Path(scratch), target.name.removesuffix(".tar.gz"))
+            built = Path(scratch) / target.name
+            if not built.exists():
+                raise RuntimeError(f"rasa train finished but {built} is missing")
+            os.replace(built, target)
+    return target
+
+
+def _train(paths: ProjectPaths, out: Path, name: str) -> None:
+    """Run `rasa train` in a child process, writing `out/name.tar.gz`."""
     command = [
         sys.executable,
         "-m",
@@ -86,11 +108,8 @@ def ensure_model(paths: ProjectPaths, force: bool = False) -> Path:
         "--data",
         str(paths.data),
         "--out",
-        str(paths.models),
+        str(out),
         "--fixed-model-name",
-        target.name.removesuffix(".tar.gz"),
+        name,
     ]
     subprocess.run(command, check=True, cwd=paths.root, env=rasa_environment())
-    if not target.exists():
-        raise RuntimeError(f"rasa train finished but {target} is missing")
-    return target

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import yaml
 
+from bot import training
 from bot.paths import ProjectPaths
 from bot.training import COMPONENT_CODE, fingerprint, model_path
 from tests.factories import PROJECT_ROOT
@@ -96,3 +98,32 @@ def test_every_custom_component_in_config_is_fingerprinted():
         file = PROJECT_ROOT.joinpath(*module.split(".")).with_suffix(".py")
         assert file.is_file()
         assert file.parent in COMPONENT_CODE
+
+
+def test_callers_at_once_train_once_and_never_see_a_half_written_model(tmp_path, monkeypatch):
+    paths = ProjectPaths(tmp_path)
+    target = tmp_path / "models" / "abc.tar.gz"
+    monkeypatch.setattr(training, "model_path", lambda _paths: target)
+    calls: list[str] = []
+    started, release = threading.Event(), threading.Event()
+
+    def fake_train(_paths: ProjectPaths, out: Path, name: str) -> None:
+        calls.append(name)
+        started.set()
+        (out / f"{name}.tar.gz").write_bytes(b"half")
+        assert not target.exists()  # the archive is written elsewhere, then moved in whole
+        release.wait(30)
+        (out / f"{name}.tar.gz").write_bytes(b"model")
+
+    monkeypatch.setattr(training, "_train", fake_train)
+    results: list[Path] = []
+    first = threading.Thread(target=lambda: results.append(training.ensure_model(paths)))
+    first.start()
+    assert started.wait(30)
+    second = threading.Thread(target=lambda: results.append(training.ensure_model(paths)))
+    second.start()
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert (calls, results, target.read_bytes()) == (["abc"], [target, target], b"model")
+    assert sorted(p.name for p in target.parent.iterdir()) == [".train.lock", "abc.tar.gz"]
