@@ -89,7 +89,7 @@ def no_referral(assistant: Any, expected: Any, sender: str, language: str, said:
     # A "yes" after the list starts no referral.
     after = texts(assistant.send(sender, "/affirm"))
     assert contact not in after and offer not in after
-    assert assistant.rows_of(sender) == []
+    assert assistant.referral_rows(sender) == []
 
 
 @pytest.mark.parametrize("language", sorted(PLACES))
