@@ -151,6 +151,7 @@ class LanguageDetector:
 @functools.lru_cache(maxsize=1)
 def _latin_identifier() -> Any:
     """py3langid's model, restricted to en/fr/es; shared by the NLG and the tokenizer."""
+    # Imported on first use: the model loads only when a Latin-script text needs it.
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     identifier = LanguageIdentifier.from_pickled_model(MODEL_FILE, norm_probs=True)
@@ -300,6 +301,7 @@ class Catalogs:
         """Read each language's messages.po as `bot.content.translations` allows serving it
         (translations, and previous translations of edited texts until reviewed); a
         messages.mo is read only where there is no .po."""
+        # Imported here: Babel's PO parser is needed only when catalogs load (not by `import bot.i18n`).
         from bot.content.translations import serving_catalog
 
         catalogs: dict[str, Catalog] = {}

@@ -214,6 +214,7 @@ class Child:
 
 def content_errors(paths: ProjectPaths) -> list[str]:
     """`bot content check`'s errors (file:line), which stop `bot serve`; warnings are logged."""
+    # Imported when run: the checker loads Babel's PO parser and the NLG.
     from bot.content.check import check_all
 
     problems = check_all(paths)
@@ -303,6 +304,7 @@ def serve(
 
 def _load_services_directory(paths: ProjectPaths, config: Settings) -> None:
     """A fresh clone has an empty directory: load the shipped one (logged), never fail the start."""
+    # Imported when run: the supervisor itself needs no database code.
     import sqlalchemy as sa
 
     from bot.services.autoload import sync_services_directory

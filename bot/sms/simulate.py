@@ -69,6 +69,7 @@ def simulation_services(paths: ProjectPaths, folder: Path) -> SmsServices:
 
 def start_action_server(paths: ProjectPaths, folder: Path) -> tuple[subprocess.Popen[bytes], int]:
     """An action server whose app database is `folder`/app.db; returns it and its port."""
+    # Imported when run: the simulator is the only SMS code that starts servers.
     from bot.serve import ServerSettings, action_server_command, free_port, wait_until_up
     from bot.training import rasa_environment
 
@@ -95,6 +96,7 @@ async def simulate(
 
     `endpoints` gives the NLG; the actions always run on a throwaway action server.
     """
+    # Imported when run: Rasa takes seconds to import.
     from rasa.core.agent import load_agent
     from rasa.core.utils import AvailableEndpoints
     from rasa.utils.endpoints import EndpointConfig
