@@ -101,6 +101,13 @@ def renderer(
     return ResponseRenderer(responses, catalogs, all_profiles, LanguageDetector.offline())
 
 
+def rest_text(renderer: ResponseRenderer, key: str, language: str, country: str) -> str:
+    """The text of response `key` on REST for a conversation in `language` and `country`."""
+    rendered = renderer.render(key, renderer.context(tracker(language=language, country=country)), "rest", {})
+    assert rendered is not None
+    return str(rendered["text"])
+
+
 # --- hazard reports ---
 def hazard_report(**changes: Any) -> Any:
     """A valid HazardReport (a new id and reference each time); keyword arguments override fields."""
