@@ -241,6 +241,20 @@ def callback_data(sent: dict[str, Any], title: str) -> str:
     return str(next(b["callback_data"] for row in keyboard for b in row if b["text"] == title))
 
 
+def post_form(url: str, form: dict[str, str], headers: Optional[dict[str, str]] = None) -> tuple[int, str]:
+    """POST a url-encoded form to `url` (as the SMS gateways do): (status, body)."""
+    request = urllib.request.Request(
+        url,
+        data=urllib.parse.urlencode(form).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded", **(headers or {})},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
 @dataclass
 class Sms:
     """The SMS webhooks of the running server (Twilio signed, Africa's Talking keyed) and the fake gateway."""
@@ -254,16 +268,7 @@ class Sms:
         self, path: str, form: dict[str, str], headers: Optional[dict[str, str]] = None
     ) -> tuple[int, str]:
         """POST a form to `path`: (status, body)."""
-        request = urllib.request.Request(
-            self.url + path,
-            data=urllib.parse.urlencode(form).encode(),
-            headers={"Content-Type": "application/x-www-form-urlencoded", **(headers or {})},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
+        return post_form(self.url + path, form, headers)
 
     def twilio(self, number: str, body: str) -> int:
         """An SMS from `number` through the Twilio webhook, signed as Twilio signs it."""

@@ -4,7 +4,11 @@ from typing import Iterator
 
 import pytest
 
+from bot.nlg import ResponseRenderer, build_renderer
+from bot.paths import project_paths
+from tests.assistant import Assistant
 from tests.databases import app_database, postgres_url  # noqa: F401  (pytest fixtures)
+from tests.factories import PROJECT_ROOT
 from tests.servers import Shared, shared_stack
 
 
@@ -16,3 +20,15 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
     """
     with shared_stack(tmp_path_factory.mktemp("shared-servers")) as shared:
         yield shared
+
+
+@pytest.fixture(scope="session")
+def rest(servers: Shared) -> Assistant:
+    """The shared stack's REST channel."""
+    return servers.rest
+
+
+@pytest.fixture(scope="session")
+def expected() -> ResponseRenderer:
+    """The shipped content's renderer: what the assistant must say."""
+    return build_renderer(project_paths(PROJECT_ROOT))

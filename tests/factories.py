@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Any, Optional, Sequence
+from typing import Any, Awaitable, Callable, Optional, Sequence
 
+from aiohttp import web
 from babel.messages.catalog import Catalog
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import Event, SlotSet, UserUttered
@@ -100,6 +101,13 @@ def renderer(
     return ResponseRenderer(responses, catalogs, all_profiles, LanguageDetector.offline())
 
 
+def rest_text(renderer: ResponseRenderer, key: str, language: str, country: str) -> str:
+    """The text of response `key` on REST for a conversation in `language` and `country`."""
+    rendered = renderer.render(key, renderer.context(tracker(language=language, country=country)), "rest", {})
+    assert rendered is not None
+    return str(rendered["text"])
+
+
 # --- hazard reports ---
 def hazard_report(**changes: Any) -> Any:
     """A valid HazardReport (a new id and reference each time); keyword arguments override fields."""
@@ -124,6 +132,23 @@ def hazard_report(**changes: Any) -> Any:
     report = new_report(**fields)
     rest = {k: v for k, v in changes.items() if k not in fields and k not in ("latitude", "longitude")}
     return dataclasses.replace(report, **rest) if rest else report
+
+
+async def serve_hook(
+    handle: Callable[[web.Request], Awaitable[web.StreamResponse]], work: Callable[[str], Awaitable[Any]]
+) -> Any:
+    """Run `work(url)` while a local webhook (127.0.0.1, a free port) answers POSTs to `url` with `handle`."""
+    app = web.Application()
+    app.router.add_post("/hook", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    try:
+        return await work(f"http://127.0.0.1:{port}/hook")
+    finally:
+        await runner.cleanup()
 
 
 # --- channel credentials (YAML entries for the test servers) ---

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Iterator, Mapping, Optional
 
+from bot.channels.credentials import write_active_credentials
 from bot.content.pictures import render_pictures, sources_dir
 from bot.paths import ProjectPaths, project_paths
 from bot.serve import (
@@ -151,6 +152,29 @@ def rasa_with_actions(folder: Path, credentials: str) -> Iterator[str]:
     """Both servers (see `server_stack`); yields the Rasa server's base URL."""
     with server_stack(folder, credentials) as stack:
         yield stack.url
+
+
+@contextmanager
+def rasa_server_alone(folder: Path) -> Iterator[str]:
+    """The Rasa server without its action server (not started at all); yields its base URL.
+
+    Its tracker store is `folder / "tracker.db"`; only the channels needing no secrets (REST)
+    are on, as `bot serve` does without them.
+    """
+    model = ensure_model(project_paths(PROJECT_ROOT))
+    port = free_port()
+    endpoints = write_local_endpoints(
+        folder / "endpoints.yml", free_port(), folder / "tracker.db", PROJECT_ROOT
+    )
+    credentials = write_active_credentials(PROJECT_ROOT / "credentials.yml", folder, {})
+    settings = ServerSettings(port=port, endpoints=str(endpoints), credentials=str(credentials))
+    process = subprocess.Popen(rasa_server_command(settings, model), cwd=PROJECT_ROOT, env=rasa_environment())
+    try:
+        # Ready but for the action server, which is missing on purpose.
+        assert wait_until_ready(f"http://localhost:{port}", process, 300, tolerate={"action_server"})
+        yield f"http://localhost:{port}"
+    finally:
+        stop([process])
 
 
 @dataclass(frozen=True)

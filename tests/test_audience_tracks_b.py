@@ -13,11 +13,8 @@ from typing import Any
 import pytest
 
 from bot.i18n import SUPPORTED_LANGUAGES
-from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
-from bot.paths import project_paths
+from bot.nlg import ResponseContext, ResponseRenderer
 from tests.assistant import Assistant, new_sender
-from tests.factories import PROJECT_ROOT
-from tests.servers import Shared
 
 # Track id: number of cards.
 TRACKS = {"fishers_hunters": 3, "drivers": 3, "returnees": 3, "older": 2, "disability": 3}
@@ -68,16 +65,6 @@ TYPED: dict[str, dict[str, str]] = {
         "disability": "ខ្ញុំប្រើរទេះរុញ តើធ្វើម៉េចដើម្បីជៀសវាងមីន?",
     },
 }
-
-
-@pytest.fixture(scope="module")
-def rest(servers: Shared) -> Assistant:
-    return servers.rest
-
-
-@pytest.fixture(scope="module")
-def expected() -> ResponseRenderer:
-    return build_renderer(project_paths(PROJECT_ROOT))
 
 
 def card(expected: ResponseRenderer, track: str, number: int, language: str) -> tuple[str, list[str]]:

@@ -8,6 +8,7 @@ from bot.reports import model
 from bot.services import referrals
 from bot.services import store as services_store
 from bot.sms import store as sms_store
+from tests.factories import hazard_report
 
 
 def test_utc_now_is_aware_utc_and_current():
@@ -25,18 +26,6 @@ def test_the_stores_share_the_one_clock():
 
 
 def test_a_new_report_is_stamped_in_utc():
-    report = model.new_report(
-        hazard_type="uxo",
-        description="a rusty shell",
-        place="by the bridge",
-        region="Kharkiv",
-        seen="today",
-        injured=False,
-        contact_consent=False,
-        contact=None,
-        country="UA",
-        language="uk",
-        conversation="c" * 64,
-    )
+    report = hazard_report()
     assert report.created_at.tzinfo is timezone.utc
     assert abs(clock.utc_now() - report.created_at) < timedelta(seconds=5)

@@ -20,7 +20,7 @@ import pytest
 from bot.nlg import ResponseRenderer, build_renderer
 from bot.paths import project_paths
 from tests.assistant import Assistant, new_sender, texts
-from tests.factories import PROJECT_ROOT, tracker
+from tests.factories import PROJECT_ROOT, rest_text
 from tests.servers import server_stack
 
 pytestmark = pytest.mark.server
@@ -206,13 +206,6 @@ def renderer() -> ResponseRenderer:
     return build_renderer(project_paths(PROJECT_ROOT))
 
 
-def say(renderer: ResponseRenderer, key: str, language: str, country: str) -> str:
-    """The text of response `key` on REST for a conversation in `language` and `country`."""
-    rendered = renderer.render(key, renderer.context(tracker(language=language, country=country)), "rest", {})
-    assert rendered is not None
-    return str(rendered["text"])
-
-
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_protection_concern_gets_the_calm_answer_with_the_countrys_number(transcript, language):
     for message in MESSAGES[language]:
@@ -236,12 +229,12 @@ def test_the_injured_answer_gives_the_ambulance_number_else_the_emergency_number
         [text] = texts(transcript.replies[(language, "/someone_injured", country)])
         first = INJURED_FIRST_LINE[language].replace("{ambulance_number}", ambulance)
         assert text.split("\n")[0] == first.replace("{emergency_number}", emergency)
-        assert text == say(renderer, "utter_someone_injured", language, country)
+        assert text == rest_text(renderer, "utter_someone_injured", language, country)
 
 
 @pytest.mark.parametrize("state", ["up", "down"])
 @pytest.mark.parametrize("form", sorted(FORMS))
 @pytest.mark.parametrize("language", sorted(IN_FORM))
 def test_inside_a_form_it_is_answered_then_the_question_again(transcript, renderer, state, form, language):
-    question = say(renderer, FORMS[form][1], language, "cambodia")
+    question = rest_text(renderer, FORMS[form][1], language, "cambodia")
     assert texts(transcript.replies[(state, form, language)]) == [PROTECTION_CAMBODIA[language], question]

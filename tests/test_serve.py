@@ -19,23 +19,18 @@ from typing import Any, Callable, Iterator
 import pytest
 import sqlalchemy as sa
 
-from bot.channels.credentials import write_active_credentials
 from bot.i18n import LanguageDetector
 from bot.nlg import build_renderer
 from bot.paths import project_paths
 from bot.serve import (
     Backoff,
     Child,
-    ServerSettings,
     free_port,
-    rasa_server_command,
-    stop,
     wait_until_ready,
-    write_local_endpoints,
 )
 from bot.training import ensure_model, rasa_environment
 from tests.factories import GRENADE, PROJECT_ROOT, tracker
-from tests.servers import bot_serve
+from tests.servers import bot_serve, rasa_server_alone
 
 pytestmark = pytest.mark.server
 
@@ -166,21 +161,8 @@ def test_delete_my_data_erases_the_conversation(assistant):
 def rasa_without_actions(model, tmp_path_factory) -> Iterator[Assistant]:
     """The Rasa server alone, its action server unreachable."""
     folder = tmp_path_factory.mktemp("alone")
-    port = free_port()
-    endpoints = write_local_endpoints(
-        folder / "endpoints.yml", free_port(), folder / "tracker.db", PROJECT_ROOT
-    )
-    # Only the channels needing no secrets (REST), as `bot serve` does without them.
-    credentials = write_active_credentials(PROJECT_ROOT / "credentials.yml", folder, {})
-    settings = ServerSettings(port=port, endpoints=str(endpoints), credentials=str(credentials))
-    command = rasa_server_command(settings, model)
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=rasa_environment())
-    try:
-        # Ready but for the action server, which is missing on purpose.
-        assert wait_until_ready(f"http://localhost:{port}", process, 300, tolerate={"action_server"})
-        yield Assistant(f"http://localhost:{port}", folder / "tracker.db")
-    finally:
-        stop([process])
+    with rasa_server_alone(folder) as url:
+        yield Assistant(url, folder / "tracker.db")
 
 
 @pytest.mark.parametrize("message", ["/found_object", "/in_hazard_area", "/someone_injured", GRENADE["uk"]])

@@ -20,23 +20,20 @@ the person is never told "Done" for an erasure that did not happen.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Dict, List, Mapping, Optional
 
 from rasa.core.constants import RULE_POLICY_PRIORITY
-from rasa.core.policies.policy import Policy, PolicyPrediction
-from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, UserUttered
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import InvalidConfigException
 
 from bot.nlu.yes_no import YesNoReader
 from bot.paths import project_paths
+from bot.policies.base import ConfigOnlyPolicy
 from bot.policies.safety import current_turn, loop_failed
 
 QUESTIONS_KEY = "questions"
@@ -126,7 +123,7 @@ def next_action(
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
-class YesNoAnswers(Policy):
+class YesNoAnswers(ConfigOnlyPolicy):
     """Takes the turn after a configured yes/no question when the answer says yes or no."""
 
     @staticmethod
@@ -134,33 +131,18 @@ class YesNoAnswers(Policy):
         """questions: question action -> answers; words: the yes/no words file; above RulePolicy."""
         return {QUESTIONS_KEY: {}, WORDS_KEY: "content/yes_no.yml", "priority": RULE_POLICY_PRIORITY + 1}
 
-    def __init__(
-        self,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        featurizer: Any = None,
-    ) -> None:
-        config = {**self.get_default_config(), **config}
-        super().__init__(config, model_storage, resource, execution_context, featurizer)
-        self.questions = {str(k): Question.from_config(v) for k, v in (config[QUESTIONS_KEY] or {}).items()}
-        self._reader: Optional[YesNoReader] = None
+    @cached_property
+    def questions(self) -> Dict[str, Question]:
+        """The configured questions, by the action that asks them."""
+        return {str(k): Question.from_config(v) for k, v in (self.config[QUESTIONS_KEY] or {}).items()}
 
-    @property
+    @cached_property
     def reader(self) -> YesNoReader:
         """The yes/no words, read from the content file on first use (NGO staff edit it)."""
-        if self._reader is None:
-            self._reader = YesNoReader.from_file(project_paths().root / self.config[WORDS_KEY])
-        return self._reader
+        return YesNoReader.from_file(project_paths().root / self.config[WORDS_KEY])
 
-    def train(
-        self,
-        training_trackers: List[TrackerWithCachedStates],
-        domain: Domain,
-        **kwargs: Any,
-    ) -> Resource:
-        """Nothing to learn; checks that every configured question, action and intent exists."""
+    def check_domain(self, domain: Domain) -> None:
+        """Every configured question, action and intent exists."""
         actions = set(domain.action_names_or_texts)
         missing = [name for name in self.questions if name not in actions]
         for question in self.questions.values():
@@ -170,31 +152,7 @@ class YesNoAnswers(Policy):
             missing += [i for i in intents if i not in domain.intents]
         if missing or not self.questions:
             raise InvalidConfigException(f"{type(self).__name__}: unknown or no questions: {missing}")
-        return self._resource
 
-    @classmethod
-    def load(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> YesNoAnswers:
-        """Nothing was persisted: the configuration (and the words file) is all there is."""
-        return cls({**config, **kwargs}, model_storage, resource, execution_context)
-
-    def predict_action_probabilities(
-        self,
-        tracker: DialogueStateTracker,
-        domain: Domain,
-        rule_only_data: Optional[Dict[str, Any]] = None,
-        **kwargs: Any,
-    ) -> PolicyPrediction:
-        """Certain when the turn answers a configured question, else no opinion."""
-        action = next_action(tracker, self.questions, self.reader)
-        probabilities = self._default_predictions(domain)
-        if action is None:
-            return self._prediction(probabilities)
-        probabilities[domain.index_for_action(action)] = 1.0
-        return self._prediction(probabilities)
+    def choose_action(self, tracker: DialogueStateTracker, domain: Domain) -> Optional[str]:
+        """The answer's next action when the turn answers a configured question, else None."""
+        return next_action(tracker, self.questions, self.reader)

@@ -16,25 +16,22 @@ take effect at the next start without retraining.
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional
 
 from rasa.core.constants import RULE_POLICY_PRIORITY
-from rasa.core.policies.policy import Policy, PolicyPrediction
-from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import InvalidConfigException
 
 from bot.content.countries import CountryProfile, load_profiles
 from bot.conversation import COUNTRY_SLOT, decide_profile
 from bot.paths import project_paths
+from bot.policies.base import ConfigOnlyPolicy
 from bot.policies.safety import current_turn
 
 ENTITY_KEY = "entity"
@@ -87,7 +84,7 @@ def next_card(
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
-class CountryCards(Policy):
+class CountryCards(ConfigOnlyPolicy):
     """Shows the conversation's country profile's cards in order, with Next."""
 
     @staticmethod
@@ -101,59 +98,20 @@ class CountryCards(Policy):
             "priority": RULE_POLICY_PRIORITY + 2,
         }
 
-    def __init__(
-        self,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        featurizer: Any = None,
-        profiles: Optional[Mapping[str, CountryProfile]] = None,
-    ) -> None:
-        config = {**self.get_default_config(), **config}
-        super().__init__(config, model_storage, resource, execution_context, featurizer)
-        self._profiles = profiles
-
-    @property
+    @cached_property
     def profiles(self) -> Mapping[str, CountryProfile]:
         """The country profiles, read on first use (relative to $BOT_HOME or the cwd)."""
-        if self._profiles is None:
-            self._profiles = load_profiles(project_paths().root / Path(self.config[COUNTRIES_KEY]))
-        return self._profiles
+        return load_profiles(project_paths().root / Path(self.config[COUNTRIES_KEY]))
 
-    def train(
-        self,
-        training_trackers: List[TrackerWithCachedStates],
-        domain: Domain,
-        **kwargs: Any,
-    ) -> Resource:
-        """Nothing to learn; checks that the answer without cards and every listed card exist."""
+    def check_domain(self, domain: Domain) -> None:
+        """The answer without cards, every listed card and the Next intent exist."""
         wanted = [self.config[NONE_KEY]] + [c for p in self.profiles.values() for c in p.cards]
         missing = [r for r in wanted if r not in domain.responses]
         if missing or self.config[NEXT_KEY] not in domain.intents:
             raise InvalidConfigException(f"{type(self).__name__}: unknown responses or intent: {missing}")
-        return self._resource
 
-    @classmethod
-    def load(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> CountryCards:
-        """Nothing was persisted: the configuration is all there is."""
-        return cls({**config, **kwargs}, model_storage, resource, execution_context)
-
-    def predict_action_probabilities(
-        self,
-        tracker: DialogueStateTracker,
-        domain: Domain,
-        rule_only_data: Optional[Dict[str, Any]] = None,
-        **kwargs: Any,
-    ) -> PolicyPrediction:
-        """Certain when the country lessons are asked for (or continued), silent otherwise."""
+    def choose_action(self, tracker: DialogueStateTracker, domain: Domain) -> Optional[str]:
+        """The card to show when the country lessons are asked for (or continued), else None."""
         action = next_card(
             tracker,
             self.profiles,
@@ -161,8 +119,4 @@ class CountryCards(Policy):
             str(self.config[NONE_KEY]),
             str(self.config[NEXT_KEY]),
         )
-        probabilities = self._default_predictions(domain)
-        if action is None or action not in domain.action_names_or_texts:
-            return self._prediction(probabilities)
-        probabilities[domain.index_for_action(action)] = 1.0
-        return self._prediction(probabilities)
+        return action if action in domain.action_names_or_texts else None

@@ -16,20 +16,18 @@ or takes it as an answer, never silently, so this policy stays out of the way.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, Dict, List, Mapping, Optional
 
 from rasa.core.constants import RULE_POLICY_PRIORITY
-from rasa.core.policies.policy import Policy, PolicyPrediction
-from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, REQUESTED_SLOT
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, LoopInterrupted, UserUttered
-from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import InvalidConfigException
+
+from bot.policies.base import ConfigOnlyPolicy
 
 ANSWERS_KEY = "answers"
 
@@ -91,63 +89,30 @@ def next_action(tracker: DialogueStateTracker, domain: Domain, answers: Mapping[
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
-class SafetyWhenActionsFail(Policy):
+class SafetyWhenActionsFail(ConfigOnlyPolicy):
     """Gives the safety answer (then the pending question) when a form's validation failed."""
+
+    # Independent of user input, like RulePolicy's loop predictions it overrides.
+    no_user_prediction = True
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
         """answers: safety intent -> response; priority: above RulePolicy, which predicts listening."""
         return {ANSWERS_KEY: {}, "priority": RULE_POLICY_PRIORITY + 1}
 
-    def __init__(
-        self,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        featurizer: Any = None,
-    ) -> None:
-        config = {**self.get_default_config(), **config}
-        super().__init__(config, model_storage, resource, execution_context, featurizer)
-        self.answers: Dict[str, str] = {str(k): str(v) for k, v in (config[ANSWERS_KEY] or {}).items()}
+    @cached_property
+    def answers(self) -> Dict[str, str]:
+        """The configured safety intents and their answer responses."""
+        return {str(k): str(v) for k, v in (self.config[ANSWERS_KEY] or {}).items()}
 
-    def train(
-        self,
-        training_trackers: List[TrackerWithCachedStates],
-        domain: Domain,
-        **kwargs: Any,
-    ) -> Resource:
-        """Nothing to learn; checks that every configured intent and response exists."""
+    def check_domain(self, domain: Domain) -> None:
+        """Every configured intent and response exists."""
         missing = [i for i in self.answers if i not in domain.intents] + [
             r for r in self.answers.values() if r not in domain.responses
         ]
         if missing or not self.answers:
             raise InvalidConfigException(f"{type(self).__name__}: unknown or no answers: {missing}")
-        return self._resource
 
-    @classmethod
-    def load(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> SafetyWhenActionsFail:
-        """Nothing was persisted: the configuration is all there is."""
-        return cls({**config, **kwargs}, model_storage, resource, execution_context)
-
-    def predict_action_probabilities(
-        self,
-        tracker: DialogueStateTracker,
-        domain: Domain,
-        rule_only_data: Optional[Dict[str, Any]] = None,
-        **kwargs: Any,
-    ) -> PolicyPrediction:
-        """Certain, and independent of user input like RulePolicy's loop predictions it overrides."""
-        action = next_action(tracker, domain, self.answers)
-        probabilities = self._default_predictions(domain)
-        if action is None:
-            return self._prediction(probabilities)
-        probabilities[domain.index_for_action(action)] = 1.0
-        return self._prediction(probabilities, is_no_user_prediction=True)
+    def choose_action(self, tracker: DialogueStateTracker, domain: Domain) -> Optional[str]:
+        """The safety answer or pending question after a failed validation."""
+        return next_action(tracker, domain, self.answers)

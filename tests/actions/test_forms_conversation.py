@@ -13,24 +13,10 @@ from typing import Any
 
 import pytest
 
-from bot.nlg import build_renderer
-from bot.paths import project_paths
 from tests.actions.test_hazard_report_conversation import Expect, start
 from tests.assistant import Assistant
-from tests.factories import PROJECT_ROOT
-from tests.servers import Shared
 
 pytestmark = pytest.mark.server
-
-
-@pytest.fixture(scope="module")
-def assistant(servers: Shared) -> Assistant:
-    return servers.rest
-
-
-@pytest.fixture(scope="module")
-def renderer():
-    return build_renderer(project_paths(PROJECT_ROOT))
 
 
 class Conversation:
@@ -61,8 +47,8 @@ TYPE = '/report_hazard{"hazard_type": "%s"}'
 NO_REGION = '/report_hazard{"hazard_region": "unknown"}'
 
 
-def test_english_typed_answers_are_understood_and_an_emergency_still_interrupts(assistant, renderer):
-    talk = Conversation(assistant, renderer, "en", "ukraine")
+def test_english_typed_answers_are_understood_and_an_emergency_still_interrupts(rest, expected):
+    talk = Conversation(rest, expected, "en", "ukraine")
     talk.expect("/report_hazard", "utter_report_safety_first", "utter_ask_hazard_type")
     talk.expect(TYPE % "uxo", "utter_ask_hazard_description")
     talk.expect(
@@ -83,8 +69,8 @@ def test_english_typed_answers_are_understood_and_an_emergency_still_interrupts(
     assert (report.seen, report.injured, report.contact_consent) == ("this_week", False, False)
 
 
-def test_english_menu_delete_and_stop_end_the_report_and_store_nothing(assistant, renderer):
-    talk = Conversation(assistant, renderer, "en", "ukraine")
+def test_english_menu_delete_and_stop_end_the_report_and_store_nothing(rest, expected):
+    talk = Conversation(rest, expected, "en", "ukraine")
     talk.expect("/report_hazard", "utter_report_safety_first", "utter_ask_hazard_type")
     talk.expect(TYPE % "mine", "utter_ask_hazard_description")
     # Before: "menu" was stored as the description.
@@ -101,8 +87,8 @@ def test_english_menu_delete_and_stop_end_the_report_and_store_nothing(assistant
     assert talk.reports() == []
 
 
-def test_french_no_with_an_injury_word_is_no_and_the_language_can_change(assistant, renderer):
-    talk = Conversation(assistant, renderer, "fr", "lebanon")
+def test_french_no_with_an_injury_word_is_no_and_the_language_can_change(rest, expected):
+    talk = Conversation(rest, expected, "fr", "lebanon")
     talk.expect("/report_hazard", "utter_report_safety_first", "utter_ask_hazard_type")
     talk.expect(TYPE % "grenade", "utter_ask_hazard_description")
     talk.expect("une grenade verte dans le fossé", "utter_ask_hazard_place")
@@ -112,17 +98,17 @@ def test_french_no_with_an_injury_word_is_no_and_the_language_can_change(assista
     talk.expect("Non, personne n'est blessé", "utter_ask_hazard_consent")
     # The language menu, then the same question in the chosen language.
     talk.expect("/change_language", "utter_choose_language")
-    english = Expect(renderer, "en", "lebanon")
-    replies = assistant.said(talk.sender, '/set_language{"language": "en"}')
+    english = Expect(expected, "en", "lebanon")
+    replies = rest.said(talk.sender, '/set_language{"language": "en"}')
     assert replies == english("utter_language_set") + "\n" + english("utter_ask_hazard_consent")
-    confirmation = assistant.said(talk.sender, "/deny")
+    confirmation = rest.said(talk.sender, "/deny")
     [report] = talk.reports()
     assert confirmation == english("utter_hazard_report_saved", reference=report.reference)
     assert (report.seen, report.injured, report.language) == ("this_week", False, "en")
 
 
-def test_ukrainian_yesterday_and_nobody_hurt_are_answers(assistant, renderer):
-    talk = Conversation(assistant, renderer, "uk", "ukraine")
+def test_ukrainian_yesterday_and_nobody_hurt_are_answers(rest, expected):
+    talk = Conversation(rest, expected, "uk", "ukraine")
     talk.expect("/report_hazard", "utter_report_safety_first", "utter_ask_hazard_type")
     talk.expect(TYPE % "cluster", "utter_ask_hazard_description")
     talk.expect("маленька металева кулька в траві", "utter_ask_hazard_place")
@@ -133,8 +119,8 @@ def test_ukrainian_yesterday_and_nobody_hurt_are_answers(assistant, renderer):
     assert (report.seen, report.injured, report.region) == ("this_week", False, "Kharkiv")
 
 
-def test_spanish_no_one_hurt_and_yesterday_then_stop(assistant, renderer):
-    talk = Conversation(assistant, renderer, "es", "colombia")
+def test_spanish_no_one_hurt_and_yesterday_then_stop(rest, expected):
+    talk = Conversation(rest, expected, "es", "colombia")
     talk.expect("/report_hazard", "utter_report_safety_first", "utter_ask_hazard_type")
     talk.expect(TYPE % "mine", "utter_ask_hazard_description")
     talk.expect("/deny", "utter_ask_hazard_place")
@@ -147,8 +133,8 @@ def test_spanish_no_one_hurt_and_yesterday_then_stop(assistant, renderer):
     assert talk.reports() == []
 
 
-def test_arabic_yesterday_no_one_hurt_and_the_safety_answer_mid_form(assistant, renderer):
-    talk = Conversation(assistant, renderer, "ar", "lebanon")
+def test_arabic_yesterday_no_one_hurt_and_the_safety_answer_mid_form(rest, expected):
+    talk = Conversation(rest, expected, "ar", "lebanon")
     talk.expect("/report_hazard", "utter_report_safety_first", "utter_ask_hazard_type")
     talk.expect(TYPE % "uxo", "utter_ask_hazard_description")
     talk.expect("/deny", "utter_ask_hazard_place")
@@ -161,8 +147,8 @@ def test_arabic_yesterday_no_one_hurt_and_the_safety_answer_mid_form(assistant, 
     assert (report.seen, report.injured) == ("this_week", False)
 
 
-def test_khmer_yesterday_no_one_hurt_and_the_menu(assistant, renderer):
-    talk = Conversation(assistant, renderer, "km", "cambodia")
+def test_khmer_yesterday_no_one_hurt_and_the_menu(rest, expected):
+    talk = Conversation(rest, expected, "km", "cambodia")
     talk.expect("/report_hazard", "utter_report_safety_first", "utter_ask_hazard_type")
     talk.expect(TYPE % "mine", "utter_ask_hazard_description")
     talk.expect("/deny", "utter_ask_hazard_place")
@@ -178,14 +164,14 @@ def test_khmer_yesterday_no_one_hurt_and_the_menu(assistant, renderer):
     assert len(talk.reports()) == 1
 
 
-def test_the_services_search_changes_language_and_stops_on_stop(assistant, renderer):
-    talk = Conversation(assistant, renderer, "en", "ukraine")
+def test_the_services_search_changes_language_and_stops_on_stop(rest, expected):
+    talk = Conversation(rest, expected, "en", "ukraine")
     talk.expect("/find_services", "utter_ask_service_category")
     talk.expect("/change_language", "utter_choose_language")
-    french = Expect(renderer, "fr", "ukraine")
-    replies = assistant.said(talk.sender, '/set_language{"language": "fr"}')
+    french = Expect(expected, "fr", "ukraine")
+    replies = rest.said(talk.sender, '/set_language{"language": "fr"}')
     assert replies == french("utter_language_set") + "\n" + french("utter_ask_service_category")
-    replies = assistant.said(talk.sender, "/unsubscribe")
+    replies = rest.said(talk.sender, "/unsubscribe")
     assert replies == french("utter_unsubscribe")
 
 
@@ -203,8 +189,8 @@ HELP_WORDS = {
 
 
 @pytest.mark.parametrize(("language", "country"), sorted(HELP_WORDS))
-def test_a_typed_help_word_stops_the_report(assistant, renderer, language, country):
-    talk = Conversation(assistant, renderer, language, country)
+def test_a_typed_help_word_stops_the_report(rest, expected, language, country):
+    talk = Conversation(rest, expected, language, country)
     talk.expect("/report_hazard", "utter_report_safety_first", "utter_ask_hazard_type")
     talk.expect(TYPE % "mine", "utter_ask_hazard_description")
     # Before: the word was stored as the description.

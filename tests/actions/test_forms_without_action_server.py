@@ -22,7 +22,7 @@ import pytest
 from bot.nlg import ResponseRenderer, build_renderer
 from bot.paths import project_paths
 from tests.assistant import Assistant, new_sender
-from tests.factories import PROJECT_ROOT, tracker
+from tests.factories import PROJECT_ROOT, rest_text, tracker
 from tests.servers import Stack, server_stack
 
 pytestmark = pytest.mark.server
@@ -107,20 +107,15 @@ def renderer() -> ResponseRenderer:
     return build_renderer(project_paths(PROJECT_ROOT))
 
 
-def say(renderer: ResponseRenderer, key: str, language: str, country: str) -> str:
-    """The text of response `key` on REST for a conversation in `language` and `country`."""
-    rendered = renderer.render(key, renderer.context(tracker(language=language, country=country)), "rest", {})
-    assert rendered is not None
-    return str(rendered["text"])
-
-
 @pytest.mark.parametrize("language", list(INJURED))
 @pytest.mark.parametrize("form", list(FORMS))
 def test_up_the_form_rejects_the_message_the_rules_answer_and_the_question_comes_again(
     transcript: Transcript, renderer: ResponseRenderer, form: str, language: str
 ) -> None:
     country = INJURED[language][1]
-    expected = [say(renderer, key, language, country) for key in ("utter_someone_injured", FORMS[form][1])]
+    expected = [
+        rest_text(renderer, key, language, country) for key in ("utter_someone_injured", FORMS[form][1])
+    ]
     assert transcript.up[(form, language)] == expected
 
 
@@ -130,7 +125,9 @@ def test_down_the_same_answer_and_question_come_from_the_rasa_server_alone(
     transcript: Transcript, renderer: ResponseRenderer, form: str, language: str
 ) -> None:
     country = INJURED[language][1]
-    expected = [say(renderer, key, language, country) for key in ("utter_someone_injured", FORMS[form][1])]
+    expected = [
+        rest_text(renderer, key, language, country) for key in ("utter_someone_injured", FORMS[form][1])
+    ]
     assert transcript.down[(form, language)] == expected
 
 
@@ -138,15 +135,19 @@ def test_down_at_the_region_question_it_is_asked_again_from_its_response(
     transcript: Transcript, renderer: ResponseRenderer
 ) -> None:
     # Up, the region question came with a button per region (action_ask_hazard_region).
-    assert transcript.up[("region", "en")][-1] == say(renderer, "utter_ask_hazard_region", "en", "ukraine")
+    assert transcript.up[("region", "en")][-1] == rest_text(
+        renderer, "utter_ask_hazard_region", "en", "ukraine"
+    )
     injured, region = (
-        say(renderer, k, "en", "ukraine") for k in ("utter_someone_injured", "utter_ask_hazard_region")
+        rest_text(renderer, k, "en", "ukraine") for k in ("utter_someone_injured", "utter_ask_hazard_region")
     )
     assert transcript.down[("region", "en")] == [injured, region]
 
 
 def test_down_without_a_form_the_rule_answers(transcript: Transcript, renderer: ResponseRenderer) -> None:
-    assert transcript.down[("no form", "fr")] == [say(renderer, "utter_someone_injured", "fr", "lebanon")]
+    assert transcript.down[("no form", "fr")] == [
+        rest_text(renderer, "utter_someone_injured", "fr", "lebanon")
+    ]
 
 
 @pytest.mark.parametrize("language", ["en", "uk", "km"])

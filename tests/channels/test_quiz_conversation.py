@@ -10,27 +10,15 @@ and menu buttons. Typed yes/no words answer as the buttons do.
 
 from __future__ import annotations
 
-import subprocess
 from typing import Iterator, Optional, Sequence
 
 import pytest
 
-from bot.channels.credentials import write_active_credentials
 from bot.i18n import SUPPORTED_LANGUAGES
-from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
-from bot.paths import project_paths
-from bot.serve import (
-    ServerSettings,
-    free_port,
-    rasa_server_command,
-    stop,
-    wait_until_ready,
-    write_local_endpoints,
-)
-from bot.training import ensure_model, rasa_environment
+from bot.nlg import ResponseContext, ResponseRenderer
 from tests.assistant import Assistant, new_sender, texts
-from tests.factories import GRENADE, PROJECT_ROOT
-from tests.servers import Shared
+from tests.factories import GRENADE
+from tests.servers import rasa_server_alone
 
 pytestmark = pytest.mark.server
 
@@ -49,16 +37,6 @@ TYPED = {
 }
 TYPED_SAYS = (True, True, False, True, False)  # q1 right, q2 wrong, q3 wrong, q4 right, q5 wrong: 2 of 5
 BUTTONS_SAY = (True, True, True, False, True)  # q1 right, q2 wrong, q3 right, q4 wrong, q5 right: 3 of 5
-
-
-@pytest.fixture(scope="module")
-def rest(servers: Shared) -> Assistant:
-    return servers.rest
-
-
-@pytest.fixture(scope="module")
-def expected() -> ResponseRenderer:
-    return build_renderer(project_paths(PROJECT_ROOT))
 
 
 def say(
@@ -163,19 +141,8 @@ def test_stop_leaves_the_quiz(rest, expected):
 def rasa_alone(tmp_path_factory) -> Iterator[Assistant]:
     """The Rasa server without its action server (which is not started at all)."""
     folder = tmp_path_factory.mktemp("quiz-alone")
-    model = ensure_model(project_paths(PROJECT_ROOT))
-    port = free_port()
-    endpoints = write_local_endpoints(
-        folder / "endpoints.yml", free_port(), folder / "tracker.db", PROJECT_ROOT
-    )
-    credentials = write_active_credentials(PROJECT_ROOT / "credentials.yml", folder, {})
-    settings = ServerSettings(port=port, endpoints=str(endpoints), credentials=str(credentials))
-    process = subprocess.Popen(rasa_server_command(settings, model), cwd=PROJECT_ROOT, env=rasa_environment())
-    try:
-        assert wait_until_ready(f"http://localhost:{port}", process, 300, tolerate={"action_server"})
-        yield Assistant(f"http://localhost:{port}", folder / "tracker.db", "sqlite://", "")
-    finally:
-        stop([process])
+    with rasa_server_alone(folder) as url:
+        yield Assistant(url, folder / "tracker.db", "sqlite://", "")
 
 
 def test_the_quiz_and_its_score_need_no_action_server(rasa_alone, expected):

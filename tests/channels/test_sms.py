@@ -24,6 +24,7 @@ from bot.sms.compose import compose
 from bot.sms.segments import count_segments
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer
+from tests.assistant import post_form
 from tests.channels.fake_sms_gateway import FakeSmsGateway
 from tests.channels.fake_telegram import wait_for
 from tests.factories import GRENADE, PROJECT_ROOT, africastalking_credentials, twilio_credentials
@@ -103,16 +104,7 @@ class SmsServer:
     def post(
         self, path: str, form: dict[str, str], headers: Optional[dict[str, str]] = None
     ) -> tuple[int, str]:
-        request = urllib.request.Request(
-            self.base + path,
-            data=urllib.parse.urlencode(form).encode(),
-            headers={"Content-Type": "application/x-www-form-urlencoded", **(headers or {})},
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, response.read().decode()
-        except urllib.error.HTTPError as error:
-            return error.code, error.read().decode()
+        return post_form(self.base + path, form, headers)
 
     def next_id(self) -> str:
         self._ids += 1

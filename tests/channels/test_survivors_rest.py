@@ -16,11 +16,8 @@ from typing import Any, Optional
 import pytest
 
 from bot.i18n import SUPPORTED_LANGUAGES
-from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
-from bot.paths import project_paths
+from bot.nlg import ResponseContext, ResponseRenderer
 from tests.assistant import Assistant, new_sender, texts
-from tests.factories import PROJECT_ROOT
-from tests.servers import Shared
 
 pytestmark = pytest.mark.server
 
@@ -62,16 +59,6 @@ PLACE = {
     "ar": "قرب المدرسة القديمة",
     "km": "នៅជិតសាលាចាស់",
 }
-
-
-@pytest.fixture(scope="module")
-def rest(servers: Shared) -> Assistant:
-    return servers.rest
-
-
-@pytest.fixture(scope="module")
-def expected() -> ResponseRenderer:
-    return build_renderer(project_paths(PROJECT_ROOT))
 
 
 class Say:

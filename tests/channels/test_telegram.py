@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from typing import Any, Iterator
 
 import pytest
@@ -18,48 +16,14 @@ from bot.serve import (
     stop,
 )
 from bot.training import rasa_environment
+from tests.assistant import Webhook
+from tests.assistant import telegram_message as message
 from tests.channels.fake_telegram import FakeTelegram, wait_for
 from tests.factories import GRENADE, PROJECT_ROOT, telegram_credentials
 from tests.servers import rasa_with_actions
 
 pytestmark = pytest.mark.server
 SECRET = "s3cret-token-for-tests"
-
-
-class Webhook:
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.next_update = 1000
-
-    def post(self, body: bytes, secret: str | None = SECRET) -> tuple[int, dict[str, Any]]:
-        headers = {"Content-Type": "application/json"}
-        if secret is not None:
-            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-        request = urllib.request.Request(self.url, data=body, headers=headers)
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"{}")
-
-    def update(self, payload: dict[str, Any], update_id: int | None = None) -> tuple[int, dict[str, Any]]:
-        if update_id is None:
-            self.next_update += 1
-            update_id = self.next_update
-        return self.post(json.dumps({"update_id": update_id, **payload}).encode())
-
-
-def message(chat_id: int, text: str | None = None, language_code: str = "en", **extra: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "message_id": 1,
-        "date": 1700000000,
-        "chat": {"id": chat_id, "type": "private"},
-        "from": {"id": chat_id, "is_bot": False, "first_name": "A", "language_code": language_code},
-        **extra,
-    }
-    if text is not None:
-        body["text"] = text
-    return {"message": body}
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +37,7 @@ def telegram() -> Iterator[FakeTelegram]:
 def webhook(telegram, tmp_path_factory) -> Iterator[Webhook]:
     credentials = "rest:\n" + telegram_credentials(SECRET, telegram.base_url)
     with rasa_with_actions(tmp_path_factory.mktemp("telegram"), credentials) as url:
-        yield Webhook(f"{url}/webhooks/telegram/webhook")
+        yield Webhook(f"{url}/webhooks/telegram/webhook", SECRET)
 
 
 @pytest.fixture(scope="module")
@@ -165,8 +129,8 @@ def test_button_press_round_trip(webhook, telegram):
 
 def asked_what_was_seen(sent: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
     """The messages up to the form's question about what was seen, once it has been sent."""
-    for index, message in enumerate(sent):
-        if str(message.get("text", "")).startswith("What did you see?"):
+    for index, sent_message in enumerate(sent):
+        if str(sent_message.get("text", "")).startswith("What did you see?"):
             return sent[: index + 1]
     return None
 

@@ -11,7 +11,7 @@ from bot.clock import utc_now
 from bot.reports import store
 from bot.reports.forward import RetryPolicy, forward_pending, payload
 from bot.store.db import Database
-from tests.factories import hazard_report
+from tests.factories import hazard_report, serve_hook
 
 NO_WAIT = RetryPolicy(attempts=3, base_delay=0.0, timeout=10.0)
 
@@ -35,20 +35,6 @@ class Webhook:
         return web.json_response({"ok": True})
 
 
-async def with_webhook(webhook: Webhook, work):
-    app = web.Application()
-    app.router.add_post("/hook", webhook.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    try:
-        return await work(f"http://127.0.0.1:{port}/hook")
-    finally:
-        await runner.cleanup()
-
-
 def insert(database: Database, report) -> None:
     with database.sessions.begin() as session:
         store.insert_report(session, report, utc_now())
@@ -64,7 +50,7 @@ def test_fails_twice_then_delivered_once_and_recorded(app_database: Database):
     insert(app_database, report)
     webhook = Webhook(failures=2)
 
-    result = asyncio.run(with_webhook(webhook, lambda url: forward_pending(app_database, url, NO_WAIT)))
+    result = asyncio.run(serve_hook(webhook.handle, lambda url: forward_pending(app_database, url, NO_WAIT)))
 
     assert (result.delivered, result.failed) == (1, 0)
     assert len(webhook.bodies) == 3 and len(webhook.delivered) == 1
@@ -76,7 +62,9 @@ def test_fails_twice_then_delivered_once_and_recorded(app_database: Database):
     assert (recorded.status, recorded.attempts, recorded.error) == ("delivered", 3, None)
 
     # A later pass does not send it again.
-    again = asyncio.run(with_webhook(Webhook(0), lambda url: forward_pending(app_database, url, NO_WAIT)))
+    again = asyncio.run(
+        serve_hook(Webhook(0).handle, lambda url: forward_pending(app_database, url, NO_WAIT))
+    )
     assert (again.delivered, again.failed) == (0, 0)
 
 
@@ -85,7 +73,7 @@ def test_still_failing_stays_pending_and_a_later_pass_delivers(app_database: Dat
     insert(app_database, report)
     down = Webhook(failures=1000)
 
-    first = asyncio.run(with_webhook(down, lambda url: forward_pending(app_database, url, NO_WAIT)))
+    first = asyncio.run(serve_hook(down.handle, lambda url: forward_pending(app_database, url, NO_WAIT)))
     assert (first.delivered, first.failed) == (0, 1) and len(down.bodies) == 3
     recorded = state(app_database, report.id)
     assert recorded is not None
@@ -95,10 +83,12 @@ def test_still_failing_stays_pending_and_a_later_pass_delivers(app_database: Dat
 
     # Not due yet: nothing is sent; once due, it is delivered.
     up = Webhook(failures=0)
-    not_yet = asyncio.run(with_webhook(up, lambda url: forward_pending(app_database, url, NO_WAIT)))
+    not_yet = asyncio.run(serve_hook(up.handle, lambda url: forward_pending(app_database, url, NO_WAIT)))
     assert (not_yet.delivered, len(up.bodies)) == (0, 0)
     later = recorded.next_at + timedelta(seconds=1)
-    done = asyncio.run(with_webhook(up, lambda url: forward_pending(app_database, url, NO_WAIT, now=later)))
+    done = asyncio.run(
+        serve_hook(up.handle, lambda url: forward_pending(app_database, url, NO_WAIT, now=later))
+    )
     assert done.delivered == 1 and len(up.delivered) == 1
     final = state(app_database, report.id)
     assert final is not None and (final.status, final.attempts) == ("delivered", 4)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import timedelta
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -19,7 +19,7 @@ from bot.reports.forward import ReportsWorker, RetryPolicy, forward_pending
 from bot.reports.model import utc_now
 from bot.reports.spool import Spool
 from bot.store.db import Database
-from tests.factories import hazard_report
+from tests.factories import hazard_report, serve_hook
 
 NO_WAIT = RetryPolicy(attempts=3, base_delay=0.0, timeout=10.0)
 
@@ -43,20 +43,6 @@ class HeldWebhook:
         return web.json_response({"ok": True})
 
 
-async def serve(webhook: HeldWebhook, work: Callable[[str], Awaitable[Any]]) -> Any:
-    app = web.Application()
-    app.router.add_post("/hook", webhook.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    try:
-        return await work(f"http://127.0.0.1:{port}/hook")
-    finally:
-        await runner.cleanup()
-
-
 def insert(database: Database, *reports: Any) -> None:
     with database.sessions.begin() as session:
         for report in reports:
@@ -75,7 +61,7 @@ def test_two_overlapping_passes_post_each_report_exactly_once(app_database: Data
         webhook.release.set()
         return await one, two
 
-    one, two = asyncio.run(serve(webhook, overlapping))
+    one, two = asyncio.run(serve_hook(webhook.handle, overlapping))
 
     assert Counter(webhook.posted) == {first.id: 1, second.id: 1}
     assert (one.delivered + two.delivered, one.failed + two.failed) == (2, 0)
@@ -104,10 +90,12 @@ def test_a_crashed_senders_claim_expires_and_the_report_is_sent_later(app_databa
     def forward_at(moment):
         return lambda url: forward_pending(app_database, url, NO_WAIT, now=moment)
 
-    held = asyncio.run(serve(accepted, forward_at(crashed_at + NO_WAIT.claim_for - timedelta(seconds=1))))
+    held = asyncio.run(
+        serve_hook(accepted.handle, forward_at(crashed_at + NO_WAIT.claim_for - timedelta(seconds=1)))
+    )
     assert (held.delivered, held.failed, accepted.posted) == (0, 0, [])
 
-    expired = asyncio.run(serve(accepted, forward_at(crashed_at + NO_WAIT.claim_for)))
+    expired = asyncio.run(serve_hook(accepted.handle, forward_at(crashed_at + NO_WAIT.claim_for)))
     assert (expired.delivered, accepted.posted) == (1, [report.id])
     with app_database.sessions.begin() as session:
         state = store.forward_state(session, report.id)
@@ -128,5 +116,5 @@ def test_the_worker_forwards_when_woken_and_stops_with_its_owner(app_database: D
         await worker.stop()  # the server's stop listener: the loop is cancelled and awaited
         return worker._task is None
 
-    assert asyncio.run(serve(webhook, lifecycle)) is True
+    assert asyncio.run(serve_hook(webhook.handle, lifecycle)) is True
     assert webhook.posted == [report.id]

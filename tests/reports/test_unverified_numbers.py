@@ -17,8 +17,8 @@ import pytest
 from bot.cli import main
 from bot.reports import store
 from bot.store.db import Database
-from tests.factories import PROJECT_ROOT, hazard_report
-from tests.reports.test_forward import Webhook, with_webhook
+from tests.factories import PROJECT_ROOT, hazard_report, serve_hook
+from tests.reports.test_forward import Webhook
 
 MAY = datetime(2026, 5, 4, 9, 30, tzinfo=timezone.utc)
 # What the confirmation gives people, per country, and whether the profile says it is confirmed.
@@ -88,7 +88,7 @@ def test_the_forwarded_payload_says_whether_the_number_is_verified(reports, monk
         monkeypatch.setenv("HAZARD_WEBHOOK_URL", url)
         return await asyncio.to_thread(main, ["--root", str(PROJECT_ROOT), "reports", "forward"])
 
-    assert asyncio.run(with_webhook(webhook, forward)) == 0
+    assert asyncio.run(serve_hook(webhook.handle, forward)) == 0
     by_id = {body["id"]: body for body in webhook.delivered}
     got = {
         country: (by_id[r.id]["hotline"], by_id[r.id]["hotline_verified"]) for country, r in reports.items()
