@@ -64,6 +64,7 @@ class UntrustedModelError(ValueError):
 
 def read_model(path: Path) -> Optional[Dict[str, Any]]:
     """The model saved at `path` (None if there is none), refusing unexpected types."""
+    # Imported when a model is read or written: skops is slow to import.
     import skops.io as sio
 
     if not path.exists():

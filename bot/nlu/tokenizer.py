@@ -26,6 +26,7 @@ SPACY_LANGUAGES = ("en", "fr", "es", "uk", "ar")
 
 def spacy_segmenter(language: str) -> Segmenter:
     """spaCy's rule-based tokenizer for `language` (no model, nothing downloaded)."""
+    # Imported on first use: spaCy is heavy and only some languages need it.
     import spacy
 
     tokenizer = spacy.blank(language).tokenizer
@@ -38,6 +39,7 @@ def spacy_segmenter(language: str) -> Segmenter:
 
 def khmer_segmenter() -> Segmenter:
     """khmer-nltk's word segmentation, with offsets recovered in the original run."""
+    # Imported on first use: khmer-nltk loads its model at import.
     from khmernltk import word_tokenize
 
     def cut(text: str) -> list[tuple[str, int, int]]:
