@@ -13,10 +13,8 @@ from typing import Any
 
 import pytest
 
-from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
-from bot.paths import project_paths
+from bot.nlg import ResponseContext, ResponseRenderer
 from tests.assistant import Assistant as RestClient
-from tests.factories import PROJECT_ROOT
 from tests.servers import Shared, import_directory
 
 pytestmark = pytest.mark.server
@@ -70,11 +68,6 @@ def with_directory(folder: Path) -> None:
 def assistant(servers: Shared) -> RestClient:
     """The shared servers; their app database holds the example services directory."""
     return servers.rest
-
-
-@pytest.fixture(scope="module")
-def expected() -> ResponseRenderer:
-    return build_renderer(project_paths(PROJECT_ROOT))
 
 
 def say(expected: ResponseRenderer, key: str, language: str, country: str = "ukraine", **extra: Any) -> str:

@@ -12,8 +12,7 @@ from typing import Any
 import pytest
 
 from bot.i18n import territory_name
-from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
-from bot.paths import project_paths
+from bot.nlg import ResponseContext, ResponseRenderer
 from bot.services.regions import load_regions
 from tests.assistant import Assistant
 from tests.factories import GRENADE, PROJECT_ROOT
@@ -26,11 +25,6 @@ pytestmark = pytest.mark.server
 def assistant(servers: Shared) -> Assistant:
     """The shared servers; their app database holds the example services directory."""
     return servers.rest
-
-
-@pytest.fixture(scope="module")
-def expected() -> ResponseRenderer:
-    return build_renderer(project_paths(PROJECT_ROOT))
 
 
 def texts(replies: list[dict[str, Any]]) -> list[str]:

@@ -15,7 +15,6 @@ import pytest
 from bot.nlg import ResponseContext
 from bot.services.regions import load_regions
 from tests.actions.test_referral_conversation import assistant as assistant  # noqa: F401 (fixture)
-from tests.actions.test_referral_conversation import expected as expected  # noqa: F401 (fixture)
 from tests.actions.test_referral_conversation import rendered, texts
 from tests.factories import PROJECT_ROOT
 

@@ -12,21 +12,8 @@ from typing import Optional
 
 import pytest
 
-from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
-from bot.paths import project_paths
-from tests.assistant import Assistant, new_sender, texts
-from tests.factories import PROJECT_ROOT
-from tests.servers import Shared
-
-
-@pytest.fixture(scope="module")
-def rest(servers: Shared) -> Assistant:
-    return servers.rest
-
-
-@pytest.fixture(scope="module")
-def expected() -> ResponseRenderer:
-    return build_renderer(project_paths(PROJECT_ROOT))
+from bot.nlg import ResponseContext, ResponseRenderer
+from tests.assistant import new_sender, texts
 
 
 def say(expected: ResponseRenderer, language: str, *keys: str, country: Optional[str] = None) -> list[str]:

@@ -11,23 +11,11 @@ import pytest
 
 from bot.channels.inbound import MAX_TEXT_CHARS, PayloadGate
 from bot.channels.rest import MAX_BODY_BYTES, BadRequestError, parse_body
-from bot.nlg import ResponseRenderer, build_renderer
-from bot.paths import project_paths
-from tests.assistant import Assistant, new_sender, texts
-from tests.factories import GRENADE, PROJECT_ROOT, tracker
-from tests.servers import Shared
+from bot.nlg import ResponseRenderer
+from tests.assistant import new_sender, texts
+from tests.factories import GRENADE, tracker
 
 MEGABYTE_OF_TEXT = ("I found a grenade near the road, what do I do? " * 25_000)[:1_000_000]
-
-
-@pytest.fixture(scope="module")
-def rest(servers: Shared) -> Assistant:
-    return servers.rest
-
-
-@pytest.fixture(scope="module")
-def expected() -> ResponseRenderer:
-    return build_renderer(project_paths(PROJECT_ROOT))
 
 
 def say(expected: ResponseRenderer, *keys: str, language: str = "en") -> list[str]:

@@ -13,11 +13,9 @@ import pytest
 
 from bot.channels.telegram import CallbackPayloads, RateLimiter, TelegramSender, build_bot
 from bot.content.pictures import PictureFiles, alt_key
-from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
-from bot.paths import project_paths
+from bot.nlg import ResponseContext
 from tests.assistant import Webhook, at_least, new_chat_id, wait_for
 from tests.channels.fake_telegram import FakeTelegram
-from tests.factories import PROJECT_ROOT
 from tests.servers import Shared
 
 LESSON = ("utter_lesson_signs_1", "utter_lesson_signs_2", "utter_lesson_signs_3")
@@ -37,11 +35,6 @@ def telegram(servers: Shared) -> FakeTelegram:
 def pngs(servers: Shared) -> Path:
     """Every picture, drawn into a fresh folder when the servers start (the build step)."""
     return servers.pictures
-
-
-@pytest.fixture(scope="module")
-def expected() -> ResponseRenderer:
-    return build_renderer(project_paths(PROJECT_ROOT))
 
 
 # ----------------------------------------------------------------- the sender, on its own

@@ -10,11 +10,9 @@ from typing import Any, Optional
 import pytest
 
 from bot.i18n import SUPPORTED_LANGUAGES
-from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
-from bot.paths import project_paths
+from bot.nlg import ResponseContext, ResponseRenderer
 from tests.assistant import Assistant, new_sender
-from tests.factories import GRENADE, PROJECT_ROOT
-from tests.servers import Shared
+from tests.factories import GRENADE
 
 pytestmark = pytest.mark.server
 
@@ -76,16 +74,6 @@ TYPED = {
     },
 }
 CASES = [(language, track) for language in SUPPORTED_LANGUAGES for track in TRACKS]
-
-
-@pytest.fixture(scope="module")
-def rest(servers: Shared) -> Assistant:
-    return servers.rest
-
-
-@pytest.fixture(scope="module")
-def expected() -> ResponseRenderer:
-    return build_renderer(project_paths(PROJECT_ROOT))
 
 
 def shown(expected: ResponseRenderer, key: str, language: str) -> dict[str, Any]:

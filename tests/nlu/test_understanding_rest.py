@@ -10,22 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlg import ResponseRenderer, build_renderer
-from bot.paths import project_paths
+from bot.nlg import ResponseRenderer
 from tests.assistant import Assistant, new_sender, texts
 from tests.channels.test_rest import say
-from tests.factories import PROJECT_ROOT
-from tests.servers import Shared
-
-
-@pytest.fixture(scope="module")
-def rest(servers: Shared) -> Assistant:
-    return servers.rest
-
-
-@pytest.fixture(scope="module")
-def expected() -> ResponseRenderer:
-    return build_renderer(project_paths(PROJECT_ROOT))
 
 
 @pytest.mark.server
