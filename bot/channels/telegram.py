@@ -16,6 +16,7 @@ updates durably.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import enum
 import hmac
 import json
@@ -25,7 +26,7 @@ from collections import deque
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable, Deque, Dict, List, Optional, Set
+from typing import Any, AsyncIterator, Awaitable, Callable, Deque, Dict, List, Mapping, Optional, Set
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, Sanic, response
@@ -310,11 +311,16 @@ class TelegramOutput(OutputChannel):
         """The channel's name (also the NLG's channel for channel-specific responses)."""
         return "telegram"
 
-    def __init__(self, sender: TelegramSender) -> None:
+    def __init__(self, sender: TelegramSender, chats: Optional[Mapping[str, int]] = None) -> None:
         self.sender = sender
+        self.chats = chats if chats is not None else {}  # conversation pseudonym -> chat id
 
     async def _deliver(self, recipient_id: str, message: Dict[str, Any]) -> None:
-        await self.sender.send_all(int(recipient_id), self.sender.parts([message]))
+        chat_id = self.chats.get(recipient_id)
+        if chat_id is None:  # the pseudonym cannot be turned back into a chat: only a recent one is known
+            logger.warning("No recent Telegram chat for a conversation: a message Rasa sent was dropped")
+            return
+        await self.sender.send_all(chat_id, self.sender.parts([message]))
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """Send text, cut under Telegram's limit at paragraph boundaries."""
@@ -374,6 +380,7 @@ class TelegramInput(InputChannel):
         read_timeout: float = READ_TIMEOUT,
         gate: Optional[PayloadGate] = None,
         pictures_dir: Optional[Path] = None,
+        pseudonyms: Optional[Pseudonymizer] = None,
     ) -> None:
         self.bot = build_bot(token, base_url, read_timeout)
         self.secret_token = secret_token
@@ -384,6 +391,10 @@ class TelegramInput(InputChannel):
         self.sender = TelegramSender(self.bot, RateLimiter(), CallbackPayloads(), pictures)
         self._chats: KeyedLocks[int] = KeyedLocks()
         self._progress: BoundedDict[int, Progress] = BoundedDict(MAX_PENDING)
+        # Conversations are stored under a pseudonym of the chat id (never the id itself); replies
+        # go to the chat of the update, and Rasa's own messages to a recent chat's id from here.
+        self.pseudonyms = pseudonyms
+        self._chat_of: BoundedDict[str, int] = BoundedDict(MAX_CHATS)
         self._in_flight: Set[int] = set()
         self._tasks = TrackedTasks("Telegram")
         self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
@@ -422,7 +433,14 @@ class TelegramInput(InputChannel):
         """The app database's inbox (its schema is migrated by `bot serve` and the ops channel)."""
         paths = project_paths()
         database, key = await asyncio.to_thread(lambda: (Database.for_project(paths), load_key(paths.var)))
-        return InboxStore.sealed_with(database, Pseudonymizer(key))
+        self.pseudonyms = self.pseudonyms or Pseudonymizer(key)
+        return InboxStore.sealed_with(database, self.pseudonyms)
+
+    def conversation_of(self, chat_id: int) -> str:
+        """The Rasa sender id of a chat: "tg-" and a keyed pseudonym of the chat id."""
+        if self.pseudonyms is None:  # outside a server (no start): the project's key
+            self.pseudonyms = Pseudonymizer(load_key(project_paths().var))
+        return telegram_conversation(self.pseudonyms, chat_id)
 
     async def recover(self) -> None:
         """Answer the updates a previous run acknowledged but did not finish, oldest first."""
@@ -434,6 +452,8 @@ class TelegramInput(InputChannel):
         for item in pending:
             incoming = incoming_of(item)
             if incoming is not None and incoming.update_id not in self._in_flight:
+                # A row from before conversations were pseudonymous names the chat: never store that.
+                incoming = dataclasses.replace(incoming, sender_id=self.conversation_of(incoming.chat_id))
                 self._spawn(incoming, durable=True, recovering=True)
 
     async def stop(self) -> None:
@@ -488,6 +508,7 @@ class TelegramInput(InputChannel):
             incoming = None
         if incoming is None:
             return response.json({"status": "ignored"})
+        incoming = dataclasses.replace(incoming, sender_id=self.conversation_of(incoming.chat_id))
         # Stored before Telegram hears 200: an acknowledged update is answered even after a crash.
         stored = await self.guard.call(None, self.inbox.accept, inbox_item(incoming)) if self.inbox else None
         if stored is False:  # already accepted by an earlier run (a redelivery)
@@ -496,6 +517,7 @@ class TelegramInput(InputChannel):
         return response.json({"status": "accepted"})
 
     def _spawn(self, incoming: Incoming, durable: bool, recovering: bool = False) -> None:
+        self._chat_of[incoming.sender_id] = incoming.chat_id
         if incoming.update_id is not None:
             self._in_flight.add(incoming.update_id)
         self._tasks.spawn(self._handle(incoming, durable, recovering))
@@ -609,7 +631,12 @@ class TelegramInput(InputChannel):
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         """For messages Rasa sends on its own (reminders, alerts)."""
-        return TelegramOutput(self.sender)
+        return TelegramOutput(self.sender, self._chat_of)
+
+
+def telegram_conversation(pseudonyms: Pseudonymizer, chat_id: int) -> str:
+    """A chat's conversation id in the tracker store: the chat id never appears in it."""
+    return f"tg-{pseudonyms.of(f'telegram:{chat_id}')[:32]}"
 
 
 def _key(incoming: Incoming) -> str:
