@@ -78,6 +78,10 @@ def test_poll_output_has_no_token_even_when_calls_fail(telegram: FakeTelegram):
     assert TOKEN not in output and SECRET not in output
 
 
+def fail_with_the_token() -> None:
+    raise ValueError(f"bad URL /bot{TOKEN}/x")
+
+
 def test_the_filter_redacts_messages_arguments_and_tracebacks(caplog: pytest.LogCaptureFixture):
     logger = logging.getLogger("tests.redaction")
     redactor = keep_out_of_logs(TOKEN, SECRET, None)
@@ -86,7 +90,7 @@ def test_the_filter_redacts_messages_arguments_and_tracebacks(caplog: pytest.Log
             logger.warning("POST https://api.telegram.org/bot%s/getUpdates", TOKEN)
             logger.warning(f"header {SECRET}")
             try:
-                raise ValueError(f"bad URL /bot{TOKEN}/x")
+                fail_with_the_token()
             except ValueError:
                 logger.exception("failed")
         text = caplog.text
