@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
@@ -22,6 +22,9 @@ from bot.clock import utc_now
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer
 from bot.store.schema import metadata as schema
+
+if TYPE_CHECKING:
+    from bot.privacy import AppData
 
 # The purpose under which reply addresses are sealed (a key derived from the pseudonym key).
 KEY_PURPOSE = "inbox-reply-to"
@@ -44,6 +47,21 @@ inbox = sa.Table(
     sa.Index("ix_inbox_status", "channel", "status"),
     sa.Index("ix_inbox_received_at", "received_at"),
 )
+
+
+def erase_inbox(data: AppData, conversation: str) -> None:
+    """The channels' "delete my data" hook (bot.features): every inbox row (message text, sealed
+    reply address) of the conversation whose sender id has the pseudonym `conversation`.
+
+    The rows name the sender id, erasure only its keyed hash: each stored sender id is hashed
+    and compared (one HMAC per conversation in the inbox).
+    """
+    database = data.database.migrate()
+    with database.sessions.begin() as session:
+        senders = session.execute(sa.select(inbox.c.conversation).distinct()).scalars().all()
+        mine = [sender for sender in senders if data.pseudonyms.of(sender) == conversation]
+        if mine:
+            session.execute(sa.delete(inbox).where(inbox.c.conversation.in_(mine)))
 
 
 @dataclass(frozen=True)
