@@ -49,19 +49,29 @@ inbox = sa.Table(
 )
 
 
-def erase_inbox(data: AppData, conversation: str) -> None:
-    """The channels' "delete my data" hook (bot.features): every inbox row (message text, sealed
-    reply address) of the conversation whose sender id has the pseudonym `conversation`.
+# What an answered row names instead of the conversation once the person asked to be forgotten.
+ERASED = "erased"
 
-    The rows name the sender id, erasure only its keyed hash: each stored sender id is hashed
-    and compared (one HMAC per conversation in the inbox).
+
+def erase_inbox(data: AppData, conversation: str) -> None:
+    """The channels' "delete my data" hook (bot.features): the answered inbox rows of the
+    conversation whose sender id has the pseudonym `conversation` no longer name it.
+
+    The rows stay (their message ids still stop a redelivered message from being answered
+    twice; their text and reply address were forgotten when answered). A row still being
+    answered keeps its conversation until then, so that a restart can answer it. The rows name
+    the sender id, erasure knows only its keyed hash: each stored sender id is hashed and compared.
     """
     database = data.database.migrate()
     with database.sessions.begin() as session:
         senders = session.execute(sa.select(inbox.c.conversation).distinct()).scalars().all()
         mine = [sender for sender in senders if data.pseudonyms.of(sender) == conversation]
         if mine:
-            session.execute(sa.delete(inbox).where(inbox.c.conversation.in_(mine)))
+            session.execute(
+                sa.update(inbox)
+                .where(inbox.c.conversation.in_(mine), inbox.c.status == DONE)
+                .values(conversation=ERASED, text=None, reply_to=None, metadata="{}")
+            )
 
 
 @dataclass(frozen=True)

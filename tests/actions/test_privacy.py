@@ -220,16 +220,19 @@ def sms_rows(database: Database) -> tuple[list[str], list[str]]:
     return numbers, conversations
 
 
-def test_delete_my_data_removes_the_persons_sms_state_and_inbox_rows_only(tmp_path: Path):
+def test_delete_my_data_removes_the_persons_sms_state_and_unlinks_their_inbox_rows(tmp_path: Path):
     data = app_data(f"sqlite:///{tmp_path / 'app.db'}", tmp_path)
     data.database.migrate()
     sms, messages = SmsStore(data.database), InboxStore.sealed_with(data.database, data.pseudonyms)
     mine, theirs = data.pseudonyms.of("+380501234567"), data.pseudonyms.of("+380509999999")
+    items = {}
     for key, message_id in ((mine, "m1"), (theirs, "m2"), (mine, "m3")):
         sms.set_opted_out(key, True)
         sms.save_menu(key, ["/help"])
-        item = InboxItem("twilio", message_id, sms_conversation(key), "+380...", "my address is 5 Main st")
-        assert messages.accept(item)
+        items[message_id] = InboxItem("twilio", message_id, sms_conversation(key), "+380...", "5 Main st")
+        assert messages.accept(items[message_id])
+    messages.finish(items["m1"])
+    messages.finish(items["m2"])  # m3 is still being answered
     assert sms_rows(data.database) == (
         sorted([mine, theirs]),
         sorted([sms_conversation(mine)] * 2 + [sms_conversation(theirs)]),
@@ -238,6 +241,10 @@ def test_delete_my_data_removes_the_persons_sms_state_and_inbox_rows_only(tmp_pa
     # What action_delete_my_data does for the SMS sender: erase under the sender id's pseudonym.
     assert erase_app_data(data, data.pseudonyms.of(sms_conversation(mine))) == []
 
-    assert sms_rows(data.database) == ([theirs], [sms_conversation(theirs)])
+    assert sms_rows(data.database) == (
+        [theirs],
+        sorted(["erased", sms_conversation(theirs), sms_conversation(mine)]),  # m3 until answered
+    )
     assert sms.opted_out(theirs) and sms.last_menu(theirs) == ["/help"]
     assert not sms.opted_out(mine) and sms.last_menu(mine) == []
+    assert messages.status("twilio", "m1") == "done"  # still a duplicate if redelivered
