@@ -127,9 +127,13 @@ def create_app(runtime: Runtime, token: str, name: str = "actions", cors_origins
 
     @app.exception(Exception)
     async def exception_handler(request: Request, exception: Exception) -> HTTPResponse:
-        """An action that raised: 500 with the error, as rasa-sdk answers it."""
-        logger.error(f"Exception occurred during execution of request {request}", exc_info=exception)
-        return response.json({"error": str(exception), "request_body": request.json}, status=500)
+        """An action that raised: 500 naming the error's type (rasa-sdk's answer without the
+        request body and the error's text, which can quote the conversation)."""
+        # Nor are the request (its URL holds the token) or the traceback (a database error quotes
+        # its parameters: a person's message) logged above debug level.
+        logger.error("An action failed: %s", type(exception).__name__)
+        logger.debug("Action failure", exc_info=exception)
+        return response.json({"error": type(exception).__name__}, status=500)
 
     async def start_worker(*_: Any) -> None:
         if runtime.reports is not None:

@@ -239,17 +239,17 @@ class TelegramSender:
                     await self._send_part(chat_id, part)
                 except RetryAfter as error:
                     delay = min(_seconds(error.retry_after), MAX_RETRY_AFTER)
-                    logger.warning("Telegram asks to wait %.1f s (chat %s)", delay, chat_id)
+                    logger.warning("Telegram asks to wait %.1f s", delay)
                     await asyncio.sleep(delay)
                 except NetworkError as error:  # TimedOut included
-                    logger.warning("Telegram send failed (attempt %d, chat %s): %s", attempt, chat_id, error)
+                    logger.warning("Telegram send failed (attempt %d): %s", attempt, error)
                     await asyncio.sleep(min(0.5 * 2 ** (attempt - 1), 8.0))
                 except TelegramError as error:
-                    logger.error("Telegram refused a reply to chat %s: %s", chat_id, error)
+                    logger.error("Telegram refused a reply: %s", error)
                     return Delivery.REFUSED
                 else:
                     return Delivery.SENT
-        logger.warning("A reply to chat %s not delivered after %d attempts", chat_id, MAX_ATTEMPTS)
+        logger.warning("A reply not delivered after %d attempts", MAX_ATTEMPTS)
         return Delivery.FAILED
 
     async def _send_part(self, chat_id: int, part: Part) -> None:
@@ -544,10 +544,7 @@ class TelegramInput(InputChannel):
                         await asyncio.sleep(UPDATE_BACKOFF * 2 ** (attempt - 1))
                 # Left unfinished in the inbox: answered after the next start.
                 logger.error(
-                    "Telegram update %s (chat %s) not answered after %d attempts",
-                    incoming.update_id,
-                    incoming.chat_id,
-                    UPDATE_ATTEMPTS,
+                    "Telegram update %s not answered after %d attempts", incoming.update_id, UPDATE_ATTEMPTS
                 )
         finally:
             if incoming.update_id is not None:
@@ -568,12 +565,7 @@ class TelegramInput(InputChannel):
                 progress.parts = await self._turn(incoming, recovering)
             progress.sent += await self.sender.send_all(incoming.chat_id, progress.parts[progress.sent :])
         except Exception as error:  # one failed update must not stop the others; it is tried again
-            logger.error(
-                "Telegram update %s (chat %s) failed: %s",
-                incoming.update_id,
-                incoming.chat_id,
-                type(error).__name__,
-            )
+            logger.error("Telegram update %s failed: %s", incoming.update_id, type(error).__name__)
             logger.debug("Telegram update failure", exc_info=True)
             return False
         if progress.sent < len(progress.parts):

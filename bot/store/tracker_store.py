@@ -79,6 +79,8 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, app_data: Optional[AppData] = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Rasa's engine: its errors would quote the events (the person's messages) in the logs.
+        self.engine.hide_parameters = True
         self.pending = PendingErasures(self.engine)
         # The project's (DATABASE_URL, var/) unless given: tests pass their own.
         self._app_data = app_data
