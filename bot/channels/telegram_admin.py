@@ -53,7 +53,7 @@ def keep_out_of_logs(*secrets: Optional[str]) -> RedactSecrets:
     """Redact `secrets` in every record the process's handlers write, and quieten the HTTP clients'
     request lines (whose URLs carry the bot token) to warnings."""
     redactor = RedactSecrets([s for s in secrets if s])
-    handlers = logging.getLogger().handlers or [logging.lastResort]
+    handlers: list[Optional[logging.Handler]] = [*logging.getLogger().handlers, logging.lastResort]
     for handler in handlers:
         if handler is not None:
             handler.addFilter(redactor)

@@ -64,7 +64,6 @@ def test_poll_output_has_no_token_even_when_calls_fail(telegram: FakeTelegram):
         env=environment(telegram),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        text=True,
     )
     try:
         deadline = time.monotonic() + 60
@@ -73,7 +72,7 @@ def test_poll_output_has_no_token_even_when_calls_fail(telegram: FakeTelegram):
         time.sleep(1)
     finally:
         stop([poller])
-    output = poller.stdout.read() if poller.stdout else ""
+    output = poller.stdout.read().decode() if poller.stdout else ""
     assert "getUpdates failed" in output and "Could not forward update 777000" in output, output
     assert TOKEN not in output and SECRET not in output
 
