@@ -39,9 +39,11 @@ from bot.channels.inbound import PayloadGate
 from bot.channels.support import BoundedDict, KeyedLocks, TrackedTasks
 from bot.channels.telegram_updates import BotIdentity, Incoming, SeenUpdates, interpret, split_message
 from bot.content.pictures import Picture, PictureFiles, build_dir, pictures_of
+from bot.inbox.leases import InboxLease, process_owner
 from bot.inbox.replay import replies_already_made
 from bot.inbox.store import InboxItem, InboxStore
 from bot.paths import project_paths
+from bot.settings import DEFAULT_INBOX_LEASE_SECONDS, load_settings
 from bot.store.db import Database
 from bot.store.guard import StoreGuard
 from bot.store.pseudonym import Pseudonymizer, load_key
@@ -393,6 +395,10 @@ class TelegramInput(InputChannel):
         # Inbox before answer: built at server start (the app database), None outside a server.
         self.inbox: Optional[InboxStore] = None
         self.guard = StoreGuard("Telegram inbox (app database)")
+        # This run's name among the replicas sharing the inbox, and its lease (set at start).
+        self.owner = process_owner()
+        self.lease_seconds = DEFAULT_INBOX_LEASE_SECONDS
+        self._lease: Optional[InboxLease] = None
 
     def secret_ok(self, request: Request) -> bool:
         """Constant-time check of Telegram's secret header."""
@@ -421,23 +427,34 @@ class TelegramInput(InputChannel):
     async def _open_inbox(self) -> InboxStore:
         """The app database's inbox (its schema is migrated by `bot serve` and the ops channel)."""
         paths = project_paths()
-        database, key = await asyncio.to_thread(lambda: (Database.for_project(paths), load_key(paths.var)))
+        settings = load_settings()
+        self.owner = process_owner(settings.scale.replica_name)
+        self.lease_seconds = settings.scale.inbox_lease_seconds
+        database, key = await asyncio.to_thread(
+            lambda: (Database.for_project(paths, settings), load_key(paths.var, settings))
+        )
         return InboxStore.sealed_with(database, Pseudonymizer(key))
 
     async def recover(self) -> None:
-        """Answer the updates a previous run acknowledged but did not finish, oldest first."""
-        if self.inbox is None:
+        """Answer the updates acknowledged but not finished by this replica's former run or by a
+        replica that died, oldest first, and keep doing so (bot.inbox.leases)."""
+        if self.inbox is None or self._lease is not None:
             return
-        pending: List[InboxItem] = await self.guard.call([], self.inbox.unfinished, self.name())
-        if pending:
-            logger.warning("Telegram: %d acknowledged updates not finished before the restart", len(pending))
-        for item in pending:
-            incoming = incoming_of(item)
-            if incoming is not None and incoming.update_id not in self._in_flight:
-                self._spawn(incoming, durable=True, recovering=True)
+        self._lease = InboxLease(
+            self.inbox, self.name(), self.owner, self.lease_seconds, self.guard, self._resume
+        )
+        await self._lease.start()
+
+    def _resume(self, item: InboxItem) -> None:
+        """Answer an update taken over from the inbox (its turn may have run: replies are not remade)."""
+        incoming = incoming_of(item)
+        if incoming is not None and incoming.update_id not in self._in_flight:
+            self._spawn(incoming, durable=True, recovering=True)
 
     async def stop(self) -> None:
         """At server stop: let running updates finish briefly, then close the connections."""
+        if self._lease is not None:
+            await self._lease.stop()
         await self._tasks.wait(SHUTDOWN_GRACE)
         await self.bot.shutdown()
 
@@ -489,7 +506,13 @@ class TelegramInput(InputChannel):
         if incoming is None:
             return response.json({"status": "ignored"})
         # Stored before Telegram hears 200: an acknowledged update is answered even after a crash.
-        stored = await self.guard.call(None, self.inbox.accept, inbox_item(incoming)) if self.inbox else None
+        stored = (
+            await self.guard.call(
+                None, self.inbox.accept, inbox_item(incoming), self.owner, self.lease_seconds
+            )
+            if self.inbox
+            else None
+        )
         if stored is False:  # already accepted by an earlier run (a redelivery)
             return response.json({"status": "duplicate, ignored"})
         self._spawn(incoming, durable=bool(stored))
