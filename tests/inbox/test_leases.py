@@ -87,7 +87,12 @@ def test_the_lease_answers_taken_rows_and_keeps_its_own(app_database: Database):
     inbox.accept(item("SM2"), "rasa-9/dead", EXPIRED)
     answered: list[str] = []
     lease = InboxLease(
-        inbox, "twilio", "rasa-1/mine", HELD, StoreGuard("test inbox"), lambda row: answered.append(row.message_id)
+        inbox,
+        "twilio",
+        "rasa-1/mine",
+        HELD,
+        StoreGuard("test inbox"),
+        lambda row: answered.append(row.message_id),
     )
     assert asyncio.run(lease.sweep()) == 1
     assert answered == ["SM2"]
