@@ -9,7 +9,7 @@ import pytest
 from bot.paths import ProjectPaths, project_paths
 from bot.privacy import retry_wait
 from bot.reports.forward import webhook_url
-from bot.settings import VARIABLES, Settings, SettingsError, Timeouts, settings_or_exit
+from bot.settings import VARIABLES, Scale, Settings, SettingsError, Timeouts, settings_or_exit
 from bot.store.db import Database, database_url
 from bot.store.pseudonym import load_key
 from tests.factories import PROJECT_ROOT
@@ -27,6 +27,9 @@ EVERYTHING = {
     "TELEGRAM_SECRET_TOKEN": "s" * 20,
     "TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/bot",
     "SANIC_HOST": "127.0.0.1",
+    "REPLICA_NAME": "rasa-2",
+    "INBOX_LEASE_SECONDS": "20",
+    "REDIS_URL": "redis://127.0.0.1:6379/3",
 }
 
 
@@ -42,6 +45,8 @@ def test_an_empty_environment_gives_the_defaults():
         telegram_token=None,
         telegram_secret_token=None,
         telegram_api_base_url=None,
+        actions_host="0.0.0.0",
+        scale=Scale(replica_name=None, inbox_lease_seconds=60.0, redis_url=None),
     )
 
 
@@ -62,6 +67,7 @@ def test_every_variable_is_read():
         telegram_secret_token="s" * 20,
         telegram_api_base_url="http://127.0.0.1:8081/bot",
         actions_host="127.0.0.1",
+        scale=Scale(replica_name="rasa-2", inbox_lease_seconds=20.0, redis_url="redis://127.0.0.1:6379/3"),
     )
 
 
@@ -98,6 +104,8 @@ def test_zero_retry_seconds_retries_at_once():
         ("TELEGRAM_API_BASE_URL", "ftp://x", "must be an http:// or https:// URL, not 'ftp://x'"),
         ("PSEUDONYM_KEY", "short", "must be at least 16 bytes long"),
         ("DATABASE_URL", "db.example.org", "must be a database URL such as postgresql://user@host/db"),
+        ("INBOX_LEASE_SECONDS", "0", "must be a positive number of seconds, not '0'"),
+        ("REDIS_URL", "127.0.0.1:6379", "must be a redis://, rediss:// or unix:// URL, not '127.0.0.1:6379'"),
     ],
 )
 def test_a_bad_value_is_refused_with_a_message_naming_the_variable(name: str, value: str, message: str):
