@@ -93,7 +93,7 @@ class Cluster:
     gateway: FakeSmsGateway
     log: Path
 
-    def query(self, url: str, statement: str, **params: Any) -> list[sa.Row[Any]]:
+    def query(self, url: str, statement: str, **params: Any) -> list[Any]:
         """Rows of one read-only statement."""
         engine = sa.create_engine(url, future=True)
         try:
