@@ -32,6 +32,9 @@ TELEGRAM_TOKEN_ENV = "TELEGRAM_TOKEN"
 TELEGRAM_SECRET_TOKEN_ENV = "TELEGRAM_SECRET_TOKEN"
 TELEGRAM_API_BASE_URL_ENV = "TELEGRAM_API_BASE_URL"
 ACTIONS_HOST_ENV = "SANIC_HOST"
+REPLICA_NAME_ENV = "REPLICA_NAME"
+INBOX_LEASE_ENV = "INBOX_LEASE_SECONDS"
+REDIS_URL_ENV = "REDIS_URL"
 BOT_ENV_ENV = "BOT_ENV"
 BIND_HOST_ENV = "BIND_HOST"
 ACTION_SERVER_TOKEN_ENV = "ACTION_SERVER_TOKEN"
@@ -49,6 +52,9 @@ VARIABLES = (
     TELEGRAM_SECRET_TOKEN_ENV,
     TELEGRAM_API_BASE_URL_ENV,
     ACTIONS_HOST_ENV,
+    REPLICA_NAME_ENV,
+    INBOX_LEASE_ENV,
+    REDIS_URL_ENV,
     BOT_ENV_ENV,
     BIND_HOST_ENV,
     ACTION_SERVER_TOKEN_ENV,
@@ -59,6 +65,7 @@ ENVIRONMENTS = (DEVELOPMENT, PRODUCTION)
 DEFAULT_BIND_HOST = "127.0.0.1"
 _MIN_ACTION_SERVER_TOKEN_CHARS = 16
 DEFAULT_ERASURE_RETRY_SECONDS = 60.0
+DEFAULT_INBOX_LEASE_SECONDS = 60.0
 _MIN_PSEUDONYM_KEY_BYTES = 16
 
 
@@ -74,6 +81,20 @@ class Timeouts:
     connect: float = 5.0
     statement: float = 5.0
     migration: float = 120.0
+
+
+@dataclass(frozen=True)
+class Scale:
+    """What replicas behind a load balancer share and how they tell each other apart."""
+
+    # REPLICA_NAME: this server's stable name among the replicas (None: the host's name, right
+    # for one server per host); a restarted replica answers at once what its former run accepted.
+    replica_name: Optional[str] = None
+    # INBOX_LEASE_SECONDS: how long an accepted message stays with the replica that took it
+    # without a renewal before another replica answers it (renewed three times per period).
+    inbox_lease_seconds: float = DEFAULT_INBOX_LEASE_SECONDS
+    # REDIS_URL: shared Telegram rate limits and button payloads across replicas (None: per process).
+    redis_url: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +120,8 @@ class Settings:
     telegram_api_base_url: Optional[str] = None
     # SANIC_HOST: the address the action server listens on (rasa-sdk's variable); None: BIND_HOST.
     actions_host: Optional[str] = None
+    # Scale-out (README "Running at scale"):
+    scale: Scale = field(default_factory=Scale)
     # Private by default.
     # BOT_ENV: "development" or "production"; production refuses to start without PSEUDONYM_KEY
     # and ACTION_SERVER_TOKEN (nothing secret is generated and kept beside the data).
@@ -157,6 +180,13 @@ class Settings:
             telegram_secret_token=_text(environ, TELEGRAM_SECRET_TOKEN_ENV),
             telegram_api_base_url=_url(environ, TELEGRAM_API_BASE_URL_ENV),
             actions_host=_text(environ, ACTIONS_HOST_ENV),
+            scale=Scale(
+                replica_name=_text(environ, REPLICA_NAME_ENV),
+                inbox_lease_seconds=_seconds(
+                    environ, INBOX_LEASE_ENV, DEFAULT_INBOX_LEASE_SECONDS, positive=True
+                ),
+                redis_url=_redis_url(_text(environ, REDIS_URL_ENV)),
+            ),
             environment=environment,
             bind_host=_text(environ, BIND_HOST_ENV) or DEFAULT_BIND_HOST,
             action_server_token=token,
@@ -212,3 +242,9 @@ def _database_url(raw: Optional[str]) -> Optional[str]:
         raise SettingsError(f"{DATABASE_URL_ENV} must be a database URL such as postgresql://user@host/db")
     # Heroku-style "postgres://" is not a SQLAlchemy dialect name.
     return "postgresql://" + raw[len("postgres://") :] if raw.startswith("postgres://") else raw
+
+
+def _redis_url(raw: Optional[str]) -> Optional[str]:
+    if raw is not None and not raw.startswith(("redis://", "rediss://", "unix://")):
+        raise SettingsError(f"{REDIS_URL_ENV} must be a redis://, rediss:// or unix:// URL, not {raw!r}")
+    return raw

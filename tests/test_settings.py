@@ -9,7 +9,7 @@ import pytest
 from bot.paths import ProjectPaths, project_paths
 from bot.privacy import retry_wait
 from bot.reports.forward import webhook_url
-from bot.settings import VARIABLES, Settings, SettingsError, Timeouts, settings_or_exit
+from bot.settings import VARIABLES, Scale, Settings, SettingsError, Timeouts, settings_or_exit
 from bot.store.db import Database, database_url
 from bot.store.pseudonym import load_key
 from tests.factories import PROJECT_ROOT
@@ -30,6 +30,9 @@ EVERYTHING = {
     "BOT_ENV": "production",
     "BIND_HOST": "0.0.0.0",
     "ACTION_SERVER_TOKEN": "t" * 32,
+    "REPLICA_NAME": "rasa-2",
+    "INBOX_LEASE_SECONDS": "20",
+    "REDIS_URL": "redis://127.0.0.1:6379/3",
 }
 # What production needs beside BOT_ENV.
 PRODUCTION_SECRETS = {"PSEUDONYM_KEY": "k" * 32, "ACTION_SERVER_TOKEN": "t" * 32}
@@ -51,6 +54,7 @@ def test_an_empty_environment_gives_the_defaults():
         environment="development",
         bind_host="127.0.0.1",
         action_server_token=None,
+        scale=Scale(replica_name=None, inbox_lease_seconds=60.0, redis_url=None),
     )
     # Private by default: both servers listen on loopback only.
     assert Settings().action_server_host == "127.0.0.1"
@@ -77,6 +81,7 @@ def test_every_variable_is_read():
         environment="production",
         bind_host="0.0.0.0",
         action_server_token="t" * 32,
+        scale=Scale(replica_name="rasa-2", inbox_lease_seconds=20.0, redis_url="redis://127.0.0.1:6379/3"),
     )
 
 
@@ -147,6 +152,8 @@ def test_zero_retry_seconds_retries_at_once():
         ("ACTION_SERVER_TOKEN", "short", "must be at least 16 characters long"),
         ("BOT_ENV", "staging", "must be one of development, production, not 'staging'"),
         ("DATABASE_URL", "db.example.org", "must be a database URL such as postgresql://user@host/db"),
+        ("INBOX_LEASE_SECONDS", "0", "must be a positive number of seconds, not '0'"),
+        ("REDIS_URL", "127.0.0.1:6379", "must be a redis://, rediss:// or unix:// URL, not '127.0.0.1:6379'"),
     ],
 )
 def test_a_bad_value_is_refused_with_a_message_naming_the_variable(name: str, value: str, message: str):

@@ -26,6 +26,7 @@ from sanic.request import Request
 from sanic.response import BaseHTTPResponse, HTTPResponse, ResponseStream
 
 from bot.channels.inbound import MAX_TEXT_CHARS, PayloadGate, clean_sender, clean_text
+from bot.channels.support import KeyedLocks
 from bot.paths import project_paths
 
 logger = logging.getLogger(__name__)
@@ -121,6 +122,11 @@ class RestInput(RasaRestInput):
 
     def __init__(self, gate: PayloadGate) -> None:
         self.gate = gate
+        # One turn at a time per sender, in arrival order (asyncio locks are FIFO): messages sent
+        # a few milliseconds apart are understood in the order they came, not in the order
+        # their turns happen to reach Rasa's lock store. The balancer routes a sender to one
+        # replica (deploy/haproxy), so arrival order there is the sender's order.
+        self._senders: KeyedLocks[str] = KeyedLocks()
 
     @classmethod
     def name(cls) -> str:
@@ -158,7 +164,8 @@ class RestInput(RasaRestInput):
                     await stream(out)
 
                 return response.stream(send, content_type="text/event-stream")
-            return await self._answer(on_new_message, message)
+            async with self._senders.hold(message.sender):
+                return await self._answer(on_new_message, message)
 
         return webhook
 

@@ -36,10 +36,12 @@ from bot.channels.support import KeyedLocks, SharedSession, TrackedTasks
 from bot.content.countries import CountryProfile, load_profiles
 from bot.conversation import COUNTRY_HINT_KEY, decide, slots_of
 from bot.i18n import LANGUAGE_HINT_KEYS
+from bot.inbox.leases import InboxLease, process_owner
 from bot.inbox.replay import replies_already_made
 from bot.inbox.store import SENDING, InboxItem, InboxStore
 from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
 from bot.paths import ProjectPaths, project_paths
+from bot.settings import DEFAULT_INBOX_LEASE_SECONDS, load_settings
 from bot.sms import DEFAULT_SEGMENT_BUDGET, SMS_OUTPUT_CHANNEL
 from bot.sms.budget import more_title
 from bot.sms.compose import MORE_PAYLOAD, OutgoingSms, compose
@@ -103,6 +105,9 @@ class SmsServices:
     guard: StoreGuard
     # The webhook's inbox insert, on threads of its own so a burst's bookkeeping never delays it.
     intake: StoreGuard
+    # This run's name among the replicas sharing the inbox, and how long it holds what it accepts.
+    owner: str = ""
+    lease_seconds: float = DEFAULT_INBOX_LEASE_SECONDS
 
     @classmethod
     def for_project(
@@ -112,8 +117,9 @@ class SmsServices:
         pseudonyms: Optional[Pseudonymizer] = None,
     ) -> SmsServices:
         """Factory: the app database, the pseudonym key, profiles, keywords, the response renderer."""
-        database = database or Database.for_project(paths)
-        pseudonyms = pseudonyms or Pseudonymizer(load_key(paths.var))
+        settings = load_settings()
+        database = database or Database.for_project(paths, settings)
+        pseudonyms = pseudonyms or Pseudonymizer(load_key(paths.var, settings))
         return cls(
             database=database,
             store=SmsStore(database),
@@ -125,6 +131,8 @@ class SmsServices:
             gate=PayloadGate.for_project(paths),
             guard=StoreGuard("SMS state (app database)"),
             intake=StoreGuard("SMS inbox (app database)"),
+            owner=process_owner(settings.scale.replica_name),
+            lease_seconds=settings.scale.inbox_lease_seconds,
         )
 
 
@@ -195,6 +203,9 @@ class SmsInput(InputChannel):
         self._http = SharedSession()
         # Understanding is CPU-bound: more turns at once only lengthen every queue behind them.
         self._turns = asyncio.Semaphore(MAX_CONCURRENT_TURNS)
+        # Inbox keys being handled here, so a row taken over is never handled twice at once.
+        self._handling: set[str] = set()
+        self._lease: Optional[InboxLease] = None
 
     @property
     def services(self) -> SmsServices:
@@ -244,7 +255,7 @@ class SmsInput(InputChannel):
                 return response.json({"error": "sender is not a valid phone number"}, status=400)
             item = self.inbox_item(inbound, number)
             # Stored before the acknowledgement: what the gateway hands over is never lost.
-            accepted = await self.services.intake.call(None, self.services.inbox.accept, item)
+            accepted = await self.accept(item)
             if accepted is False:  # a retried delivery of a message already stored
                 return self.acknowledge()
             self._spawn(self.handle(item, on_new_message, request.app.ctx.agent, durable=bool(accepted)))
@@ -275,25 +286,38 @@ class SmsInput(InputChannel):
             metadata=metadata,
         )
 
-    async def recover(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Any) -> None:
-        """Process the messages a previous run accepted but did not finish, oldest first."""
+    async def accept(self, item: InboxItem) -> Optional[bool]:
+        """Store an accepted SMS, held by this run: True, False (stored before, here or by another
+        replica), or None (the database is down: answered anyway, without the inbox)."""
         services = self.services
-        pending: list[InboxItem] = await services.guard.call([], services.inbox.unfinished, self.gateway.name)
-        if pending:
-            logger.warning(
-                "%s: %d accepted SMS not finished before the restart; answering now",
-                self.gateway.name,
-                len(pending),
-            )
-        for item in pending:
-            if item.reply_to:
+        return await services.intake.call(
+            None, services.inbox.accept, item, services.owner, services.lease_seconds
+        )
+
+    async def recover(self, on_new_message: Callable[[UserMessage], Awaitable[Any]], agent: Any) -> None:
+        """Answer the SMS accepted but not finished by this replica's former run or by a replica
+        that died, oldest first, and keep doing so (bot.inbox.leases)."""
+        services = self.services
+        if self._lease is not None:
+            return
+
+        def resume(item: InboxItem) -> None:
+            if item.reply_to and item.key not in self._handling:
                 self._spawn(self.handle(item, on_new_message, agent, durable=True, recovering=True))
+
+        self._lease = InboxLease(
+            services.inbox, self.gateway.name, services.owner, services.lease_seconds, services.guard, resume
+        )
+        await self._lease.start()
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         self._tasks.spawn(coroutine)
 
     async def close(self) -> None:
-        """At server stop: close the connections to the gateway's send API."""
+        """At server stop: stop renewing leases, close the connections to the gateway's send API."""
+        if self._lease is not None:
+            await self._lease.stop()
+            self._lease = None
         await self._http.close()
 
     async def handle(
@@ -305,18 +329,22 @@ class SmsInput(InputChannel):
         recovering: bool = False,
     ) -> None:
         """Handle one accepted SMS (in order per conversation) and send the replies."""
-        async with self._locks.hold(item.conversation), self._turns:  # in arrival order, per conversation
-            try:
+        self._handling.add(item.key)
+        try:
+            async with self._locks.hold(item.conversation), self._turns:  # in arrival order, per conversation
                 await Turn(self, item, on_new_message, agent, durable, recovering).run()
-            except Exception as error:  # one failed conversation must not stop the others
-                # The row stays unfinished: it is answered after the next start.
-                logger.error(
-                    "Could not handle an SMS (%s %s): %s",
-                    item.channel,
-                    item.message_id,
-                    type(error).__name__,
-                    exc_info=error,
-                )
+        except Exception as error:  # one failed conversation must not stop the others
+            # The row stays unfinished: answered after the next start, or by another replica
+            # if this one dies.
+            logger.error(
+                "Could not handle an SMS (%s %s): %s",
+                item.channel,
+                item.message_id,
+                type(error).__name__,
+                exc_info=error,
+            )
+        finally:
+            self._handling.discard(item.key)
 
     async def send_all(self, number: str, messages: list[OutgoingSms]) -> bool:
         """Send each SMS in order; False when one could not be handed to the gateway (worth a retry)."""

@@ -21,12 +21,9 @@ import enum
 import hmac
 import json
 import logging
-import time
-from collections import deque
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, AsyncIterator, Awaitable, Callable, Deque, Dict, List, Mapping, Optional, Set
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Set
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, Sanic, response
@@ -37,12 +34,16 @@ from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.channels.inbound import PayloadGate
+from bot.channels.shared_state import RedisPayloads, RedisRateLimiter, redis_client
 from bot.channels.support import BoundedDict, KeyedLocks, TrackedTasks
+from bot.channels.telegram_limits import CallbackPayloads, RateLimiter
 from bot.channels.telegram_updates import BotIdentity, Incoming, SeenUpdates, interpret, split_message
 from bot.content.pictures import Picture, PictureFiles, build_dir, pictures_of
+from bot.inbox.leases import InboxLease, process_owner
 from bot.inbox.replay import replies_already_made
 from bot.inbox.store import InboxItem, InboxStore
 from bot.paths import project_paths
+from bot.settings import DEFAULT_INBOX_LEASE_SECONDS, load_settings
 from bot.store.db import Database
 from bot.store.guard import StoreGuard
 from bot.store.pseudonym import Pseudonymizer, load_key
@@ -51,15 +52,11 @@ logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 API_BASE_URL = "https://api.telegram.org/bot"
-# Telegram allows about 1 message per second in one chat and 30 per second overall.
-PER_CHAT_INTERVAL = 1.0
-GLOBAL_PER_SECOND = 30
 # Attempts at one message (network errors, flood control), then at one update (turn and delivery).
 MAX_ATTEMPTS = 5
 UPDATE_ATTEMPTS = 4
 UPDATE_BACKOFF = 1.0
 MAX_RETRY_AFTER = 60.0
-CALLBACK_DATA_LIMIT = 64
 # Connections to the Bot API: enough for every chat sending at once within the 30/s limit.
 POOL_SIZE = 64
 CONNECT_TIMEOUT = 5.0
@@ -68,10 +65,6 @@ WRITE_TIMEOUT = 10.0
 POOL_TIMEOUT = 10.0
 # Updates whose turn is done but whose replies are not all sent yet, kept to resume delivery.
 MAX_PENDING = 10_000
-# Chats whose next send time is remembered (more than can send within one per-chat interval).
-MAX_CHATS = 10_000
-# Long button payloads remembered by their short callback key (the most recently sent ones).
-MAX_LONG_PAYLOADS = 10_000
 SHUTDOWN_GRACE = 5.0
 
 
@@ -95,73 +88,9 @@ def _token_bot_id(token: str) -> Optional[int]:
     return int(prefix) if prefix.isdigit() else None
 
 
-class RateLimiter:
-    """Spaces messages per chat and overall; one chat waiting never holds up another."""
-
-    def __init__(
-        self, per_chat_interval: float = PER_CHAT_INTERVAL, per_second: int = GLOBAL_PER_SECOND
-    ) -> None:
-        self._per_chat_interval = per_chat_interval
-        self._per_second = per_second
-        self._chats: KeyedLocks[int] = KeyedLocks()
-        self._chat_next: BoundedDict[int, float] = BoundedDict(MAX_CHATS)
-        self._slots: Deque[float] = deque()  # send times reserved overall, the last `per_second`
-
-    @asynccontextmanager
-    async def chat(self, chat_id: int) -> AsyncIterator[None]:
-        """One send (with its retries) at a time in this chat, spaced by the per-chat interval."""
-        async with self._chats.hold(chat_id):
-            await _sleep_until(self._chat_next.get(chat_id, 0.0))
-            try:
-                yield
-            finally:
-                self._chat_next[chat_id] = time.monotonic() + self._per_chat_interval
-
-    async def overall(self) -> None:
-        """Wait for a send slot under the overall limit.
-
-        The slot is reserved without awaiting (nothing else runs meanwhile on the event
-        loop), then waited for without any lock, so waiting senders never queue behind
-        each other's sleep.
-        """
-        now = time.monotonic()
-        at = now
-        if len(self._slots) >= self._per_second:
-            at = max(now, self._slots[-self._per_second] + 1.0)
-        self._slots.append(at)
-        while len(self._slots) > self._per_second:
-            self._slots.popleft()
-        await _sleep_until(at)
-
-
-async def _sleep_until(moment: float) -> None:
-    delay = moment - time.monotonic()
-    if delay > 0:
-        await asyncio.sleep(delay)
-
-
 def _seconds(value: Any) -> float:
     """RetryAfter.retry_after is an int in PTB 21 and a timedelta in later versions."""
     return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)
-
-
-class CallbackPayloads:
-    """Button payloads as callback_data; payloads over Telegram's 64 bytes get a short key."""
-
-    def __init__(self, size: int = MAX_LONG_PAYLOADS) -> None:
-        self._long: BoundedDict[str, str] = BoundedDict(size)
-
-    def data_for(self, payload: str) -> str:
-        """callback_data for a payload."""
-        if len(payload.encode("utf-8")) <= CALLBACK_DATA_LIMIT:
-            return payload
-        key = "#" + hmac.new(b"payload", payload.encode("utf-8"), "sha256").hexdigest()[:20]
-        self._long[key] = payload
-        return key
-
-    def payload_for(self, data: str) -> str:
-        """The payload a pressed button stands for."""
-        return self._long.get(data, data)
 
 
 @dataclass(frozen=True)
@@ -320,7 +249,9 @@ class TelegramOutput(OutputChannel):
         if chat_id is None:  # the pseudonym cannot be turned back into a chat: only a recent one is known
             logger.warning("No recent Telegram chat for a conversation: a message Rasa sent was dropped")
             return
-        await self.sender.send_all(chat_id, self.sender.parts([message]))
+        parts = self.sender.parts([message])
+        await self.sender.callbacks.flush()
+        await self.sender.send_all(chat_id, parts)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """Send text, cut under Telegram's limit at paragraph boundaries."""
@@ -394,7 +325,7 @@ class TelegramInput(InputChannel):
         # Conversations are stored under a pseudonym of the chat id (never the id itself); replies
         # go to the chat of the update, and Rasa's own messages to a recent chat's id from here.
         self.pseudonyms = pseudonyms
-        self._chat_of: BoundedDict[str, int] = BoundedDict(MAX_CHATS)
+        self._chat_of: BoundedDict[str, int] = BoundedDict(MAX_PENDING)
         self._in_flight: Set[int] = set()
         self._tasks = TrackedTasks("Telegram")
         self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
@@ -404,6 +335,10 @@ class TelegramInput(InputChannel):
         # Inbox before answer: built at server start (the app database), None outside a server.
         self.inbox: Optional[InboxStore] = None
         self.guard = StoreGuard("Telegram inbox (app database)")
+        # This run's name among the replicas sharing the inbox, and its lease (set at start).
+        self.owner = process_owner()
+        self.lease_seconds = DEFAULT_INBOX_LEASE_SECONDS
+        self._lease: Optional[InboxLease] = None
 
     def secret_ok(self, request: Request) -> bool:
         """Constant-time check of Telegram's secret header."""
@@ -432,7 +367,16 @@ class TelegramInput(InputChannel):
     async def _open_inbox(self) -> InboxStore:
         """The app database's inbox (its schema is migrated by `bot serve` and the ops channel)."""
         paths = project_paths()
-        database, key = await asyncio.to_thread(lambda: (Database.for_project(paths), load_key(paths.var)))
+        settings = load_settings()
+        self.owner = process_owner(settings.scale.replica_name)
+        self.lease_seconds = settings.scale.inbox_lease_seconds
+        if settings.scale.redis_url:  # replicas share Telegram's limits and long payloads
+            client = redis_client(settings.scale.redis_url)
+            self.sender.limiter = RedisRateLimiter(client)
+            self.sender.callbacks = RedisPayloads(client)
+        database, key = await asyncio.to_thread(
+            lambda: (Database.for_project(paths, settings), load_key(paths.var, settings))
+        )
         self.pseudonyms = self.pseudonyms or Pseudonymizer(key)
         return InboxStore.sealed_with(database, self.pseudonyms)
 
@@ -443,21 +387,27 @@ class TelegramInput(InputChannel):
         return telegram_conversation(self.pseudonyms, chat_id)
 
     async def recover(self) -> None:
-        """Answer the updates a previous run acknowledged but did not finish, oldest first."""
-        if self.inbox is None:
+        """Answer the updates acknowledged but not finished by this replica's former run or by a
+        replica that died, oldest first, and keep doing so (bot.inbox.leases)."""
+        if self.inbox is None or self._lease is not None:
             return
-        pending: List[InboxItem] = await self.guard.call([], self.inbox.unfinished, self.name())
-        if pending:
-            logger.warning("Telegram: %d acknowledged updates not finished before the restart", len(pending))
-        for item in pending:
-            incoming = incoming_of(item)
-            if incoming is not None and incoming.update_id not in self._in_flight:
-                # A row from before conversations were pseudonymous names the chat: never store that.
-                incoming = dataclasses.replace(incoming, sender_id=self.conversation_of(incoming.chat_id))
-                self._spawn(incoming, durable=True, recovering=True)
+        self._lease = InboxLease(
+            self.inbox, self.name(), self.owner, self.lease_seconds, self.guard, self._resume
+        )
+        await self._lease.start()
+
+    def _resume(self, item: InboxItem) -> None:
+        """Answer an update taken over from the inbox (its turn may have run: replies are not remade)."""
+        incoming = incoming_of(item)
+        if incoming is not None and incoming.update_id not in self._in_flight:
+            # A row from before conversations were pseudonymous names the chat: never store that.
+            incoming = dataclasses.replace(incoming, sender_id=self.conversation_of(incoming.chat_id))
+            self._spawn(incoming, durable=True, recovering=True)
 
     async def stop(self) -> None:
         """At server stop: let running updates finish briefly, then close the connections."""
+        if self._lease is not None:
+            await self._lease.stop()
         await self._tasks.wait(SHUTDOWN_GRACE)
         await self.bot.shutdown()
 
@@ -510,7 +460,13 @@ class TelegramInput(InputChannel):
             return response.json({"status": "ignored"})
         incoming = dataclasses.replace(incoming, sender_id=self.conversation_of(incoming.chat_id))
         # Stored before Telegram hears 200: an acknowledged update is answered even after a crash.
-        stored = await self.guard.call(None, self.inbox.accept, inbox_item(incoming)) if self.inbox else None
+        stored = (
+            await self.guard.call(
+                None, self.inbox.accept, inbox_item(incoming), self.owner, self.lease_seconds
+            )
+            if self.inbox
+            else None
+        )
         if stored is False:  # already accepted by an earlier run (a redelivery)
             return response.json({"status": "duplicate, ignored"})
         self._spawn(incoming, durable=bool(stored))
@@ -599,9 +555,9 @@ class TelegramInput(InputChannel):
                 self._app.ctx.agent.tracker_store, incoming.sender_id, _key(incoming)
             )
             if made is not None:
-                return self.sender.parts(made)
+                return await self._parts(made)
         callbacks = self.sender.callbacks
-        text = callbacks.payload_for(incoming.text) if incoming.callback_query_id else incoming.text
+        text = await callbacks.resolve(incoming.text) if incoming.callback_query_id else incoming.text
         collector = TelegramCollector()
         await self._on_new_message(
             UserMessage(
@@ -613,7 +569,13 @@ class TelegramInput(InputChannel):
                 message_id=None if incoming.update_id is None else _key(incoming),
             )
         )
-        return self.sender.parts(collector.messages)
+        return await self._parts(collector.messages)
+
+    async def _parts(self, messages: List[Dict[str, Any]]) -> List[Part]:
+        """The replies as Telegram messages, their long button payloads shared before they go out."""
+        parts = self.sender.parts(messages)
+        await self.sender.callbacks.flush()
+        return parts
 
     async def _answer_callback(self, query_id: str) -> None:
         try:

@@ -2,16 +2,19 @@
 
 A channel stores the message before it acknowledges the webhook, marks it
 `sending` once the assistant has answered and the replies are about to leave,
-and `done` once the gateway has taken them; after a crash, rows that are not
-done are processed again. The reply address (a phone number) is sealed with a
-key derived from the pseudonym key and erased with the text when the row is done.
+and `done` once the gateway has taken them; rows that are not done are processed
+again. Several replicas share the table: the replica that accepted a row holds it under a
+lease it renews while it runs (`renew`); rows whose lease ran out (their replica died) are
+taken over by a living replica (`claim_abandoned`), each row by exactly one. The reply
+address (a phone number) is sealed with a key derived from the pseudonym key and erased with
+the text when the row is done.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 import sqlalchemy as sa
@@ -44,6 +47,9 @@ inbox = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    # The process answering the row ("replica/run"), and until when it holds it (migration 0006).
+    sa.Column("owner", sa.String(128)),
+    sa.Column("lease_until", sa.DateTime(timezone=True)),
     sa.Index("ix_inbox_status", "channel", "status"),
     sa.Index("ix_inbox_received_at", "received_at"),
 )
@@ -124,10 +130,13 @@ class InboxStore:
         """The inbox of `database`, reply addresses sealed with a key derived from the pseudonym key."""
         return cls(database, Sealer(pseudonyms.derived_key(KEY_PURPOSE)))
 
-    def accept(self, item: InboxItem) -> bool:
-        """Store a newly accepted message; False when it was accepted before (a retried delivery)."""
+    def accept(self, item: InboxItem, owner: Optional[str] = None, lease: float = 0.0) -> bool:
+        """Store a newly accepted message, held by `owner` for `lease` seconds; False when it was
+        accepted before (a retried delivery, or the same delivery to another replica)."""
         now = utc_now()
         row = {
+            "owner": owner,
+            "lease_until": now + timedelta(seconds=lease) if owner else None,
             "channel": item.channel,
             "message_id": item.message_id[:128],
             "conversation": item.conversation,
@@ -155,6 +164,65 @@ class InboxStore:
         with self._database.sessions.begin() as session:
             rows = session.execute(query).mappings().all()
         return [self._item(row) for row in rows]
+
+    def renew(self, channel: str, owner: str, lease: float) -> int:
+        """Extend the lease on every unfinished row `owner` holds; the number of rows."""
+        now = utc_now()
+        query = (
+            sa.update(inbox)
+            .where(inbox.c.channel == channel, inbox.c.owner == owner, inbox.c.status != DONE)
+            .values(lease_until=now + timedelta(seconds=lease))
+        )
+        with self._database.sessions.begin() as session:
+            result = session.execute(query)
+        return int(result.rowcount or 0)
+
+    def claim_abandoned(
+        self, channel: str, owner: str, lease: float, limit: int = 100, former_runs_of: str = ""
+    ) -> list[InboxItem]:
+        """Take over unfinished rows whose holder is gone, oldest first: rows whose lease ran out,
+        rows without a holder (accepted before leases, or with the database briefly down), and
+        rows held by a former run of this replica (`former_runs_of`: "replica/", at start, so a
+        restarted replica answers at once what it had accepted). Each row goes to one claimant:
+        the update is conditional on the holder seen, so two replicas never both win a row."""
+        now = utc_now()
+        gone = self._gone(now, owner, former_runs_of)
+        query = (
+            sa.select(inbox)
+            .where(inbox.c.channel == channel, inbox.c.status != DONE, gone)
+            .order_by(inbox.c.received_at, inbox.c.message_id)
+            .limit(limit)
+        )
+        with self._database.sessions.begin() as session:
+            rows = session.execute(query).mappings().all()
+        until = now + timedelta(seconds=lease)
+        return [self._item(row) for row in rows if self._claim(row, gone, owner, until)]
+
+    @staticmethod
+    def _gone(now: datetime, owner: str, former_runs_of: str) -> sa.sql.ColumnElement:
+        """Rows whose holder is gone (see claim_abandoned)."""
+        gone = sa.or_(inbox.c.owner.is_(None), inbox.c.lease_until.is_(None), inbox.c.lease_until < now)
+        if former_runs_of:
+            gone = sa.or_(gone, sa.and_(inbox.c.owner.startswith(former_runs_of), inbox.c.owner != owner))
+        return gone
+
+    def _claim(self, row: Mapping[str, Any], gone: sa.sql.ColumnElement, owner: str, until: datetime) -> bool:
+        """Move one row to `owner` if its holder is still gone and still the one read; False when
+        another replica was faster or the holder renewed meanwhile (checked in the same UPDATE)."""
+        seen = inbox.c.owner.is_(None) if row["owner"] is None else inbox.c.owner == row["owner"]
+        query = (
+            sa.update(inbox)
+            .where(
+                inbox.c.channel == row["channel"],
+                inbox.c.message_id == row["message_id"],
+                inbox.c.status != DONE,
+                seen,
+                gone,
+            )
+            .values(owner=owner, lease_until=until)
+        )
+        with self._database.sessions.begin() as session:
+            return bool(session.execute(query).rowcount)
 
     def status(self, channel: str, message_id: str) -> Optional[str]:
         """The row's status, or None when there is no such row."""

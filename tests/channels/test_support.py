@@ -13,7 +13,7 @@ import pytest
 from bot.channels import sms as sms_channel
 from bot.channels.sms import SmsInput
 from bot.channels.support import BoundedDict, BoundedSet, KeyedLocks, SharedSession, TrackedTasks
-from bot.channels.telegram import CallbackPayloads
+from bot.channels.telegram_limits import CallbackPayloads
 from bot.channels.telegram_updates import SeenUpdates
 from bot.inbox.store import InboxItem
 from bot.sms.gateways import Twilio

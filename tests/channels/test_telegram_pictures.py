@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.channels.telegram import CallbackPayloads, RateLimiter, TelegramSender, build_bot
+from bot.channels.telegram import TelegramSender, build_bot
+from bot.channels.telegram_limits import CallbackPayloads, RateLimiter
 from bot.content.pictures import PictureFiles, alt_key
 from bot.nlg import ResponseContext
 from tests.assistant import Webhook, at_least, new_chat_id, wait_for

@@ -9,7 +9,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.channels.telegram import CallbackPayloads, RateLimiter, TelegramSender
+from bot.channels.telegram import TelegramSender
+from bot.channels.telegram_limits import CallbackPayloads, RateLimiter
 from bot.content.pictures import Picture
 from bot.inbox.replay import replies_already_made
 
