@@ -4,27 +4,19 @@ the services are wired the way README "Running at scale" says."""
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Dict, List
 
 import pytest
 import yaml
 
-from tests.factories import PROJECT_ROOT
+from tests.deploy.files import DEPLOY, rasa_variables
 
-DEPLOY = PROJECT_ROOT / "deploy"
 COMPOSE: Dict[str, Any] = yaml.safe_load((DEPLOY / "compose.yml").read_text(encoding="utf-8"))
 SERVICES: Dict[str, Any] = COMPOSE["services"]
 OURS = sorted(
     name for name, service in SERVICES.items() if service.get("image", "").startswith("eore-assistant")
 )
 REPLICAS = sorted(name for name in OURS if name.startswith("rasa"))
-_VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)\}")
-
-
-def referenced(name: str) -> set[str]:
-    lines = (DEPLOY / name).read_text(encoding="utf-8").splitlines()
-    return {v for line in lines if not line.lstrip().startswith("#") for v in _VARIABLE.findall(line)}
 
 
 def dockerfile_cmd() -> List[str]:
@@ -52,8 +44,7 @@ def test_migrations_run_once_before_every_server() -> None:
 
 @pytest.mark.parametrize("name", ["rasa1", "rasa2", "actions", "migrate", "expire"])
 def test_every_server_gets_every_variable_the_deploy_files_use(name: str) -> None:
-    environment = SERVICES[name]["environment"]
-    assert referenced("endpoints.yml") | referenced("credentials.yml") <= set(environment)
+    assert rasa_variables() <= set(SERVICES[name]["environment"])
 
 
 def test_each_replica_has_its_own_name_and_the_balancer_lists_every_replica() -> None:

@@ -8,21 +8,20 @@ unless REQUIRE_SERVICES=1 (CI), where it fails.
 
 from __future__ import annotations
 
-import re
 import shlex
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Dict, List, Set
+from typing import Dict, List
 
 import pytest
 
 from bot.cli import build_parser
 from bot.settings import VARIABLES
 from tests.databases import services_required
+from tests.deploy.files import DEPLOY, rasa_variables, variables_in, variables_in_text
 from tests.factories import PROJECT_ROOT
 
-DEPLOY = PROJECT_ROOT / "deploy"
 UNITS = DEPLOY / "systemd"
 INSTALLED_ROOT = "/srv/eore"
 # What systemd is asked to verify: the template through one instance.
@@ -35,7 +34,6 @@ VERIFIED = [
 ]
 # Read by Rasa, Sanic or TensorFlow themselves, not by bot/settings.py.
 THIRD_PARTY = {"RASA_TELEMETRY_ENABLED", "SANIC_REQUEST_MAX_SIZE", "TF_CPP_MIN_LOG_LEVEL"}
-_VARIABLE = re.compile(r"\$\{([A-Z0-9_]+)\}")
 
 
 def env_file(path: Path) -> Dict[str, str]:
@@ -48,12 +46,6 @@ def unit_lines(name: str, key: str) -> List[str]:
     """The values of `key=` in a unit file, continuation lines joined."""
     text = (UNITS / name).read_text(encoding="utf-8").replace("\\\n", " ")
     return [line.split("=", 1)[1].strip() for line in text.splitlines() if line.startswith(f"{key}=")]
-
-
-def referenced(path: Path) -> Set[str]:
-    """The ${VARS} a file uses (outside comments)."""
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return {name for line in lines if not line.lstrip().startswith("#") for name in _VARIABLE.findall(line)}
 
 
 def test_systemd_accepts_every_unit(tmp_path: Path) -> None:
@@ -119,29 +111,23 @@ def test_each_replica_has_a_stable_name_from_its_port() -> None:
 
 def test_the_env_example_sets_every_variable_the_deploy_files_use() -> None:
     example = env_file(UNITS / "eore.env.example")
-    used = referenced(DEPLOY / "endpoints.yml") | referenced(DEPLOY / "credentials.yml")
+    used = rasa_variables()
     for name in VERIFIED[:-1]:
         for line in unit_lines(name.replace("5005", ""), "ExecStart"):
-            used |= set(_VARIABLE.findall(line))
+            used |= variables_in_text(line)
     assert used - set(example) == set()
 
 
 def test_the_env_example_names_no_unknown_variable() -> None:
     example = env_file(UNITS / "eore.env.example")
-    known = (
-        set(VARIABLES)
-        | THIRD_PARTY
-        | referenced(DEPLOY / "endpoints.yml")
-        | referenced(DEPLOY / "credentials.yml")
-        | {"RASA_INTERFACE", "ACTIONS_PORT"}
-    )
+    known = set(VARIABLES) | THIRD_PARTY | rasa_variables() | {"RASA_INTERFACE", "ACTIONS_PORT"}
     assert set(example) - known == set()
 
 
 def test_the_haproxy_env_example_sets_what_the_config_requires() -> None:
     example = env_file(UNITS / "haproxy.env.example")
     assert {"HAPROXY_BIND", "RASA_1", "RASA_2"} <= set(example)
-    assert set(example) <= referenced(DEPLOY / "haproxy" / "haproxy.cfg")
+    assert set(example) <= variables_in(DEPLOY / "haproxy" / "haproxy.cfg")
 
 
 def test_haproxy_reads_only_its_own_environment_file() -> None:
