@@ -93,7 +93,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def delete_where(
-    session: Session, table: sa.Table, where: sa.sql.ColumnElement[bool], dry_run: bool = False
+    session: Session, table: sa.Table, where: sa.sql.ColumnElement, dry_run: bool = False
 ) -> int:
     """Delete the rows of `table` that match `where`, or with `dry_run` only count them; how many."""
     if dry_run:
@@ -105,7 +105,7 @@ def delete_where(
 def update_where(
     session: Session,
     table: sa.Table,
-    where: sa.sql.ColumnElement[bool],
+    where: sa.sql.ColumnElement,
     values: dict[str, Any],
     dry_run: bool = False,
 ) -> int:
