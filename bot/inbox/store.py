@@ -179,16 +179,14 @@ class InboxStore:
         return [self._item(row) for row in rows if self._claim(row, gone, owner, until)]
 
     @staticmethod
-    def _gone(now: datetime, owner: str, former_runs_of: str) -> sa.sql.ColumnElement[bool]:
+    def _gone(now: datetime, owner: str, former_runs_of: str) -> sa.sql.ColumnElement:
         """Rows whose holder is gone (see claim_abandoned)."""
         gone = sa.or_(inbox.c.owner.is_(None), inbox.c.lease_until.is_(None), inbox.c.lease_until < now)
         if former_runs_of:
             gone = sa.or_(gone, sa.and_(inbox.c.owner.startswith(former_runs_of), inbox.c.owner != owner))
         return gone
 
-    def _claim(
-        self, row: Mapping[str, Any], gone: sa.sql.ColumnElement[bool], owner: str, until: datetime
-    ) -> bool:
+    def _claim(self, row: Mapping[str, Any], gone: sa.sql.ColumnElement, owner: str, until: datetime) -> bool:
         """Move one row to `owner` if its holder is still gone and still the one read; False when
         another replica was faster or the holder renewed meanwhile (checked in the same UPDATE)."""
         seen = inbox.c.owner.is_(None) if row["owner"] is None else inbox.c.owner == row["owner"]
