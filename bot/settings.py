@@ -89,8 +89,8 @@ class Timeouts:
 class Scale:
     """What replicas behind a load balancer share and how they tell each other apart."""
 
-    # REPLICA_NAME: this server's stable name among the replicas (None: host and pid); a
-    # restarted replica answers at once what its former run accepted.
+    # REPLICA_NAME: this server's stable name among the replicas (None: the host's name, right
+    # for one server per host); a restarted replica answers at once what its former run accepted.
     replica_name: Optional[str] = None
     # INBOX_LEASE_SECONDS: how long an accepted message stays with the replica that took it
     # without a renewal before another replica answers it (renewed three times per period).

@@ -1,0 +1,365 @@
+"""deploy/haproxy/haproxy.cfg: valid with its variables, sticky by sender, and it leaves unready replicas.
+
+The real HAProxy runs in front of two small local servers standing in for Rasa
+replicas: each records which conversation keys it received and answers /ready
+and /health as the test says. Without HAProxy the tests skip, unless
+REQUIRE_SERVICES=1 (CI), where they fail.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import random
+import shutil
+import subprocess
+import threading
+import urllib.parse
+from collections import defaultdict
+from pathlib import Path
+from typing import Dict, Iterator, List, Mapping, Set, Tuple
+
+import pytest
+import requests
+from aiohttp import web
+
+from bot.serve import free_port
+from tests.assistant import wait_for
+from tests.channels.local_server import LocalServer
+from tests.databases import services_required
+from tests.factories import PROJECT_ROOT
+
+CONFIG = PROJECT_ROOT / "deploy" / "haproxy" / "haproxy.cfg"
+SENDERS = 50
+MESSAGES_PER_SENDER = 3
+# Supergroup-sized chat ids: a float conversion would round them all to one key.
+TELEGRAM_CHAT_BASE = -1001234567000
+KINDS = ("rest", "twilio", "africastalking", "telegram")
+
+
+def haproxy_binary() -> str:
+    """The haproxy executable, or skip (fail under REQUIRE_SERVICES=1) with the reason."""
+    found = shutil.which("haproxy") or next(
+        (path for path in ("/usr/sbin/haproxy",) if os.access(path, os.X_OK)), None
+    )
+    if found:
+        return found
+    reason = "HAProxy is not installed (apt-get install haproxy)"
+    if services_required():
+        pytest.fail(f"{reason}, and REQUIRE_SERVICES=1")
+    pytest.skip(reason)
+
+
+def haproxy_env(**variables: str) -> Dict[str, str]:
+    """Only PATH and the given variables: no stray RASA_n from the calling environment."""
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **variables}
+
+
+def check_config(env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+    """`haproxy -c -f deploy/haproxy/haproxy.cfg` with `env`."""
+    return subprocess.run(
+        [haproxy_binary(), "-c", "-f", str(CONFIG)], env=dict(env), capture_output=True, text=True, timeout=30
+    )
+
+
+# ---------------------------------------------------------------- configuration check
+
+
+@pytest.mark.parametrize("replicas", [1, 2, 3, 8])
+def test_the_config_is_valid_with_one_to_eight_replicas(replicas: int) -> None:
+    variables = {f"RASA_{n}": f"127.0.0.1:{5004 + n}" for n in range(1, replicas + 1)}
+    checked = check_config(haproxy_env(HAPROXY_BIND="127.0.0.1:8080", **variables))
+    assert checked.returncode == 0, checked.stderr
+    assert "Configuration file is valid" in checked.stdout
+
+
+def test_empty_optional_replicas_are_left_out() -> None:
+    variables = {"RASA_1": "127.0.0.1:5005", "RASA_2": "127.0.0.1:5006", "RASA_3": "", "RASA_8": ""}
+    checked = check_config(
+        haproxy_env(HAPROXY_BIND="127.0.0.1:8080", HAPROXY_STATS_BIND="127.0.0.1:8404", **variables)
+    )
+    assert checked.returncode == 0, checked.stderr
+
+
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [
+        ({"HAPROXY_BIND": "127.0.0.1:8080"}, "RASA_1 is not set"),
+        ({"RASA_1": "127.0.0.1:5005"}, "HAPROXY_BIND is not set"),
+    ],
+)
+def test_a_missing_required_variable_stops_the_check_naming_it(variables: Dict[str, str], named: str) -> None:
+    checked = check_config(haproxy_env(**variables))
+    assert checked.returncode != 0
+    assert named in checked.stderr
+
+
+# ---------------------------------------------------------------- a real run
+
+
+class FakeReplica(LocalServer):
+    """A stand-in Rasa replica: records the conversation key of every webhook it gets."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.ready = True
+        self.alive = True
+        self.keys: List[Tuple[str, str]] = []
+        self._record = threading.Lock()
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_get("/ready", self._ready)
+        app.router.add_get("/health", self._health)
+        app.router.add_post("/webhooks/{channel}/webhook", self._webhook)
+        app.router.add_post("/webhooks/{channel}/webhook/{key}", self._webhook)
+
+    async def _ready(self, _: web.Request) -> web.Response:
+        return web.json_response(
+            {"status": "ready" if self.ready else "not ready"}, status=200 if self.ready else 503
+        )
+
+    async def _health(self, _: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"}, status=200 if self.alive else 503)
+
+    async def _webhook(self, request: web.Request) -> web.Response:
+        channel = request.match_info["channel"]
+        body = await request.read()
+        with self._record:
+            self.keys.append((channel, conversation_key(channel, body)))
+        return web.json_response([])
+
+    def conversations(self, kind: str) -> Set[str]:
+        """The keys of `kind` this replica received."""
+        with self._record:
+            return {key for channel, key in self.keys if channel == kind}
+
+    def clear(self) -> None:
+        """Forget what was received."""
+        with self._record:
+            self.keys.clear()
+
+
+def conversation_key(channel: str, body: bytes) -> str:
+    """What the real channel would take as the conversation: sender, chat id or phone number."""
+    if channel == "rest":
+        return str(json.loads(body)["sender"])
+    if channel == "telegram":
+        update = json.loads(body)
+        message = update.get("message") or update["callback_query"]["message"]
+        return str(message["chat"]["id"])
+    form = urllib.parse.parse_qs(body.decode())
+    return form["From" if channel == "twilio" else "from"][0]
+
+
+def requests_for(kind: str, sender: int, turn: int) -> Tuple[str, Dict[str, object]]:
+    """The path and requests keyword arguments of turn `turn` of conversation `sender` of `kind`."""
+    if kind == "rest":
+        return "/webhooks/rest/webhook", {"json": {"sender": f"web-{sender}", "message": f"turn {turn}"}}
+    if kind == "twilio":
+        form = {
+            "MessageSid": f"SM{sender}x{turn}",
+            "From": f"+2557000{sender:05d}",
+            "To": "+1555",
+            "Body": "hi",
+        }
+        return "/webhooks/twilio/webhook", {"data": form}
+    if kind == "africastalking":
+        form = {"id": f"at-{sender}-{turn}", "from": f"+2547000{sender:05d}", "to": "12345", "text": "hi"}
+        return "/webhooks/africastalking/webhook?key=k", {"data": form}
+    chat = {"id": TELEGRAM_CHAT_BASE - sender, "type": "private"}
+    message = {"message_id": turn, "from": {"id": 900 + sender}, "chat": chat, "date": 0, "text": "hi"}
+    # The second turn is a pressed button: the chat id is one level deeper.
+    if turn == 1:
+        query = {"id": f"q{sender}", "from": {"id": 900 + sender}, "message": message, "data": "/greet"}
+        return "/webhooks/telegram/webhook", {
+            "json": {"update_id": sender * 10 + turn, "callback_query": query}
+        }
+    return "/webhooks/telegram/webhook", {"json": {"update_id": sender * 10 + turn, "message": message}}
+
+
+def expected_key(kind: str, sender: int) -> str:
+    """The conversation key FakeReplica records for `sender` of `kind`."""
+    return {
+        "rest": f"web-{sender}",
+        "twilio": f"+2557000{sender:05d}",
+        "africastalking": f"+2547000{sender:05d}",
+        "telegram": str(TELEGRAM_CHAT_BASE - sender),
+    }[kind]
+
+
+class Balancer:
+    """HAProxy running deploy/haproxy/haproxy.cfg in front of the fake replicas."""
+
+    def __init__(self, replicas: List[FakeReplica], log: Path) -> None:
+        self.port = free_port()
+        self.stats_port = free_port()
+        variables = {f"RASA_{n}": f"127.0.0.1:{r.port}" for n, r in enumerate(replicas, start=1)}
+        env = haproxy_env(
+            HAPROXY_BIND=f"127.0.0.1:{self.port}",
+            HAPROXY_STATS_BIND=f"127.0.0.1:{self.stats_port}",
+            **variables,
+        )
+        self._log = log.open("w")
+        self.process = subprocess.Popen(  # noqa: S603 (our binary, our config)
+            [haproxy_binary(), "-db", "-f", str(CONFIG)], env=env, stdout=self._log, stderr=subprocess.STDOUT
+        )
+        self.session = requests.Session()
+
+    def status(self) -> Dict[Tuple[str, str], str]:
+        """(backend, server) → UP / DOWN / ..., from the statistics page."""
+        try:
+            answer = requests.get(f"http://127.0.0.1:{self.stats_port}/;csv", timeout=5)
+        except requests.ConnectionError:
+            return {}
+        rows = csv.DictReader(io.StringIO(answer.text.lstrip("# ")))
+        return {(row["pxname"], row["svname"]): row["status"] for row in rows}
+
+    def wait_until(self, wanted: Dict[Tuple[str, str], str]) -> None:
+        """Until the health checks have put every named server in the wanted state."""
+        wait_for(
+            lambda: all(self.status().get(name, "").startswith(state) for name, state in wanted.items()), 30
+        )
+
+    def send(self, kind: str, sender: int, turn: int) -> int:
+        """Send one turn through the balancer; its HTTP status."""
+        path, arguments = requests_for(kind, sender, turn)
+        answer = self.session.post(f"http://127.0.0.1:{self.port}{path}", timeout=10, **arguments)  # type: ignore[arg-type]
+        return answer.status_code
+
+    def send_all(self) -> List[int]:
+        """Every conversation of every kind, MESSAGES_PER_SENDER turns each, turn by turn.
+
+        Each turn in another order, so that no regular order (round robin) could keep
+        a conversation on one replica by chance.
+        """
+        statuses = []
+        for turn in range(MESSAGES_PER_SENDER):
+            order = [(kind, sender) for kind in KINDS for sender in range(SENDERS)]
+            random.Random(turn).shuffle(order)
+            statuses += [self.send(kind, sender, turn) for kind, sender in order]
+        return statuses
+
+    def stop(self) -> None:
+        """Stop HAProxy (again is a no-op)."""
+        if self._log.closed:
+            return
+        self.session.close()
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._log.close()
+
+
+@pytest.fixture()
+def cluster(tmp_path: Path) -> Iterator[Tuple[Balancer, FakeReplica, FakeReplica]]:
+    """HAProxy and two fake replicas, both up."""
+    haproxy_binary()
+    first, second = FakeReplica("rasa1").start(), FakeReplica("rasa2").start()
+    balancer = Balancer([first, second], tmp_path / "haproxy.log")
+    try:
+        balancer.wait_until({("rasa", "rasa1"): "UP", ("rasa", "rasa2"): "UP"})
+        yield balancer, first, second
+    finally:
+        balancer.stop()
+        first.stop()
+        second.stop()
+
+
+def owners(replicas: List[FakeReplica], kind: str) -> Dict[str, List[str]]:
+    """Conversation key → the replicas that received any of its messages."""
+    found: Dict[str, List[str]] = defaultdict(list)
+    for replica in replicas:
+        for key in replica.conversations(kind):
+            found[key].append(replica.name)
+    return found
+
+
+def received(replicas: List[FakeReplica]) -> int:
+    return sum(len(replica.keys) for replica in replicas)
+
+
+def test_each_conversation_sticks_to_one_replica_and_both_replicas_serve(
+    cluster: Tuple[Balancer, FakeReplica, FakeReplica],
+) -> None:
+    balancer, first, second = cluster
+    statuses = balancer.send_all()
+    assert statuses == [200] * (SENDERS * MESSAGES_PER_SENDER * len(KINDS))
+    assert received([first, second]) == len(statuses)
+    for kind in KINDS:
+        by_key = owners([first, second], kind)
+        assert sorted(by_key) == sorted(expected_key(kind, s) for s in range(SENDERS)), kind
+        split = {key: names for key, names in by_key.items() if len(names) != 1}
+        assert split == {}, f"{kind}: conversations served by both replicas"
+        # Both replicas serve some conversations of every kind: the key is really hashed.
+        assert first.conversations(kind) and second.conversations(kind), kind
+
+
+def test_the_same_conversation_goes_to_the_same_replica_across_balancer_runs(
+    cluster: Tuple[Balancer, FakeReplica, FakeReplica], tmp_path: Path
+) -> None:
+    balancer, first, second = cluster
+    balancer.send_all()
+    before = {kind: owners([first, second], kind) for kind in KINDS}
+    first.clear()
+    second.clear()
+    balancer.stop()
+    again = Balancer([first, second], tmp_path / "again.log")
+    try:
+        again.wait_until({("rasa", "rasa1"): "UP", ("rasa", "rasa2"): "UP"})
+        again.send_all()
+        assert {kind: owners([first, second], kind) for kind in KINDS} == before
+    finally:
+        again.stop()
+
+
+def test_a_replica_that_is_not_ready_gets_nothing_and_comes_back(
+    cluster: Tuple[Balancer, FakeReplica, FakeReplica],
+) -> None:
+    balancer, first, second = cluster
+    balancer.send_all()
+    owned_by_first = {kind: first.conversations(kind) for kind in KINDS}
+    first.clear()
+    second.clear()
+
+    second.ready = False
+    balancer.wait_until({("rasa", "rasa2"): "DOWN", ("rasa_gateways", "rasa2"): "DOWN"})
+    statuses = balancer.send_all()
+    assert statuses == [200] * len(statuses)
+    assert len(first.keys) == len(statuses)
+    assert second.keys == []
+    # Consistent hashing: the first replica's own conversations did not move.
+    for kind in KINDS:
+        assert owned_by_first[kind] <= first.conversations(kind), kind
+
+    first.clear()
+    second.ready = True
+    balancer.wait_until({("rasa", "rasa2"): "UP"})
+    balancer.send_all()
+    assert {kind: first.conversations(kind) for kind in KINDS} == owned_by_first
+
+
+def test_with_no_replica_ready_the_live_ones_still_answer_sticky(
+    cluster: Tuple[Balancer, FakeReplica, FakeReplica],
+) -> None:
+    balancer, first, second = cluster
+    first.ready = second.ready = False  # say the action server is down: safety answers still work
+    balancer.wait_until({("rasa", "rasa1"): "DOWN", ("rasa", "rasa2"): "DOWN"})
+    statuses = balancer.send_all()
+    assert statuses == [200] * len(statuses)
+    for kind in KINDS:
+        assert all(len(names) == 1 for names in owners([first, second], kind).values()), kind
+        assert first.conversations(kind) and second.conversations(kind), kind
+
+    first.clear()
+    second.clear()
+    second.alive = False  # and one of them stops serving at all
+    balancer.wait_until({("rasa_alive", "rasa2"): "DOWN"})
+    statuses = balancer.send_all()
+    assert statuses == [200] * len(statuses)
+    assert (len(first.keys), second.keys) == (len(statuses), [])
