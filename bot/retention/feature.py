@@ -11,14 +11,22 @@ from bot.paths import project_paths
 
 
 def _tracker_store_config(endpoints: Path) -> Optional[Mapping[str, Any]]:
-    """The `tracker_store:` part of an endpoints file, ${VARS} expanded as the Rasa server does."""
-    # Imported when run: Rasa's config reader (the one the Rasa server uses, so `url: ${VAR}`
-    # means the same here) loads much of Rasa, which `bot --help` does not need.
-    from rasa.shared.utils.io import read_config_file
+    """The `tracker_store:` part of an endpoints file, its ${VARS} expanded as the Rasa server does
+    (only that part's: the action server's URL, say, need not be set for this command)."""
+    import yaml
 
-    config = read_config_file(str(endpoints))
-    section = config.get("tracker_store") if isinstance(config, dict) else None
-    return section if isinstance(section, dict) else None
+    # Imported when run: Rasa's YAML reader (the Rasa server's, so `url: ${VAR}` means the
+    # same here) loads much of Rasa, which `bot --help` does not need.
+    from rasa.shared.exceptions import RasaException
+    from rasa.shared.utils.io import read_yaml
+
+    try:
+        config = yaml.safe_load(endpoints.read_text(encoding="utf-8"))
+        section = config.get("tracker_store") if isinstance(config, dict) else None
+        expanded = read_yaml(yaml.safe_dump(section)) if isinstance(section, dict) else None
+    except (OSError, yaml.YAMLError, RasaException) as error:
+        raise SystemExit(f"{endpoints}: {error}") from error
+    return expanded if isinstance(expanded, dict) else None
 
 
 def _cmd_expire(args: argparse.Namespace) -> int:

@@ -28,7 +28,7 @@ DAY = dt.timedelta(days=1)
 
 @pytest.fixture()
 def periods(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("DATABASE_URL", "TRACKER_URL"):
+    for name in ("DATABASE_URL", "TRACKER_URL", "ACTION_SERVER_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("RETAIN_CONVERSATIONS_DAYS", "10")
     monkeypatch.setenv("RETAIN_SMS_STATE_DAYS", "never")
@@ -37,8 +37,9 @@ def periods(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def write_endpoints(root: Path, tracker_store: str) -> None:
+    # The action server's ${VAR} is unset: only the tracker store's part must be expandable.
     (root / "endpoints.yml").write_text(
-        'action_endpoint:\n  url: "http://localhost:5055/webhook"\n\ntracker_store:\n' + tracker_store,
+        "action_endpoint:\n  url: ${ACTION_SERVER_URL}\n\ntracker_store:\n" + tracker_store,
         encoding="utf-8",
     )
 
@@ -124,6 +125,15 @@ def test_a_missing_endpoints_file_stops_with_its_name(tmp_path: Path, periods):
     with pytest.raises(SystemExit) as stopped:
         main(["--root", str(tmp_path), "data", "expire", "--endpoints", "nowhere.yml"])
     assert stopped.value.code == f"{tmp_path.resolve() / 'nowhere.yml'}: no such endpoints file"
+
+
+def test_an_unset_variable_of_the_tracker_store_stops_with_the_file_and_its_name(tmp_path: Path, periods):
+    write_endpoints(tmp_path, f"  type: {ERASABLE}\n  url: ${{TRACKER_URL}}\n")
+    with pytest.raises(SystemExit) as stopped:
+        main(["--root", str(tmp_path), "data", "expire"])
+    message = str(stopped.value.code)
+    assert message.startswith(f"{tmp_path.resolve() / 'endpoints.yml'}: ")
+    assert "${TRACKER_URL}" in message
 
 
 def test_a_bad_period_stops_before_anything_is_done(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
