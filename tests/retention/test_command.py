@@ -13,14 +13,10 @@ from rasa.shared.core.events import UserUttered
 
 from bot.cli import main
 from bot.clock import utc_now
-from bot.privacy import AppData
-from bot.reports.spool import Spool
-from bot.retention.conversations import expire_conversations, tracker_database_url
+from bot.retention.conversations import Expired, expire_conversations, tracker_database_url
 from bot.store.db import Database
-from bot.store.pseudonym import Pseudonymizer
-from bot.store.tracker_store import ErasableSQLTrackerStore
-from tests.factories import DOMAIN
 from tests.retention.test_expire import add_events, add_report, events_by_sender, tracker_engine
+from tests.store.test_tracker_store import store_in
 
 ERASABLE = "bot.store.tracker_store.ErasableSQLTrackerStore"
 DAY = dt.timedelta(days=1)
@@ -170,21 +166,15 @@ def test_tracker_database_urls_as_rasa_reads_them(tmp_path: Path):
 
 
 def test_what_the_erasable_tracker_store_wrote_expires_whole(tmp_path: Path):
-    app_data = AppData(
-        Database.from_url(f"sqlite:///{tmp_path / 'app.db'}"),
-        Spool(tmp_path / "reports"),
-        Pseudonymizer(b"k" * 32),
-    )
-    store = ErasableSQLTrackerStore(
-        domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"), app_data=app_data
-    )
+    store = store_in(tmp_path)
     for sender in ("alice", "bob"):
         tracker = asyncio.run(store.get_or_create_tracker(sender))
         tracker.update(UserUttered("hello"))
         asyncio.run(store.save(tracker))
     stored = events_by_sender(store.engine)
-    later = utc_now() + 11 * DAY
-    expired = expire_conversations(store.engine, later - 10 * DAY)
+    # Rasa's own timestamps: nothing is older than yesterday; everything is older than tomorrow.
+    assert expire_conversations(store.engine, utc_now() - DAY) == Expired(0, 0)
+    expired = expire_conversations(store.engine, utc_now() + DAY)
     assert (expired.conversations, expired.events) == (2, stored["alice"] + stored["bob"])
     assert asyncio.run(store.retrieve("alice")) is None
     assert asyncio.run(store.retrieve("bob")) is None
