@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -39,9 +40,9 @@ def _postgres_admin() -> sa.engine.Engine:
     return engine
 
 
-@pytest.fixture()
-def postgres_url() -> Iterator[str]:
-    """A new, empty PostgreSQL database (parallel-safe name), dropped afterwards."""
+@contextmanager
+def new_postgres_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database (parallel-safe name), dropped afterwards; yields its URL."""
     admin = _postgres_admin()
     name = f"eore_test_{uuid.uuid4().hex[:12]}"
     with admin.connect() as connection:
@@ -56,6 +57,13 @@ def postgres_url() -> Iterator[str]:
             )
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
+
+
+@pytest.fixture()
+def postgres_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database (parallel-safe name), dropped afterwards."""
+    with new_postgres_database() as url:
+        yield url
 
 
 def sqlite_url(tmp_path: Path) -> str:

@@ -1,7 +1,8 @@
 """Which process answers an accepted message, when several replicas share the inbox.
 
 Each server process has an owner name, "<replica>/<run>": the replica's stable
-name (REPLICA_NAME, or host and pid) and a random run id. It holds the rows it
+name (REPLICA_NAME, or the host's name: one server per host unless each has a
+REPLICA_NAME) and a random run id. It holds the rows it
 accepted under a lease it renews; `InboxLease` renews them and, on the same
 beat, takes over rows whose holder died (lease run out) and hands them to the
 channel to answer. At start it also takes the rows of this replica's former run
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import secrets
 import socket
 from typing import Callable, Optional
@@ -27,8 +27,9 @@ CLAIM_BATCH = 50
 
 
 def process_owner(replica: Optional[str] = None) -> str:
-    """This run's owner name: "<replica>/<random>" (replica: REPLICA_NAME, else host-pid)."""
-    name = (replica or f"{socket.gethostname()}-{os.getpid()}")[:100]
+    """This run's owner name: "<replica>/<random>" (replica: REPLICA_NAME, else the host's name,
+    so a restarted single server answers at once what it had accepted)."""
+    name = (replica or socket.gethostname() or "server")[:100]
     return f"{name}/{secrets.token_hex(8)}"
 
 

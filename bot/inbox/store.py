@@ -22,7 +22,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import utc_now
-from bot.store.db import Database
+from bot.store.db import Database, delete_where
 from bot.store.pseudonym import Pseudonymizer
 from bot.store.schema import metadata as schema
 
@@ -88,6 +88,14 @@ class Sealer:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except InvalidToken:
             return ""
+
+
+def prune_done(database: Database, before: datetime, dry_run: bool = False) -> int:
+    """Delete the done rows received before `before` (dedupe needs only recent ids; the text and
+    reply address went when they were done), or with `dry_run` only count them; how many."""
+    expired = sa.and_(inbox.c.status == DONE, inbox.c.received_at < before)
+    with database.sessions.begin() as session:
+        return delete_where(session, inbox, expired, dry_run)
 
 
 class InboxStore:
@@ -171,16 +179,14 @@ class InboxStore:
         return [self._item(row) for row in rows if self._claim(row, gone, owner, until)]
 
     @staticmethod
-    def _gone(now: datetime, owner: str, former_runs_of: str) -> sa.sql.ColumnElement[bool]:
+    def _gone(now: datetime, owner: str, former_runs_of: str) -> sa.sql.ColumnElement:
         """Rows whose holder is gone (see claim_abandoned)."""
         gone = sa.or_(inbox.c.owner.is_(None), inbox.c.lease_until.is_(None), inbox.c.lease_until < now)
         if former_runs_of:
             gone = sa.or_(gone, sa.and_(inbox.c.owner.startswith(former_runs_of), inbox.c.owner != owner))
         return gone
 
-    def _claim(
-        self, row: Mapping[str, Any], gone: sa.sql.ColumnElement[bool], owner: str, until: datetime
-    ) -> bool:
+    def _claim(self, row: Mapping[str, Any], gone: sa.sql.ColumnElement, owner: str, until: datetime) -> bool:
         """Move one row to `owner` if its holder is still gone and still the one read; False when
         another replica was faster or the holder renewed meanwhile (checked in the same UPDATE)."""
         seen = inbox.c.owner.is_(None) if row["owner"] is None else inbox.c.owner == row["owner"]
@@ -215,12 +221,7 @@ class InboxStore:
 
     def prune(self, older_than: timedelta) -> int:
         """Delete done rows received before now - `older_than` (dedupe needs only recent ids)."""
-        cutoff = utc_now() - older_than
-        with self._database.sessions.begin() as session:
-            result = session.execute(
-                sa.delete(inbox).where(inbox.c.status == DONE, inbox.c.received_at < cutoff)
-            )
-        return int(result.rowcount or 0)
+        return prune_done(self._database, utc_now() - older_than)
 
     def _update(self, item: InboxItem, **values: Any) -> None:
         query = (
