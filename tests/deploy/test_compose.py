@@ -32,6 +32,11 @@ def test_the_stack_has_the_documented_services() -> None:
     assert OURS == ["actions", "expire", "migrate", "rasa1", "rasa2"]
 
 
+def test_the_expiry_job_expires_the_replicas_tracker_store() -> None:
+    assert SERVICES["expire"]["command"] == ["bot", "data", "expire", "--endpoints", "deploy/endpoints.yml"]
+    assert SERVICES["expire"]["profiles"] == ["jobs"]
+
+
 def test_migrations_run_once_before_every_server() -> None:
     assert SERVICES["migrate"]["command"] == ["bot", "db", "upgrade"]
     assert SERVICES["migrate"]["restart"] == "no"

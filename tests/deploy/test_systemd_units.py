@@ -79,7 +79,7 @@ def test_the_units_start_what_exists_in_a_checkout() -> None:
         executable = command[0].replace(INSTALLED_ROOT, str(PROJECT_ROOT))
         assert Path(executable).exists(), name
     assert commands["eore-migrate.service"][1:] == ["db", "upgrade"]
-    assert commands["eore-expire.service"][1:] == ["data", "expire"]
+    assert commands["eore-expire.service"][1:] == ["data", "expire", "--endpoints", "deploy/endpoints.yml"]
     assert commands["eore-actions.service"][1:3] == ["-m", "actions.server"]
     rasa = commands["eore-rasa@5005.service"]
     assert rasa[1:3] == ["run", "--model"]
@@ -97,12 +97,11 @@ def test_the_migrate_unit_runs_the_bot_db_upgrade_command() -> None:
     assert parsed.func.__name__ == "_cmd_db_upgrade"
 
 
-def test_the_expire_unit_runs_a_bot_command() -> None:
-    try:
-        parsed = build_parser().parse_args(["data", "expire"])
-    except SystemExit:
-        pytest.skip("`bot data expire` is not in this checkout yet (the retention work adds it)")
-    assert callable(parsed.func)
+def test_the_expire_unit_runs_bot_data_expire_on_the_replicas_tracker_store() -> None:
+    (line,) = unit_lines("eore-expire.service", "ExecStart")
+    parsed = build_parser().parse_args(shlex.split(line)[1:])
+    assert parsed.func.__module__ == "bot.retention.feature"
+    assert (parsed.endpoints, parsed.dry_run) == ("deploy/endpoints.yml", False)
 
 
 def test_each_replica_has_a_stable_name_from_its_port() -> None:
