@@ -118,6 +118,9 @@ class FakeReplica(LocalServer):
         self.port = port or self.port
         self.ready = True
         self.alive = True
+        # Like a replica killed mid-turn: take the next webhook request, then close the
+        # connection without answering.
+        self.die_mid_turn = False
         self.keys: List[Tuple[str, str]] = []
         self._record = threading.Lock()
 
@@ -153,6 +156,9 @@ class FakeReplica(LocalServer):
         body = await request.read()
         with self._record:
             self.keys.append((channel, conversation_key(channel, body)))
+            dying, self.die_mid_turn = self.die_mid_turn, False
+        if dying and request.transport is not None:
+            request.transport.abort()
         return web.json_response([])
 
     def conversations(self, kind: str) -> Set[str]:
@@ -251,10 +257,11 @@ class Balancer:
         """Until the health checks have put `replicas` in `state` in every one of `backends`."""
         wait_for(lambda: all(self.status(b, r).startswith(state) for b in backends for r in replicas), 30)
 
-    def send(self, kind: str, sender: int, turn: int) -> int:
-        """Send one turn through the balancer; its HTTP status."""
+    def send(self, kind: str, sender: int, turn: int, new_connection: bool = False) -> int:
+        """Send one turn through the balancer (on a kept-alive connection unless told); its HTTP status."""
         path, arguments = requests_for(kind, sender, turn)
-        answer = self.session.post(f"http://127.0.0.1:{self.port}{path}", timeout=10, **arguments)  # type: ignore[arg-type]
+        post = requests.post if new_connection else self.session.post
+        answer = post(f"http://127.0.0.1:{self.port}{path}", timeout=10, **arguments)  # type: ignore[arg-type]
         return answer.status_code
 
     def send_all(self) -> List[int]:
@@ -464,3 +471,24 @@ def test_with_no_replica_ready_the_live_ones_still_answer_sticky(
     statuses = balancer.send_all()
     assert statuses == [200] * len(statuses)
     assert (len(first.keys), second.keys) == (len(statuses), [])
+
+
+@pytest.mark.parametrize(("kind", "replayed"), [("telegram", True), ("twilio", True), ("rest", False)])
+def test_a_turn_cut_off_by_a_dying_replica_is_replayed_elsewhere_only_when_it_carries_an_id(
+    cluster: Tuple[Balancer, FakeReplica, FakeReplica], kind: str, replayed: bool
+) -> None:
+    balancer, first, second = cluster
+    assert balancer.send(kind, 7, 0) == 200
+    owner, other = (first, second) if first.conversations(kind) else (second, first)
+    owner.die_mid_turn = True
+
+    # A new client connection: HAProxy answers a cut-off turn on a connection it reused by
+    # closing the client's too (for the client to retry), not with a status.
+    status = balancer.send(kind, 7, 2, new_connection=True)
+
+    key = expected_key(kind, 7)
+    assert [k for c, k in owner.keys if c == kind] == [key, key]
+    if replayed:  # Telegram and SMS: the inbox stops a second answer to the same update or SMS id
+        assert (status, [k for c, k in other.keys if c == kind]) == (200, [key])
+    else:  # REST carries no id: replaying it could run the turn twice
+        assert (status, other.keys) == (502, [])
