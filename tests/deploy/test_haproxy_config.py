@@ -13,6 +13,7 @@ import io
 import json
 import os
 import random
+import re
 import shutil
 import socket
 import struct
@@ -25,12 +26,15 @@ from typing import Dict, Iterator, List, Mapping, Optional, Set, Tuple
 
 import pytest
 import requests
+import yaml
 from aiohttp import web
+from rasa.shared.utils.common import class_from_module_path
 
 from bot.serve import free_port
 from tests.assistant import wait_for
 from tests.channels.local_server import LocalServer
 from tests.databases import services_required
+from tests.deploy.files import DEPLOY
 from tests.factories import PROJECT_ROOT
 
 CONFIG = PROJECT_ROOT / "deploy" / "haproxy" / "haproxy.cfg"
@@ -103,6 +107,19 @@ def test_a_missing_required_variable_stops_the_check_naming_it(variables: Dict[s
     checked = check_config(haproxy_env(**variables))
     assert checked.returncode != 0
     assert named in checked.stderr
+
+
+def test_every_channel_of_the_deploy_credentials_has_a_sender_rule() -> None:
+    config = CONFIG.read_text(encoding="utf-8")
+    channels = yaml.safe_load((DEPLOY / "credentials.yml").read_text(encoding="utf-8"))
+    names = [class_from_module_path(path).name() for path in channels]
+    assert names == ["rest", "ops", "telegram", "twilio", "africastalking"]
+    for name in names[:1] + names[2:]:  # ops serves /health and /ready: no conversation
+        acl = re.search(rf"^    acl (\w+) path_beg /webhooks/{name}/$", config, re.MULTILINE)
+        assert acl, name
+        assert re.search(
+            rf"^    http-request set-var\(txn.sender\) .* if {acl.group(1)}\b", config, re.MULTILINE
+        ), name
 
 
 # ---------------------------------------------------------------- a real run
