@@ -15,6 +15,7 @@ The slices (FEATURE_MODULES, in the order of `bot --help`):
 - services (bot/services/feature.py): regions and directory checks; a service's
   placeholders; `bot services import`, `bot referrals ...`.
 - quiz (bot/quiz.py, a one-module slice): the {score} and {total} placeholders.
+- retention (bot/retention/feature.py): `bot data expire`.
 The `bot` core commands (serve, db, chat, train, model-path) stay in bot/cli.py; the
 SMS budget of every response is measured by bot.content.check.check_all last, once
 every feature's check passes. A feature module keeps its imports light (`bot --help`
@@ -49,6 +50,7 @@ FEATURE_MODULES: tuple[str, ...] = (
     "bot.reports.feature",
     "bot.services.feature",
     "bot.quiz",
+    "bot.retention.feature",
 )
 
 

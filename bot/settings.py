@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Optional
 
+from bot.retention.policy import Retention
+
 BOT_HOME_ENV = "BOT_HOME"
 DATABASE_URL_ENV = "DATABASE_URL"
 CONNECT_TIMEOUT_ENV = "DATABASE_CONNECT_TIMEOUT"
@@ -35,6 +37,10 @@ ACTIONS_HOST_ENV = "SANIC_HOST"
 REPLICA_NAME_ENV = "REPLICA_NAME"
 INBOX_LEASE_ENV = "INBOX_LEASE_SECONDS"
 REDIS_URL_ENV = "REDIS_URL"
+RETAIN_CONVERSATIONS_ENV = "RETAIN_CONVERSATIONS_DAYS"
+RETAIN_SMS_STATE_ENV = "RETAIN_SMS_STATE_DAYS"
+RETAIN_REPORT_CONTACTS_ENV = "RETAIN_REPORT_CONTACTS_DAYS"
+RETAIN_CLOSED_REFERRALS_ENV = "RETAIN_CLOSED_REFERRALS_DAYS"
 BOT_ENV_ENV = "BOT_ENV"
 BIND_HOST_ENV = "BIND_HOST"
 ACTION_SERVER_TOKEN_ENV = "ACTION_SERVER_TOKEN"
@@ -55,10 +61,16 @@ VARIABLES = (
     REPLICA_NAME_ENV,
     INBOX_LEASE_ENV,
     REDIS_URL_ENV,
+    RETAIN_CONVERSATIONS_ENV,
+    RETAIN_SMS_STATE_ENV,
+    RETAIN_REPORT_CONTACTS_ENV,
+    RETAIN_CLOSED_REFERRALS_ENV,
     BOT_ENV_ENV,
     BIND_HOST_ENV,
     ACTION_SERVER_TOKEN_ENV,
 )
+# The value of a RETAIN_*_DAYS variable that keeps that data until it is erased on request.
+NEVER = "never"
 DEVELOPMENT = "development"
 PRODUCTION = "production"
 ENVIRONMENTS = (DEVELOPMENT, PRODUCTION)
@@ -67,6 +79,7 @@ _MIN_ACTION_SERVER_TOKEN_CHARS = 16
 DEFAULT_ERASURE_RETRY_SECONDS = 60.0
 DEFAULT_INBOX_LEASE_SECONDS = 60.0
 _MIN_PSEUDONYM_KEY_BYTES = 16
+_MAX_RETAIN_DAYS = 36500
 
 
 class SettingsError(ValueError):
@@ -122,6 +135,8 @@ class Settings:
     actions_host: Optional[str] = None
     # Scale-out (README "Running at scale"):
     scale: Scale = field(default_factory=Scale)
+    # Retention (README "Data kept, and for how long"): RETAIN_*_DAYS, days or "never".
+    retention: Retention = field(default_factory=Retention)
     # Private by default.
     # BOT_ENV: "development" or "production"; production refuses to start without PSEUDONYM_KEY
     # and ACTION_SERVER_TOKEN (nothing secret is generated and kept beside the data).
@@ -187,6 +202,7 @@ class Settings:
                 ),
                 redis_url=_redis_url(_text(environ, REDIS_URL_ENV)),
             ),
+            retention=_retention(environ),
             environment=environment,
             bind_host=_text(environ, BIND_HOST_ENV) or DEFAULT_BIND_HOST,
             action_server_token=token,
@@ -248,3 +264,28 @@ def _redis_url(raw: Optional[str]) -> Optional[str]:
     if raw is not None and not raw.startswith(("redis://", "rediss://", "unix://")):
         raise SettingsError(f"{REDIS_URL_ENV} must be a redis://, rediss:// or unix:// URL, not {raw!r}")
     return raw
+
+
+def _retention(environ: Mapping[str, str]) -> Retention:
+    default = Retention()
+    return Retention(
+        conversations_days=_days(environ, RETAIN_CONVERSATIONS_ENV, default.conversations_days),
+        sms_state_days=_days(environ, RETAIN_SMS_STATE_ENV, default.sms_state_days),
+        report_contacts_days=_days(environ, RETAIN_REPORT_CONTACTS_ENV, default.report_contacts_days),
+        closed_referrals_days=_days(environ, RETAIN_CLOSED_REFERRALS_ENV, default.closed_referrals_days),
+    )
+
+
+def _days(environ: Mapping[str, str], name: str, default: Optional[int]) -> Optional[int]:
+    """A whole positive number of days, or None for "never"."""
+    raw = _text(environ, name)
+    if raw is None:
+        return default
+    if raw.lower() == NEVER:
+        return None
+    # The bound keeps `now - period` a representable date; a century is "never" in practice.
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= _MAX_RETAIN_DAYS:
+        raise SettingsError(
+            f"{name} must be a whole number of days from 1 to {_MAX_RETAIN_DAYS}, or {NEVER!r}, not {raw!r}"
+        )
+    return int(raw)

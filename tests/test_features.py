@@ -34,6 +34,7 @@ def test_the_registered_slices_in_their_order():
         "reports",
         "services",
         "quiz",
+        "retention",
     ]
 
 

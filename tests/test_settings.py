@@ -9,6 +9,7 @@ import pytest
 from bot.paths import ProjectPaths, project_paths
 from bot.privacy import retry_wait
 from bot.reports.forward import webhook_url
+from bot.retention.policy import Retention
 from bot.settings import VARIABLES, Scale, Settings, SettingsError, Timeouts, settings_or_exit
 from bot.store.db import Database, database_url
 from bot.store.pseudonym import load_key
@@ -33,6 +34,10 @@ EVERYTHING = {
     "REPLICA_NAME": "rasa-2",
     "INBOX_LEASE_SECONDS": "20",
     "REDIS_URL": "redis://127.0.0.1:6379/3",
+    "RETAIN_CONVERSATIONS_DAYS": "180",
+    "RETAIN_SMS_STATE_DAYS": "never",
+    "RETAIN_REPORT_CONTACTS_DAYS": "7",
+    "RETAIN_CLOSED_REFERRALS_DAYS": "30",
 }
 # What production needs beside BOT_ENV.
 PRODUCTION_SECRETS = {"PSEUDONYM_KEY": "k" * 32, "ACTION_SERVER_TOKEN": "t" * 32}
@@ -55,6 +60,9 @@ def test_an_empty_environment_gives_the_defaults():
         bind_host="127.0.0.1",
         action_server_token=None,
         scale=Scale(replica_name=None, inbox_lease_seconds=60.0, redis_url=None),
+        retention=Retention(
+            conversations_days=365, sms_state_days=30, report_contacts_days=90, closed_referrals_days=365
+        ),
     )
     # Private by default: both servers listen on loopback only.
     assert Settings().action_server_host == "127.0.0.1"
@@ -82,6 +90,9 @@ def test_every_variable_is_read():
         bind_host="0.0.0.0",
         action_server_token="t" * 32,
         scale=Scale(replica_name="rasa-2", inbox_lease_seconds=20.0, redis_url="redis://127.0.0.1:6379/3"),
+        retention=Retention(
+            conversations_days=180, sms_state_days=None, report_contacts_days=7, closed_referrals_days=30
+        ),
     )
 
 
@@ -137,6 +148,9 @@ def test_zero_retry_seconds_retries_at_once():
     assert Settings.from_environ({"ERASURE_RETRY_SECONDS": "0"}).erasure_retry_seconds == 0.0
 
 
+DAYS = "must be a whole number of days from 1 to 36500, or 'never', not "
+
+
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
@@ -154,6 +168,12 @@ def test_zero_retry_seconds_retries_at_once():
         ("DATABASE_URL", "db.example.org", "must be a database URL such as postgresql://user@host/db"),
         ("INBOX_LEASE_SECONDS", "0", "must be a positive number of seconds, not '0'"),
         ("REDIS_URL", "127.0.0.1:6379", "must be a redis://, rediss:// or unix:// URL, not '127.0.0.1:6379'"),
+        ("RETAIN_CONVERSATIONS_DAYS", "0", DAYS + "'0'"),
+        ("RETAIN_SMS_STATE_DAYS", "-3", DAYS + "'-3'"),
+        ("RETAIN_REPORT_CONTACTS_DAYS", "1.5", DAYS + "'1.5'"),
+        ("RETAIN_CLOSED_REFERRALS_DAYS", "36501", DAYS + "'36501'"),
+        ("RETAIN_CLOSED_REFERRALS_DAYS", "forever", DAYS + "'forever'"),
+        ("RETAIN_CONVERSATIONS_DAYS", "٣٠", DAYS + "'٣٠'"),
     ],
 )
 def test_a_bad_value_is_refused_with_a_message_naming_the_variable(name: str, value: str, message: str):

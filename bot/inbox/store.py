@@ -22,7 +22,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import utc_now
-from bot.store.db import Database
+from bot.store.db import Database, delete_where
 from bot.store.pseudonym import Pseudonymizer
 from bot.store.schema import metadata as schema
 
@@ -116,6 +116,14 @@ class Sealer:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except InvalidToken:
             return ""
+
+
+def prune_done(database: Database, before: datetime, dry_run: bool = False) -> int:
+    """Delete the done rows received before `before` (dedupe needs only recent ids; the text and
+    reply address went when they were done), or with `dry_run` only count them; how many."""
+    expired = sa.and_(inbox.c.status == DONE, inbox.c.received_at < before)
+    with database.sessions.begin() as session:
+        return delete_where(session, inbox, expired, dry_run)
 
 
 class InboxStore:
@@ -241,12 +249,7 @@ class InboxStore:
 
     def prune(self, older_than: timedelta) -> int:
         """Delete done rows received before now - `older_than` (dedupe needs only recent ids)."""
-        cutoff = utc_now() - older_than
-        with self._database.sessions.begin() as session:
-            result = session.execute(
-                sa.delete(inbox).where(inbox.c.status == DONE, inbox.c.received_at < cutoff)
-            )
-        return int(result.rowcount or 0)
+        return prune_done(self._database, utc_now() - older_than)
 
     def _update(self, item: InboxItem, **values: Any) -> None:
         query = (

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.reports.model import HazardReport
+from bot.store.db import update_where
 from bot.store.schema import metadata
 
 FORWARD_PENDING = "pending"
@@ -246,6 +247,17 @@ def erase_contacts(session: Session, conversation: str) -> int:
         .values(contact=None, contact_consent=False)
     )
     return int(result.rowcount)
+
+
+def expire_contacts(session: Session, before: datetime, dry_run: bool = False) -> int:
+    """Remove the contact details of reports made before `before` (the hazards stay), or with
+    `dry_run` only count them; how many reports had one."""
+    c = hazard_reports.c
+    holding = sa.or_(c.contact.is_not(None), c.contact_consent.is_(True))
+    expired = sa.and_(c.created_at < before, holding)
+    return update_where(
+        session, hazard_reports, expired, {"contact": None, "contact_consent": False}, dry_run
+    )
 
 
 def report_ids(session: Session) -> Sequence[str]:

@@ -20,7 +20,7 @@ from bot.privacy import AppData
 from bot.references import clean_reference, new_reference
 from bot.services.store import referrals
 from bot.spreadsheet import SafeCsvWriter
-from bot.store.db import Database
+from bot.store.db import Database, delete_where
 from bot.store.pseudonym import Pseudonymizer
 
 OPEN, CLOSED, CANCELLED = "open", "closed", "cancelled"
@@ -177,6 +177,14 @@ def delete_for_pseudonym(database: Database, conversation: str) -> int:
 def erase_referrals(data: AppData, conversation: str) -> None:
     """The services slice's "delete my data" hook (bot.features): raises when it cannot."""
     delete_for_pseudonym(data.database, conversation)
+
+
+def expire_closed(database: Database, before: dt.datetime, dry_run: bool = False) -> int:
+    """Delete the referrals closed or cancelled before `before`, or with `dry_run` only count them;
+    how many. Open referrals stay, however old: an organisation is still to reach the person."""
+    expired = sa.and_(referrals.c.status.in_((CLOSED, CANCELLED)), referrals.c.closed_at < before)
+    with database.sessions.begin() as session:
+        return delete_where(session, referrals, expired, dry_run)
 
 
 def export_csv(rows: list[Referral], out: TextIO) -> int:

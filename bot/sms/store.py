@@ -6,13 +6,14 @@ Numbers are stored only as pseudonyms (keyed hashes), never in clear.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import utc_now
-from bot.store.db import Database
+from bot.store.db import Database, delete_where
 from bot.store.pseudonym import Pseudonymizer
 from bot.store.schema import metadata
 
@@ -107,6 +108,17 @@ class SmsStore:
         then ordinary text)."""
         menu = json.dumps({"payloads": payloads, "pages": list(pages)}) if payloads else None
         self._upsert(number_key, menu=menu, menu_at=utc_now())
+
+    def expire(self, before: datetime, dry_run: bool = False) -> int:
+        """Forget the numbers whose last menu was sent before `before`, or with `dry_run` only count
+        them; how many. An opted-out number is kept: STOP holds until START, however long ago."""
+        c = sms_numbers.c
+        expired = sa.and_(
+            c.opted_out.is_(False),
+            sa.or_(c.menu_at.is_(None), c.menu_at < before),
+        )
+        with self.database.sessions.begin() as session:
+            return delete_where(session, sms_numbers, expired, dry_run)
 
     def _upsert(self, number_key: str, **values: Optional[object]) -> None:
         with self.database.sessions.begin() as session:

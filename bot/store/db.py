@@ -94,6 +94,30 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def delete_where(
+    session: Session, table: sa.Table, where: sa.sql.ColumnElement, dry_run: bool = False
+) -> int:
+    """Delete the rows of `table` that match `where`, or with `dry_run` only count them; how many."""
+    if dry_run:
+        count = sa.select(sa.func.count()).select_from(table).where(where)
+        return int(session.execute(count).scalar_one())
+    return int(session.execute(sa.delete(table).where(where)).rowcount or 0)
+
+
+def update_where(
+    session: Session,
+    table: sa.Table,
+    where: sa.sql.ColumnElement,
+    values: dict[str, Any],
+    dry_run: bool = False,
+) -> int:
+    """Set `values` on the rows of `table` that match `where`, or with `dry_run` only count them; how many."""
+    if dry_run:
+        count = sa.select(sa.func.count()).select_from(table).where(where)
+        return int(session.execute(count).scalar_one())
+    return int(session.execute(sa.update(table).where(where).values(**values)).rowcount or 0)
+
+
 def session_factory(engine: Engine) -> sessionmaker:
     """Sessions for one unit of work each (`with factory.begin() as session:`)."""
     return sessionmaker(engine, future=True, expire_on_commit=False, class_=Session)

@@ -13,22 +13,28 @@ import io
 import json
 import os
 import random
+import re
 import shutil
+import socket
+import struct
 import subprocess
 import threading
 import urllib.parse
 from collections import defaultdict
 from pathlib import Path
-from typing import Dict, Iterator, List, Mapping, Set, Tuple
+from typing import Dict, Iterator, List, Mapping, Optional, Set, Tuple
 
 import pytest
 import requests
+import yaml
 from aiohttp import web
+from rasa.shared.utils.common import class_from_module_path
 
 from bot.serve import free_port
 from tests.assistant import wait_for
 from tests.channels.local_server import LocalServer
 from tests.databases import services_required
+from tests.deploy.files import DEPLOY
 from tests.factories import PROJECT_ROOT
 
 CONFIG = PROJECT_ROOT / "deploy" / "haproxy" / "haproxy.cfg"
@@ -83,6 +89,13 @@ def test_empty_optional_replicas_are_left_out() -> None:
     assert checked.returncode == 0, checked.stderr
 
 
+@pytest.mark.parametrize("nameserver", [{}, {"HAPROXY_NAMESERVER": "10.96.0.10:53"}])
+def test_the_config_is_valid_with_replicas_found_in_dns(nameserver: Dict[str, str]) -> None:
+    dns = {"RASA_DNS": "eore-rasa-headless.eore.svc.cluster.local:5005", **nameserver}
+    checked = check_config(haproxy_env(HAPROXY_BIND="0.0.0.0:8080", **dns))
+    assert checked.returncode == 0, checked.stderr
+
+
 @pytest.mark.parametrize(
     ("variables", "named"),
     [
@@ -96,17 +109,35 @@ def test_a_missing_required_variable_stops_the_check_naming_it(variables: Dict[s
     assert named in checked.stderr
 
 
+def test_every_channel_of_the_deploy_credentials_has_a_sender_rule() -> None:
+    config = CONFIG.read_text(encoding="utf-8")
+    channels = yaml.safe_load((DEPLOY / "credentials.yml").read_text(encoding="utf-8"))
+    names = [class_from_module_path(path).name() for path in channels]
+    assert names == ["rest", "ops", "telegram", "twilio", "africastalking"]
+    for name in names[:1] + names[2:]:  # ops serves /health and /ready: no conversation
+        acl = re.search(rf"^    acl (\w+) path_beg /webhooks/{name}/$", config, re.MULTILINE)
+        assert acl, name
+        assert re.search(
+            rf"^    http-request set-var\(txn.sender\) .* if {acl.group(1)}\b", config, re.MULTILINE
+        ), name
+
+
 # ---------------------------------------------------------------- a real run
 
 
 class FakeReplica(LocalServer):
     """A stand-in Rasa replica: records the conversation key of every webhook it gets."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, host: str = "127.0.0.1", port: Optional[int] = None) -> None:
         super().__init__()
         self.name = name
+        self.host = host
+        self.port = port or self.port
         self.ready = True
         self.alive = True
+        # Like a replica killed mid-turn: take the next webhook request, then close the
+        # connection without answering.
+        self.die_mid_turn = False
         self.keys: List[Tuple[str, str]] = []
         self._record = threading.Lock()
 
@@ -115,6 +146,19 @@ class FakeReplica(LocalServer):
         app.router.add_get("/health", self._health)
         app.router.add_post("/webhooks/{channel}/webhook", self._webhook)
         app.router.add_post("/webhooks/{channel}/webhook/{key}", self._webhook)
+
+    @property
+    def address(self) -> str:
+        """host:port, as HAProxy's statistics show it."""
+        return f"{self.host}:{self.port}"
+
+    async def _start(self) -> None:
+        # LocalServer's, on this replica's own loopback address.
+        app = web.Application()
+        self.add_routes(app)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.host, self.port).start()
 
     async def _ready(self, _: web.Request) -> web.Response:
         return web.json_response(
@@ -129,6 +173,9 @@ class FakeReplica(LocalServer):
         body = await request.read()
         with self._record:
             self.keys.append((channel, conversation_key(channel, body)))
+            dying, self.die_mid_turn = self.die_mid_turn, False
+        if dying and request.transport is not None:
+            request.transport.abort()
         return web.json_response([])
 
     def conversations(self, kind: str) -> Set[str]:
@@ -193,10 +240,10 @@ def expected_key(kind: str, sender: int) -> str:
 class Balancer:
     """HAProxy running deploy/haproxy/haproxy.cfg in front of the fake replicas."""
 
-    def __init__(self, replicas: List[FakeReplica], log: Path) -> None:
+    def __init__(self, variables: Dict[str, str], log: Path) -> None:
         self.port = free_port()
         self.stats_port = free_port()
-        variables = {f"RASA_{n}": f"127.0.0.1:{r.port}" for n, r in enumerate(replicas, start=1)}
+        self.variables = variables
         env = haproxy_env(
             HAPROXY_BIND=f"127.0.0.1:{self.port}",
             HAPROXY_STATS_BIND=f"127.0.0.1:{self.stats_port}",
@@ -208,25 +255,30 @@ class Balancer:
         )
         self.session = requests.Session()
 
-    def status(self) -> Dict[Tuple[str, str], str]:
-        """(backend, server) → UP / DOWN / ..., from the statistics page."""
+    def servers(self) -> List[Dict[str, str]]:
+        """Every server row of the statistics page (pxname, svname, addr, status...)."""
         try:
             answer = requests.get(f"http://127.0.0.1:{self.stats_port}/;csv", timeout=5)
         except requests.ConnectionError:
-            return {}
+            return []
         rows = csv.DictReader(io.StringIO(answer.text.lstrip("# ")))
-        return {(row["pxname"], row["svname"]): row["status"] for row in rows}
+        return [row for row in rows if row["svname"] not in ("FRONTEND", "BACKEND")]
 
-    def wait_until(self, wanted: Dict[Tuple[str, str], str]) -> None:
-        """Until the health checks have put every named server in the wanted state."""
-        wait_for(
-            lambda: all(self.status().get(name, "").startswith(state) for name, state in wanted.items()), 30
-        )
+    def status(self, backend: str, replica: FakeReplica) -> str:
+        """UP / DOWN / ... of `replica` in `backend` ("" while HAProxy does not know it)."""
+        rows = self.servers()
+        states = [row["status"] for row in rows if (row["pxname"], row["addr"]) == (backend, replica.address)]
+        return states[0] if states else ""
 
-    def send(self, kind: str, sender: int, turn: int) -> int:
-        """Send one turn through the balancer; its HTTP status."""
+    def wait_until(self, state: str, *replicas: FakeReplica, backends: Tuple[str, ...] = ("rasa",)) -> None:
+        """Until the health checks have put `replicas` in `state` in every one of `backends`."""
+        wait_for(lambda: all(self.status(b, r).startswith(state) for b in backends for r in replicas), 30)
+
+    def send(self, kind: str, sender: int, turn: int, new_connection: bool = False) -> int:
+        """Send one turn through the balancer (on a kept-alive connection unless told); its HTTP status."""
         path, arguments = requests_for(kind, sender, turn)
-        answer = self.session.post(f"http://127.0.0.1:{self.port}{path}", timeout=10, **arguments)  # type: ignore[arg-type]
+        post = requests.post if new_connection else self.session.post
+        answer = post(f"http://127.0.0.1:{self.port}{path}", timeout=10, **arguments)  # type: ignore[arg-type]
         return answer.status_code
 
     def send_all(self) -> List[int]:
@@ -256,19 +308,92 @@ class Balancer:
         self._log.close()
 
 
-@pytest.fixture()
-def cluster(tmp_path: Path) -> Iterator[Tuple[Balancer, FakeReplica, FakeReplica]]:
-    """HAProxy and two fake replicas, both up."""
+class FakeDns:
+    """A DNS server on 127.0.0.1 answering A queries for one name with fixed addresses."""
+
+    def __init__(self, name: str, addresses: List[str]) -> None:
+        self.name = name
+        self.addresses = addresses
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.settimeout(0.1)
+        self.port = int(self.socket.getsockname()[1])
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def start(self) -> FakeDns:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=5)
+        self.socket.close()
+
+    def _serve(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                query, client = self.socket.recvfrom(4096)
+            except TimeoutError:
+                continue
+            answer = self.answer(query)
+            if answer:
+                self.socket.sendto(answer, client)
+
+    def answer(self, query: bytes) -> Optional[bytes]:
+        """The response to one query: A records for our name, else an empty NOERROR or NXDOMAIN."""
+        if len(query) < 12:
+            return None
+        end = 12
+        labels = []
+        while end < len(query) and query[end]:
+            labels.append(query[end + 1 : end + 1 + query[end]].decode("ascii", "replace"))
+            end += 1 + query[end]
+        question = query[12 : end + 5]
+        qtype = struct.unpack("!H", query[end + 1 : end + 3])[0]
+        ours = ".".join(labels).lower() == self.name
+        records = self.addresses if ours and qtype == 1 else []
+        flags = 0x8180 if ours else 0x8183  # response, recursion available; NXDOMAIN if not ours
+        header = struct.pack("!HHHHHH", struct.unpack("!H", query[:2])[0], flags, 1, len(records), 0, 0)
+        answers = b"".join(
+            struct.pack("!HHHIH", 0xC00C, 1, 1, 5, 4) + socket.inet_aton(address) for address in records
+        )
+        return header + question + answers
+
+
+def replicas_on_one_port() -> Tuple[FakeReplica, FakeReplica]:
+    """Two replicas on 127.0.0.1 and 127.0.0.2, the same port (as pods behind a Service)."""
+    port = free_port()
+    return FakeReplica("rasa1", "127.0.0.1", port).start(), FakeReplica("rasa2", "127.0.0.2", port).start()
+
+
+@pytest.fixture(params=["listed", "dns"])
+def cluster(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Tuple[Balancer, FakeReplica, FakeReplica]]:
+    """HAProxy and two fake replicas, both up: listed as RASA_1 and RASA_2, or found in DNS (RASA_DNS)."""
     haproxy_binary()
-    first, second = FakeReplica("rasa1").start(), FakeReplica("rasa2").start()
-    balancer = Balancer([first, second], tmp_path / "haproxy.log")
+    dns: Optional[FakeDns] = None
+    if request.param == "listed":
+        first, second = FakeReplica("rasa1").start(), FakeReplica("rasa2").start()
+        variables = {"RASA_1": first.address, "RASA_2": second.address}
+    else:
+        first, second = replicas_on_one_port()
+        dns = FakeDns("rasa.eore.test", [first.host, second.host]).start()
+        variables = {
+            "RASA_DNS": f"rasa.eore.test:{first.port}",
+            "HAPROXY_NAMESERVER": f"127.0.0.1:{dns.port}",
+        }
+    balancer = Balancer(variables, tmp_path / "haproxy.log")
     try:
-        balancer.wait_until({("rasa", "rasa1"): "UP", ("rasa", "rasa2"): "UP"})
+        balancer.wait_until("UP", first, second, backends=("rasa", "rasa_gateways", "rasa_alive"))
         yield balancer, first, second
     finally:
         balancer.stop()
         first.stop()
         second.stop()
+        if dns is not None:
+            dns.stop()
 
 
 def owners(replicas: List[FakeReplica], kind: str) -> Dict[str, List[str]]:
@@ -309,9 +434,9 @@ def test_the_same_conversation_goes_to_the_same_replica_across_balancer_runs(
     first.clear()
     second.clear()
     balancer.stop()
-    again = Balancer([first, second], tmp_path / "again.log")
+    again = Balancer(balancer.variables, tmp_path / "again.log")
     try:
-        again.wait_until({("rasa", "rasa1"): "UP", ("rasa", "rasa2"): "UP"})
+        again.wait_until("UP", first, second, backends=("rasa", "rasa_gateways", "rasa_alive"))
         again.send_all()
         assert {kind: owners([first, second], kind) for kind in KINDS} == before
     finally:
@@ -328,7 +453,7 @@ def test_a_replica_that_is_not_ready_gets_nothing_and_comes_back(
     second.clear()
 
     second.ready = False
-    balancer.wait_until({("rasa", "rasa2"): "DOWN", ("rasa_gateways", "rasa2"): "DOWN"})
+    balancer.wait_until("DOWN", second, backends=("rasa", "rasa_gateways"))
     statuses = balancer.send_all()
     assert statuses == [200] * len(statuses)
     assert len(first.keys) == len(statuses)
@@ -339,7 +464,7 @@ def test_a_replica_that_is_not_ready_gets_nothing_and_comes_back(
 
     first.clear()
     second.ready = True
-    balancer.wait_until({("rasa", "rasa2"): "UP"})
+    balancer.wait_until("UP", second, backends=("rasa", "rasa_gateways"))
     balancer.send_all()
     assert {kind: first.conversations(kind) for kind in KINDS} == owned_by_first
 
@@ -349,7 +474,7 @@ def test_with_no_replica_ready_the_live_ones_still_answer_sticky(
 ) -> None:
     balancer, first, second = cluster
     first.ready = second.ready = False  # say the action server is down: safety answers still work
-    balancer.wait_until({("rasa", "rasa1"): "DOWN", ("rasa", "rasa2"): "DOWN"})
+    balancer.wait_until("DOWN", first, second)
     statuses = balancer.send_all()
     assert statuses == [200] * len(statuses)
     for kind in KINDS:
@@ -359,7 +484,28 @@ def test_with_no_replica_ready_the_live_ones_still_answer_sticky(
     first.clear()
     second.clear()
     second.alive = False  # and one of them stops serving at all
-    balancer.wait_until({("rasa_alive", "rasa2"): "DOWN"})
+    balancer.wait_until("DOWN", second, backends=("rasa_alive",))
     statuses = balancer.send_all()
     assert statuses == [200] * len(statuses)
     assert (len(first.keys), second.keys) == (len(statuses), [])
+
+
+@pytest.mark.parametrize(("kind", "replayed"), [("telegram", True), ("twilio", True), ("rest", False)])
+def test_a_turn_cut_off_by_a_dying_replica_is_replayed_elsewhere_only_when_it_carries_an_id(
+    cluster: Tuple[Balancer, FakeReplica, FakeReplica], kind: str, replayed: bool
+) -> None:
+    balancer, first, second = cluster
+    assert balancer.send(kind, 7, 0) == 200
+    owner, other = (first, second) if first.conversations(kind) else (second, first)
+    owner.die_mid_turn = True
+
+    # A new client connection: HAProxy answers a cut-off turn on a connection it reused by
+    # closing the client's too (for the client to retry), not with a status.
+    status = balancer.send(kind, 7, 2, new_connection=True)
+
+    key = expected_key(kind, 7)
+    assert [k for c, k in owner.keys if c == kind] == [key, key]
+    if replayed:  # Telegram and SMS: the inbox stops a second answer to the same update or SMS id
+        assert (status, [k for c, k in other.keys if c == kind]) == (200, [key])
+    else:  # REST carries no id: replaying it could run the turn twice
+        assert (status, other.keys) == (502, [])

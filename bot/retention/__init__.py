@@ -1,0 +1,1 @@
+"""Retention: what the assistant stores expires after configurable periods (`bot data expire`)."""
