@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.runtime import UsesRuntime
-from bot.privacy import ERASURE_DONE, ERASURE_SLOT, REFERRALS, REPORTS, AppData, erase_app_data
+from bot.privacy import ERASABLE, ERASURE_DONE, ERASURE_SLOT, AppData, erase_app_data
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class ActionDeleteMyData(UsesRuntime, Action):
         failed = await asyncio.to_thread(erase_of, self.runtime.app_data, tracker.sender_id)
         if failed is None or failed:
             dispatcher.utter_message(response="utter_data_erase_pending")
-            return [SlotSet(ERASURE_SLOT, ",".join(failed or [REFERRALS, REPORTS]))]
+            return [SlotSet(ERASURE_SLOT, ",".join(failed or ERASABLE))]
         dispatcher.utter_message(response="utter_data_deleted")
         return [SlotSet(ERASURE_SLOT, ERASURE_DONE)]
 

@@ -14,6 +14,7 @@ routes are rasa-sdk's: GET /health, POST /webhook, GET /actions. The reports wor
 from __future__ import annotations
 
 import argparse
+import hmac
 import json
 import logging
 import os
@@ -50,7 +51,7 @@ from actions.referral import (
 )
 from actions.runtime import Runtime, UsesRuntime, build_runtime
 from bot.paths import project_paths
-from bot.settings import settings_or_exit
+from bot.settings import ACTION_SERVER_TOKEN_ENV, settings_or_exit
 
 logger = logging.getLogger(__name__)
 
@@ -84,11 +85,30 @@ def build_executor(runtime: Runtime) -> ActionExecutor:
     return executor
 
 
-def create_app(runtime: Runtime, name: str = "actions", cors_origins: str = "*") -> Sanic:
-    """rasa-sdk's routes over our executor; the reports worker runs while the server does."""
+# The routes only the Rasa server may call (with the shared token); /health stays open.
+PROTECTED_ROUTES = ("/webhook", "/actions")
+
+
+def token_matches(request: Request, token: str) -> bool:
+    """The request carries the shared token (Rasa sends endpoints.yml's `token:` as ?token=)."""
+    given = request.args.get("token") or ""
+    return hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8"))
+
+
+def create_app(runtime: Runtime, token: str, name: str = "actions", cors_origins: str = "*") -> Sanic:
+    """rasa-sdk's routes over our executor, callable only with `token`; the reports worker runs
+    while the server does."""
     app = Sanic(name, configure_logging=False)
     configure_cors(app, cors_origins)
     executor = build_executor(runtime)
+
+    @app.on_request
+    async def require_token(request: Request) -> Optional[HTTPResponse]:
+        """A forged action call (no token, or a wrong one) changes nothing: 403 before any action runs."""
+        if request.path in PROTECTED_ROUTES and not token_matches(request, token):
+            logger.warning("refused a call to %s without the action server token", request.path)
+            return response.json({"error": "forbidden"}, status=403)
+        return None
 
     @app.get("/health")
     async def health(_: Request) -> HTTPResponse:
@@ -107,9 +127,13 @@ def create_app(runtime: Runtime, name: str = "actions", cors_origins: str = "*")
 
     @app.exception(Exception)
     async def exception_handler(request: Request, exception: Exception) -> HTTPResponse:
-        """An action that raised: 500 with the error, as rasa-sdk answers it."""
-        logger.error(f"Exception occurred during execution of request {request}", exc_info=exception)
-        return response.json({"error": str(exception), "request_body": request.json}, status=500)
+        """An action that raised: 500 naming the error's type (rasa-sdk's answer without the
+        request body and the error's text, which can quote the conversation)."""
+        # Nor are the request (its URL holds the token) or the traceback (a database error quotes
+        # its parameters: a person's message) logged above debug level.
+        logger.error("An action failed: %s", type(exception).__name__)
+        logger.debug("Action failure", exc_info=exception)
+        return response.json({"error": type(exception).__name__}, status=500)
 
     async def start_worker(*_: Any) -> None:
         if runtime.reports is not None:
@@ -159,11 +183,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     utils.configure_colored_logging(args.loglevel)
     utils.update_sanic_log_level()
     settings = settings_or_exit(os.environ)  # read once, here, and passed on
+    if settings.action_server_token is None:
+        raise SystemExit(
+            f"{ACTION_SERVER_TOKEN_ENV} is not set: the action server only answers the Rasa server that "
+            "sends it (`bot serve` sets a random one for each run; see .env.example)"
+        )
     runtime = build_runtime(project_paths(settings=settings), settings=settings)
     detector()  # ready means warm: the language identifier is loaded before the first request
-    app = create_app(runtime, cors_origins=args.cors)
+    app = create_app(runtime, settings.action_server_token, cors_origins=args.cors)
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
-    host = settings.actions_host
+    host = settings.action_server_host
     logger.info("Action server up on http://%s:%d", host, args.port)
     # One worker process: the runtime, its database pool and the reports worker belong to this process.
     app.run(host, args.port, workers=1)

@@ -3,6 +3,7 @@ restart either when it crashes (with backoff, logged), stop both on Ctrl-C or SI
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import signal
@@ -20,7 +21,7 @@ from typing import Callable, Collection, Optional, Sequence
 import yaml
 
 from bot.paths import ProjectPaths
-from bot.settings import Settings, load_settings
+from bot.settings import ACTION_SERVER_TOKEN_ENV, DEFAULT_BIND_HOST, Settings, load_settings
 from bot.store.db import migrate_project_database
 from bot.training import rasa_environment
 
@@ -33,6 +34,7 @@ class ServerSettings:
 
     port: int = 5005
     actions_port: int = 5055
+    host: str = DEFAULT_BIND_HOST  # the Rasa server's address (BIND_HOST); the action server reads its own
     endpoints: str = "endpoints.yml"
     credentials: str = "credentials.yml"
     startup_timeout: float = 300.0
@@ -66,6 +68,8 @@ def rasa_server_command(settings: ServerSettings, model: Path) -> list[str]:
         settings.endpoints,
         "--credentials",
         settings.credentials,
+        "--interface",
+        settings.host,
         "--port",
         str(settings.port),
     ]
@@ -257,6 +261,9 @@ def serve(
         return 1
     _load_services_directory(paths, config)
     env = rasa_environment()
+    if config.action_server_token:  # else rasa_environment's per-run token (development only)
+        env[ACTION_SERVER_TOKEN_ENV] = config.action_server_token
+    settings = dataclasses.replace(settings, host=config.bind_host)
     url = f"http://localhost:{settings.port}"
     actions = Child(
         "action server",
@@ -336,8 +343,11 @@ def free_port() -> int:
 
 def write_local_endpoints(path: Path, actions_port: int, tracker_db: Path, project_root: Path) -> Path:
     """Write the shipped endpoints.yml with only the action server's port and the tracker database changed."""
-    endpoints = yaml.safe_load((project_root / "endpoints.yml").read_text(encoding="utf-8"))
-    endpoints["action_endpoint"]["url"] = f"http://localhost:{actions_port}/webhook"
+    # BaseLoader: Rasa's import teaches PyYAML's safe loader to expand ${VARS}; they must stay as written.
+    endpoints = yaml.load(
+        (project_root / "endpoints.yml").read_text(encoding="utf-8"), Loader=yaml.BaseLoader
+    )
+    endpoints["action_endpoint"]["url"] = f"http://localhost:{actions_port}/webhook"  # token: kept as ${VAR}
     endpoints["tracker_store"]["db"] = str(tracker_db)
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False), encoding="utf-8")
     return path

@@ -41,6 +41,9 @@ RETAIN_CONVERSATIONS_ENV = "RETAIN_CONVERSATIONS_DAYS"
 RETAIN_SMS_STATE_ENV = "RETAIN_SMS_STATE_DAYS"
 RETAIN_REPORT_CONTACTS_ENV = "RETAIN_REPORT_CONTACTS_DAYS"
 RETAIN_CLOSED_REFERRALS_ENV = "RETAIN_CLOSED_REFERRALS_DAYS"
+BOT_ENV_ENV = "BOT_ENV"
+BIND_HOST_ENV = "BIND_HOST"
+ACTION_SERVER_TOKEN_ENV = "ACTION_SERVER_TOKEN"
 # Every variable `Settings.from_environ` reads (tests check the list against the fields).
 VARIABLES = (
     BOT_HOME_ENV,
@@ -62,9 +65,17 @@ VARIABLES = (
     RETAIN_SMS_STATE_ENV,
     RETAIN_REPORT_CONTACTS_ENV,
     RETAIN_CLOSED_REFERRALS_ENV,
+    BOT_ENV_ENV,
+    BIND_HOST_ENV,
+    ACTION_SERVER_TOKEN_ENV,
 )
 # The value of a RETAIN_*_DAYS variable that keeps that data until it is erased on request.
 NEVER = "never"
+DEVELOPMENT = "development"
+PRODUCTION = "production"
+ENVIRONMENTS = (DEVELOPMENT, PRODUCTION)
+DEFAULT_BIND_HOST = "127.0.0.1"
+_MIN_ACTION_SERVER_TOKEN_CHARS = 16
 DEFAULT_ERASURE_RETRY_SECONDS = 60.0
 DEFAULT_INBOX_LEASE_SECONDS = 60.0
 _MIN_PSEUDONYM_KEY_BYTES = 16
@@ -120,12 +131,32 @@ class Settings:
     telegram_secret_token: Optional[str] = None
     # TELEGRAM_API_BASE_URL; None: Telegram's own (a test server sets its own).
     telegram_api_base_url: Optional[str] = None
-    # SANIC_HOST: the address the action server listens on (rasa-sdk's variable).
-    actions_host: str = "0.0.0.0"
+    # SANIC_HOST: the address the action server listens on (rasa-sdk's variable); None: BIND_HOST.
+    actions_host: Optional[str] = None
     # Scale-out (README "Running at scale"):
     scale: Scale = field(default_factory=Scale)
     # Retention (README "Data kept, and for how long"): RETAIN_*_DAYS, days or "never".
     retention: Retention = field(default_factory=Retention)
+    # Private by default.
+    # BOT_ENV: "development" or "production"; production refuses to start without PSEUDONYM_KEY
+    # and ACTION_SERVER_TOKEN (nothing secret is generated and kept beside the data).
+    environment: str = DEVELOPMENT
+    # BIND_HOST: the address the Rasa server and the action server listen on (a load balancer
+    # or reverse proxy in front reaches them; 0.0.0.0 exposes them to the network).
+    bind_host: str = DEFAULT_BIND_HOST
+    # ACTION_SERVER_TOKEN: the secret the Rasa server sends with every action call (endpoints.yml
+    # `token:`); None in development: `bot` commands generate one per run.
+    action_server_token: Optional[str] = None
+
+    @property
+    def production(self) -> bool:
+        """True when BOT_ENV says production (secrets must be given, never generated)."""
+        return self.environment == PRODUCTION
+
+    @property
+    def action_server_host(self) -> str:
+        """The action server's address: SANIC_HOST, else BIND_HOST."""
+        return self.actions_host or self.bind_host
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -134,6 +165,20 @@ class Settings:
         key = _text(environ, PSEUDONYM_KEY_ENV)
         if key is not None and len(key.encode("utf-8")) < _MIN_PSEUDONYM_KEY_BYTES:
             raise SettingsError(f"{PSEUDONYM_KEY_ENV} must be at least {_MIN_PSEUDONYM_KEY_BYTES} bytes long")
+        environment = _text(environ, BOT_ENV_ENV) or DEVELOPMENT
+        if environment not in ENVIRONMENTS:
+            raise SettingsError(
+                f"{BOT_ENV_ENV} must be one of {', '.join(ENVIRONMENTS)}, not {environment!r}"
+            )
+        token = _text(environ, ACTION_SERVER_TOKEN_ENV)
+        if token is not None and len(token) < _MIN_ACTION_SERVER_TOKEN_CHARS:
+            raise SettingsError(
+                f"{ACTION_SERVER_TOKEN_ENV} must be at least {_MIN_ACTION_SERVER_TOKEN_CHARS} characters long"
+            )
+        if environment == PRODUCTION:
+            for name, value in ((PSEUDONYM_KEY_ENV, key), (ACTION_SERVER_TOKEN_ENV, token)):
+                if value is None:
+                    raise SettingsError(f"{name} must be set when {BOT_ENV_ENV}={PRODUCTION}")
         default = Timeouts()
         return cls(
             home=Path(home) if home else None,
@@ -149,7 +194,7 @@ class Settings:
             telegram_token=_text(environ, TELEGRAM_TOKEN_ENV),
             telegram_secret_token=_text(environ, TELEGRAM_SECRET_TOKEN_ENV),
             telegram_api_base_url=_url(environ, TELEGRAM_API_BASE_URL_ENV),
-            actions_host=_text(environ, ACTIONS_HOST_ENV) or "0.0.0.0",
+            actions_host=_text(environ, ACTIONS_HOST_ENV),
             scale=Scale(
                 replica_name=_text(environ, REPLICA_NAME_ENV),
                 inbox_lease_seconds=_seconds(
@@ -158,6 +203,9 @@ class Settings:
                 redis_url=_redis_url(_text(environ, REDIS_URL_ENV)),
             ),
             retention=_retention(environ),
+            environment=environment,
+            bind_host=_text(environ, BIND_HOST_ENV) or DEFAULT_BIND_HOST,
+            action_server_token=token,
         )
 
 

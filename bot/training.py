@@ -7,6 +7,7 @@ import hashlib
 import json
 import logging
 import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -17,6 +18,7 @@ from typing import Sequence
 import yaml
 
 from bot.paths import ProjectPaths
+from bot.settings import ACTION_SERVER_TOKEN_ENV
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +62,15 @@ MAX_REQUEST_BYTES = 4 * 1024 * 1024
 
 
 def rasa_environment() -> dict[str, str]:
-    """Environment for Rasa subprocesses: telemetry always off, request bodies capped."""
+    """Environment for Rasa subprocesses: telemetry always off, request bodies capped, and an
+    action server token (endpoints.yml's ${ACTION_SERVER_TOKEN}) made for this run when none is set.
+
+    Give the same environment to the action server and the Rasa server that calls it. In
+    production the settings refuse to start without a token, so none is made up there.
+    """
     env = dict(os.environ)
+    if not env.get(ACTION_SERVER_TOKEN_ENV, "").strip():
+        env[ACTION_SERVER_TOKEN_ENV] = secrets.token_urlsafe(32)
     env["RASA_TELEMETRY_ENABLED"] = "false"
     # Sanic's own cap for every route (100 MB by default): no webhook body comes near 4 MiB.
     env.setdefault("SANIC_REQUEST_MAX_SIZE", str(MAX_REQUEST_BYTES))

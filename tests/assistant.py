@@ -21,6 +21,7 @@ from typing import Any, Callable, Optional, TypeVar
 import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 
+from bot.channels.telegram import telegram_conversation
 from bot.reports import store as reports_store
 from bot.reports.model import HazardReport
 from bot.services.store import referrals
@@ -150,6 +151,15 @@ class Assistant:
     def stored_texts(self, sender: str) -> list[str]:
         """The texts of the person's messages as the tracker store holds them."""
         return [e["text"] for e in self.events_of(sender) if e.get("event") == "user"]
+
+    def telegram_conversation(self, chat_id: int) -> str:
+        """The tracker store's sender id of a Telegram chat (a pseudonym, never the chat id)."""
+        return telegram_conversation(Pseudonymizer(self.pseudonym_key.encode()), chat_id)
+
+    def sender_ids(self) -> list[str]:
+        """Every sender id the tracker store holds events for."""
+        query = sa.text("SELECT DISTINCT sender_id FROM events")
+        return _read(f"sqlite:///{self.tracker_db}", lambda c: [s for (s,) in c.execute(query)])
 
     def pseudonym(self, conversation: str) -> str:
         """The pseudonymous id the app database keeps for `conversation`."""

@@ -1,5 +1,6 @@
 """Fixtures shared by the whole suite."""
 
+import os
 from typing import Iterator
 
 import pytest
@@ -10,6 +11,15 @@ from tests.assistant import Assistant
 from tests.databases import app_database, postgres_url  # noqa: F401  (pytest fixtures)
 from tests.factories import PROJECT_ROOT
 from tests.servers import Shared, shared_stack
+
+# What a developer's .env would hold: endpoints.yml's ${ACTION_SERVER_TOKEN}, which Rasa must
+# expand when a test loads an agent in this process (the servers started here get it too).
+TEST_ACTION_SERVER_TOKEN = "test-suite-action-server-token"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Set the action server token of the tests' environment, unless the caller set one."""
+    os.environ.setdefault("ACTION_SERVER_TOKEN", TEST_ACTION_SERVER_TOKEN)
 
 
 @pytest.fixture(scope="session")

@@ -45,9 +45,10 @@ COUNTRY_OF = {
 
 
 class Assistant:
-    def __init__(self, url: str, db: Path) -> None:
+    def __init__(self, url: str, db: Path, pid: int = 0) -> None:
         self.url = url
         self.db = db
+        self.pid = pid  # `bot serve`'s
 
     def send(self, sender: str, message: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         body: dict[str, Any] = {"sender": sender, "message": message}
@@ -78,10 +79,10 @@ def model() -> Path:
 
 @pytest.fixture(scope="module")
 def assistant(model, tmp_path_factory) -> Iterator[Assistant]:
-    """`bot serve` exactly as `make run` starts it, on free ports."""
+    """`bot serve` exactly as `make run` starts it, on free ports (no ACTION_SERVER_TOKEN, no BIND_HOST)."""
     folder = tmp_path_factory.mktemp("serve")
-    with bot_serve(folder) as served:
-        yield Assistant(served.url, folder / "tracker.db")
+    with bot_serve(folder, env={"ACTION_SERVER_TOKEN": "", "BIND_HOST": "", "SANIC_HOST": ""}) as served:
+        yield Assistant(served.url, folder / "tracker.db", served.process.pid)
     code = served.process.returncode
     assert code == 0, "bot serve did not stop cleanly on Ctrl-C"
 
@@ -93,6 +94,34 @@ def expected():
 
 def texts(replies: list[dict[str, Any]]) -> str:
     return "\n".join(r.get("text", "") for r in replies)
+
+
+def listening_addresses(port: int) -> set[str]:
+    """The local addresses something listens on at `port` (ss)."""
+    listening = subprocess.run(
+        ["ss", "-Htln", f"sport = :{port}"], capture_output=True, text=True, check=True
+    )
+    return {line.split()[3] for line in listening.stdout.splitlines()}
+
+
+def test_both_servers_listen_on_loopback_only_and_share_a_per_run_token(assistant):
+    """Private by default: nothing reachable from the network, and action calls still work."""
+    port = int(assistant.url.rsplit(":", 1)[1])
+    actions_port = child_port(assistant.pid, "actions.server")
+    assert listening_addresses(port) == {f"127.0.0.1:{port}"}
+    assert listening_addresses(actions_port) == {f"127.0.0.1:{actions_port}"}
+    with pytest.raises(urllib.error.HTTPError) as refused:  # a call without the run's token
+        urllib.request.urlopen(f"http://127.0.0.1:{actions_port}/actions", timeout=10)
+    assert refused.value.code == 403
+    sender = f"t-{uuid.uuid4().hex}"  # the delete action runs on the action server, with the token
+    assistant.send(sender, "please delete whatever data you have on me")
+    assert assistant.send(sender, "yes") != []
+
+
+def child_port(parent: int, marker: str) -> int:
+    """The --port of the child of `parent` whose command line holds `marker`."""
+    (argv,) = [cmdline.split() for cmdline in children_of(parent).values() if marker in cmdline]
+    return int(argv[argv.index("--port") + 1])
 
 
 @pytest.mark.parametrize("language", sorted(GRENADE))

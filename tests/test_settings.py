@@ -27,7 +27,10 @@ EVERYTHING = {
     "TELEGRAM_TOKEN": "123:abc",
     "TELEGRAM_SECRET_TOKEN": "s" * 20,
     "TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/bot",
-    "SANIC_HOST": "127.0.0.1",
+    "SANIC_HOST": "10.0.0.5",
+    "BOT_ENV": "production",
+    "BIND_HOST": "0.0.0.0",
+    "ACTION_SERVER_TOKEN": "t" * 32,
     "REPLICA_NAME": "rasa-2",
     "INBOX_LEASE_SECONDS": "20",
     "REDIS_URL": "redis://127.0.0.1:6379/3",
@@ -36,6 +39,8 @@ EVERYTHING = {
     "RETAIN_REPORT_CONTACTS_DAYS": "7",
     "RETAIN_CLOSED_REFERRALS_DAYS": "30",
 }
+# What production needs beside BOT_ENV.
+PRODUCTION_SECRETS = {"PSEUDONYM_KEY": "k" * 32, "ACTION_SERVER_TOKEN": "t" * 32}
 
 
 def test_an_empty_environment_gives_the_defaults():
@@ -50,12 +55,18 @@ def test_an_empty_environment_gives_the_defaults():
         telegram_token=None,
         telegram_secret_token=None,
         telegram_api_base_url=None,
-        actions_host="0.0.0.0",
+        actions_host=None,
+        environment="development",
+        bind_host="127.0.0.1",
+        action_server_token=None,
         scale=Scale(replica_name=None, inbox_lease_seconds=60.0, redis_url=None),
         retention=Retention(
             conversations_days=365, sms_state_days=30, report_contacts_days=90, closed_referrals_days=365
         ),
     )
+    # Private by default: both servers listen on loopback only.
+    assert Settings().action_server_host == "127.0.0.1"
+    assert not Settings().production
 
 
 def test_blank_values_count_as_unset():
@@ -74,7 +85,10 @@ def test_every_variable_is_read():
         telegram_token="123:abc",
         telegram_secret_token="s" * 20,
         telegram_api_base_url="http://127.0.0.1:8081/bot",
-        actions_host="127.0.0.1",
+        actions_host="10.0.0.5",
+        environment="production",
+        bind_host="0.0.0.0",
+        action_server_token="t" * 32,
         scale=Scale(replica_name="rasa-2", inbox_lease_seconds=20.0, redis_url="redis://127.0.0.1:6379/3"),
         retention=Retention(
             conversations_days=180, sms_state_days=None, report_contacts_days=7, closed_referrals_days=30
@@ -85,13 +99,45 @@ def test_every_variable_is_read():
 def test_each_variable_changes_its_setting_only():
     default = Settings()
     for name, value in EVERYTHING.items():
-        changed = Settings.from_environ({name: value})
+        base = PRODUCTION_SECRETS if name == "BOT_ENV" else {}  # production refuses to start without them
+        before = Settings.from_environ(base) if base else default
+        changed = Settings.from_environ({**base, name: value})
         differing = [
             f.name
             for f in dataclasses.fields(Settings)
-            if getattr(changed, f.name) != getattr(default, f.name)
+            if getattr(changed, f.name) != getattr(before, f.name)
         ]
         assert len(differing) == 1, (name, differing)
+
+
+def test_bind_host_moves_both_servers_and_sanic_host_only_the_action_server():
+    assert Settings.from_environ({"BIND_HOST": "0.0.0.0"}).action_server_host == "0.0.0.0"
+    assert (
+        Settings.from_environ({"BIND_HOST": "0.0.0.0", "SANIC_HOST": "10.0.0.5"}).action_server_host
+        == "10.0.0.5"
+    )
+
+
+@pytest.mark.parametrize("missing", ["PSEUDONYM_KEY", "ACTION_SERVER_TOKEN"])
+def test_production_refuses_to_start_without_its_secrets(missing: str):
+    environ = {"BOT_ENV": "production", **PRODUCTION_SECRETS}
+    del environ[missing]
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_environ(environ)
+    assert str(refused.value) == f"{missing} must be set when BOT_ENV=production"
+    with pytest.raises(SystemExit) as stopped:
+        settings_or_exit(environ)
+    assert stopped.value.code == f"{missing} must be set when BOT_ENV=production (see .env.example)"
+    assert Settings.from_environ({"BOT_ENV": "production", **PRODUCTION_SECRETS}).production
+
+
+def test_production_never_writes_a_key_beside_the_data(tmp_path: Path):
+    with pytest.raises(SettingsError):
+        load_key(tmp_path / "var", Settings(environment="production"))
+    assert not (tmp_path / "var" / "pseudonym.key").exists()
+    given = Settings.from_environ({"BOT_ENV": "production", **PRODUCTION_SECRETS})
+    assert load_key(tmp_path / "var", given) == b"k" * 32
+    assert not (tmp_path / "var").exists()
 
 
 def test_heroku_style_database_url_is_spelled_for_sqlalchemy():
@@ -117,6 +163,8 @@ DAYS = "must be a whole number of days from 1 to 36500, or 'never', not "
         ("HAZARD_WEBHOOK_URL", "example.org", "must be an http:// or https:// URL, not 'example.org'"),
         ("TELEGRAM_API_BASE_URL", "ftp://x", "must be an http:// or https:// URL, not 'ftp://x'"),
         ("PSEUDONYM_KEY", "short", "must be at least 16 bytes long"),
+        ("ACTION_SERVER_TOKEN", "short", "must be at least 16 characters long"),
+        ("BOT_ENV", "staging", "must be one of development, production, not 'staging'"),
         ("DATABASE_URL", "db.example.org", "must be a database URL such as postgresql://user@host/db"),
         ("INBOX_LEASE_SECONDS", "0", "must be a positive number of seconds, not '0'"),
         ("REDIS_URL", "127.0.0.1:6379", "must be a redis://, rediss:// or unix:// URL, not '127.0.0.1:6379'"),

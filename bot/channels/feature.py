@@ -9,6 +9,8 @@ import argparse
 import asyncio
 
 from bot.features import Feature
+from bot.inbox.store import erase_inbox
+from bot.privacy import INBOX
 
 
 def _cmd_set_webhook(args: argparse.Namespace) -> int:
@@ -37,4 +39,4 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     poll.set_defaults(func=_cmd_poll)
 
 
-FEATURE = Feature(name="channels", commands=add_commands)
+FEATURE = Feature(name="channels", commands=add_commands, erase={INBOX: erase_inbox})

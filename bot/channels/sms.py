@@ -58,7 +58,7 @@ from bot.sms.keywords import PAYLOADS, Keywords
 from bot.sms.menu import choose
 from bot.sms.segments import count_segments
 from bot.sms.senders import parse_sender, profile_for_sender
-from bot.sms.store import SmsStore
+from bot.sms.store import SmsStore, sms_conversation
 from bot.store.db import Database
 from bot.store.guard import StoreGuard
 from bot.store.pseudonym import Pseudonymizer, load_key
@@ -280,7 +280,7 @@ class SmsInput(InputChannel):
             channel=inbound.gateway,
             message_id=inbound.message_id,
             # The conversation is stored under the pseudonym, never the number.
-            conversation=f"sms-{services.pseudonyms.of(number)[:32]}",
+            conversation=sms_conversation(services.pseudonyms.of(number)),
             reply_to=number,
             text=text,
             metadata=metadata,

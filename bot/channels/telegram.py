@@ -16,13 +16,14 @@ updates durably.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import enum
 import hmac
 import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Set
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Set
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, Sanic, response
@@ -167,17 +168,17 @@ class TelegramSender:
                     await self._send_part(chat_id, part)
                 except RetryAfter as error:
                     delay = min(_seconds(error.retry_after), MAX_RETRY_AFTER)
-                    logger.warning("Telegram asks to wait %.1f s (chat %s)", delay, chat_id)
+                    logger.warning("Telegram asks to wait %.1f s", delay)
                     await asyncio.sleep(delay)
                 except NetworkError as error:  # TimedOut included
-                    logger.warning("Telegram send failed (attempt %d, chat %s): %s", attempt, chat_id, error)
+                    logger.warning("Telegram send failed (attempt %d): %s", attempt, error)
                     await asyncio.sleep(min(0.5 * 2 ** (attempt - 1), 8.0))
                 except TelegramError as error:
-                    logger.error("Telegram refused a reply to chat %s: %s", chat_id, error)
+                    logger.error("Telegram refused a reply: %s", error)
                     return Delivery.REFUSED
                 else:
                     return Delivery.SENT
-        logger.warning("A reply to chat %s not delivered after %d attempts", chat_id, MAX_ATTEMPTS)
+        logger.warning("A reply not delivered after %d attempts", MAX_ATTEMPTS)
         return Delivery.FAILED
 
     async def _send_part(self, chat_id: int, part: Part) -> None:
@@ -239,13 +240,18 @@ class TelegramOutput(OutputChannel):
         """The channel's name (also the NLG's channel for channel-specific responses)."""
         return "telegram"
 
-    def __init__(self, sender: TelegramSender) -> None:
+    def __init__(self, sender: TelegramSender, chats: Optional[Mapping[str, int]] = None) -> None:
         self.sender = sender
+        self.chats = chats if chats is not None else {}  # conversation pseudonym -> chat id
 
     async def _deliver(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        chat_id = self.chats.get(recipient_id)
+        if chat_id is None:  # the pseudonym cannot be turned back into a chat: only a recent one is known
+            logger.warning("No recent Telegram chat for a conversation: a message Rasa sent was dropped")
+            return
         parts = self.sender.parts([message])
         await self.sender.callbacks.flush()
-        await self.sender.send_all(int(recipient_id), parts)
+        await self.sender.send_all(chat_id, parts)
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """Send text, cut under Telegram's limit at paragraph boundaries."""
@@ -305,6 +311,7 @@ class TelegramInput(InputChannel):
         read_timeout: float = READ_TIMEOUT,
         gate: Optional[PayloadGate] = None,
         pictures_dir: Optional[Path] = None,
+        pseudonyms: Optional[Pseudonymizer] = None,
     ) -> None:
         self.bot = build_bot(token, base_url, read_timeout)
         self.secret_token = secret_token
@@ -315,6 +322,10 @@ class TelegramInput(InputChannel):
         self.sender = TelegramSender(self.bot, RateLimiter(), CallbackPayloads(), pictures)
         self._chats: KeyedLocks[int] = KeyedLocks()
         self._progress: BoundedDict[int, Progress] = BoundedDict(MAX_PENDING)
+        # Conversations are stored under a pseudonym of the chat id (never the id itself); replies
+        # go to the chat of the update, and Rasa's own messages to a recent chat's id from here.
+        self.pseudonyms = pseudonyms
+        self._chat_of: BoundedDict[str, int] = BoundedDict(MAX_PENDING)
         self._in_flight: Set[int] = set()
         self._tasks = TrackedTasks("Telegram")
         self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
@@ -366,7 +377,14 @@ class TelegramInput(InputChannel):
         database, key = await asyncio.to_thread(
             lambda: (Database.for_project(paths, settings), load_key(paths.var, settings))
         )
-        return InboxStore.sealed_with(database, Pseudonymizer(key))
+        self.pseudonyms = self.pseudonyms or Pseudonymizer(key)
+        return InboxStore.sealed_with(database, self.pseudonyms)
+
+    def conversation_of(self, chat_id: int) -> str:
+        """The Rasa sender id of a chat: "tg-" and a keyed pseudonym of the chat id."""
+        if self.pseudonyms is None:  # outside a server (no start): the project's key
+            self.pseudonyms = Pseudonymizer(load_key(project_paths().var))
+        return telegram_conversation(self.pseudonyms, chat_id)
 
     async def recover(self) -> None:
         """Answer the updates acknowledged but not finished by this replica's former run or by a
@@ -382,6 +400,8 @@ class TelegramInput(InputChannel):
         """Answer an update taken over from the inbox (its turn may have run: replies are not remade)."""
         incoming = incoming_of(item)
         if incoming is not None and incoming.update_id not in self._in_flight:
+            # A row from before conversations were pseudonymous names the chat: never store that.
+            incoming = dataclasses.replace(incoming, sender_id=self.conversation_of(incoming.chat_id))
             self._spawn(incoming, durable=True, recovering=True)
 
     async def stop(self) -> None:
@@ -438,6 +458,7 @@ class TelegramInput(InputChannel):
             incoming = None
         if incoming is None:
             return response.json({"status": "ignored"})
+        incoming = dataclasses.replace(incoming, sender_id=self.conversation_of(incoming.chat_id))
         # Stored before Telegram hears 200: an acknowledged update is answered even after a crash.
         stored = (
             await self.guard.call(
@@ -452,6 +473,7 @@ class TelegramInput(InputChannel):
         return response.json({"status": "accepted"})
 
     def _spawn(self, incoming: Incoming, durable: bool, recovering: bool = False) -> None:
+        self._chat_of[incoming.sender_id] = incoming.chat_id
         if incoming.update_id is not None:
             self._in_flight.add(incoming.update_id)
         self._tasks.spawn(self._handle(incoming, durable, recovering))
@@ -478,10 +500,7 @@ class TelegramInput(InputChannel):
                         await asyncio.sleep(UPDATE_BACKOFF * 2 ** (attempt - 1))
                 # Left unfinished in the inbox: answered after the next start.
                 logger.error(
-                    "Telegram update %s (chat %s) not answered after %d attempts",
-                    incoming.update_id,
-                    incoming.chat_id,
-                    UPDATE_ATTEMPTS,
+                    "Telegram update %s not answered after %d attempts", incoming.update_id, UPDATE_ATTEMPTS
                 )
         finally:
             if incoming.update_id is not None:
@@ -502,12 +521,7 @@ class TelegramInput(InputChannel):
                 progress.parts = await self._turn(incoming, recovering)
             progress.sent += await self.sender.send_all(incoming.chat_id, progress.parts[progress.sent :])
         except Exception as error:  # one failed update must not stop the others; it is tried again
-            logger.error(
-                "Telegram update %s (chat %s) failed: %s",
-                incoming.update_id,
-                incoming.chat_id,
-                type(error).__name__,
-            )
+            logger.error("Telegram update %s failed: %s", incoming.update_id, type(error).__name__)
             logger.debug("Telegram update failure", exc_info=True)
             return False
         if progress.sent < len(progress.parts):
@@ -571,7 +585,12 @@ class TelegramInput(InputChannel):
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         """For messages Rasa sends on its own (reminders, alerts)."""
-        return TelegramOutput(self.sender)
+        return TelegramOutput(self.sender, self._chat_of)
+
+
+def telegram_conversation(pseudonyms: Pseudonymizer, chat_id: int) -> str:
+    """A chat's conversation id in the tracker store: the chat id never appears in it."""
+    return f"tg-{pseudonyms.of(f'telegram:{chat_id}')[:32]}"
 
 
 def _key(incoming: Incoming) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
@@ -25,6 +25,9 @@ from bot.clock import utc_now
 from bot.store.db import Database, delete_where
 from bot.store.pseudonym import Pseudonymizer
 from bot.store.schema import metadata as schema
+
+if TYPE_CHECKING:
+    from bot.privacy import AppData
 
 # The purpose under which reply addresses are sealed (a key derived from the pseudonym key).
 KEY_PURPOSE = "inbox-reply-to"
@@ -50,6 +53,31 @@ inbox = sa.Table(
     sa.Index("ix_inbox_status", "channel", "status"),
     sa.Index("ix_inbox_received_at", "received_at"),
 )
+
+
+# What an answered row names instead of the conversation once the person asked to be forgotten.
+ERASED = "erased"
+
+
+def erase_inbox(data: AppData, conversation: str) -> None:
+    """The channels' "delete my data" hook (bot.features): the answered inbox rows of the
+    conversation whose sender id has the pseudonym `conversation` no longer name it.
+
+    The rows stay (their message ids still stop a redelivered message from being answered
+    twice; their text and reply address were forgotten when answered). A row still being
+    answered keeps its conversation until then, so that a restart can answer it. The rows name
+    the sender id, erasure knows only its keyed hash: each stored sender id is hashed and compared.
+    """
+    database = data.database.migrate()
+    with database.sessions.begin() as session:
+        senders = session.execute(sa.select(inbox.c.conversation).distinct()).scalars().all()
+        mine = [sender for sender in senders if data.pseudonyms.of(sender) == conversation]
+        if mine:
+            session.execute(
+                sa.update(inbox)
+                .where(inbox.c.conversation.in_(mine), inbox.c.status == DONE)
+                .values(conversation=ERASED, text=None, reply_to=None, metadata="{}")
+            )
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,13 @@ organisation has confirmed it (`verified` in content/countries/*.yml).
 
 from __future__ import annotations
 
-import csv
 import json
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Optional, TextIO
 
 from bot.content.countries import PhoneNumber
 from bot.reports.model import HazardReport
+from bot.spreadsheet import SafeCsvWriter
 
 FORMATS = ("csv", "hxl", "geojson")
 
@@ -71,7 +71,7 @@ def write_csv(
     reports: Iterable[HazardReport], out: TextIO, hxl: bool = False, hotlines: Optional[Hotlines] = None
 ) -> int:
     """Header row (then the HXL hashtag row if `hxl`), one row per report; returns the count."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeCsvWriter(out)  # people's text never runs as a formula
     writer.writerow([column.name for column in COLUMNS])
     if hxl:
         writer.writerow([column.hxl for column in COLUMNS])

@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 
 # A new reference is drawn when the stored ones already use it (best effort, database only).
 REFERENCE_TRIES = 5
+# The spool and its quarantine hold contact details: only the owner may read them.
+SPOOL_MODE = 0o600
 
 
 def _no_hook(report: HazardReport) -> None:
@@ -114,8 +116,13 @@ class Spool:
 
     def _rewrite(self, lines: list[bytes]) -> None:
         # Write-new-then-rename: a crash leaves either the old or the new spool, never half of one.
+        # The new file is created 0600 like the appended one: the spool holds contact details,
+        # and open()'s default mode (umask) would leave the renamed spool readable by others.
         temporary = self.path.with_suffix(".tmp")
-        with open(temporary, "wb") as handle:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()  # a crashed rewrite's leftover, perhaps with another mode
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, SPOOL_MODE)
+        with os.fdopen(fd, "wb") as handle:
             handle.write(b"".join(line + b"\n" for line in lines))
             handle.flush()
             os.fsync(handle.fileno())
@@ -193,7 +200,7 @@ class Spool:
 
 def _append_synced(path: Path, line: bytes) -> None:
     created = not path.exists()
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, SPOOL_MODE)
     try:
         # A writer killed mid-line leaves no newline: start on a fresh line so only that one is bad.
         if not created and os.fstat(fd).st_size > 0:

@@ -8,7 +8,6 @@ cancelling erases the contact; `delete_for_conversation` erases the rows.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Optional, TextIO
@@ -20,6 +19,7 @@ from bot.clock import utc_now
 from bot.privacy import AppData
 from bot.references import clean_reference, new_reference
 from bot.services.store import referrals
+from bot.spreadsheet import SafeCsvWriter
 from bot.store.db import Database, delete_where
 from bot.store.pseudonym import Pseudonymizer
 
@@ -189,7 +189,7 @@ def expire_closed(database: Database, before: dt.datetime, dry_run: bool = False
 
 def export_csv(rows: list[Referral], out: TextIO) -> int:
     """Write referrals for partner organisations (EXPORT_FIELDS only); returns the row count."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeCsvWriter(out)  # people's text never runs as a formula
     writer.writerow(EXPORT_FIELDS)
     for r in rows:
         writer.writerow(

@@ -1,6 +1,7 @@
 """What the SMS slice plugs into the shared parts (see bot/features.py).
 
-Its check: the SMS keywords; its command: `bot sms simulate`. (The SMS budget of
+Its check: the SMS keywords; its command: `bot sms simulate`; what "delete my data" erases:
+the person's number state (opt-out, last menu). (The SMS budget of
 every response is measured by bot.content.check.check_all once all else is right.)
 """
 
@@ -10,7 +11,9 @@ import argparse
 
 from bot.features import Feature
 from bot.paths import project_paths
+from bot.privacy import SMS
 from bot.sms.check import check_sms_keywords
+from bot.sms.store import erase_sms_state
 from bot.training import ensure_model
 
 
@@ -31,4 +34,6 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     simulate.set_defaults(func=_cmd_simulate)
 
 
-FEATURE = Feature(name="sms", checks=(check_sms_keywords,), commands=add_commands)
+FEATURE = Feature(
+    name="sms", checks=(check_sms_keywords,), commands=add_commands, erase={SMS: erase_sms_state}
+)

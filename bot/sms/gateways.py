@@ -86,9 +86,10 @@ class Gateway(abc.ABC):
                 async with session.post(url, data=fields, headers=headers, timeout=timeout) as response:
                     if response.status < 300:
                         return
-                    detail = (await response.text())[:200]
                     if response.status != 429 and response.status < 500:
-                        raise SendRefusedError(f"{self.name} refused ({response.status}): {detail}")
+                        # The gateway's explanation may quote the number: only in debug logs.
+                        logger.debug("%s refusal: %s", self.name, (await response.text())[:200])
+                        raise SendRefusedError(f"{self.name} refused ({response.status})")
                     logger.warning("%s send: HTTP %s (attempt %d)", self.name, response.status, attempt)
             except (aiohttp.ClientError, asyncio.TimeoutError) as error:
                 logger.warning("%s send failed (attempt %d): %s", self.name, attempt, error)

@@ -112,7 +112,8 @@ async def simulate(
     with tempfile.TemporaryDirectory() as folder:
         actions, port = start_action_server(paths, Path(folder))
         try:
-            available.action = EndpointConfig(url=f"http://localhost:{port}/webhook")
+            token = available.action.token if available.action else None  # the one the action server got
+            available.action = EndpointConfig(url=f"http://localhost:{port}/webhook", token=token)
             agent = await load_agent(model_path=str(model), endpoints=available)
             return await _converse(paths, agent, sender, Path(folder), read, write, budget)
         finally:

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Mapping, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from bot.clock import utc_now
 from bot.store.db import Database, delete_where
+from bot.store.pseudonym import Pseudonymizer
 from bot.store.schema import metadata
+
+if TYPE_CHECKING:
+    from bot.privacy import AppData
 
 sms_numbers = sa.Table(
     "sms_numbers",
@@ -25,6 +29,33 @@ sms_numbers = sa.Table(
     sa.Column("menu", sa.Text()),
     sa.Column("menu_at", sa.DateTime(timezone=True)),
 )
+
+
+def sms_conversation(number_key: str) -> str:
+    """The Rasa sender id of the number whose pseudonym is `number_key` (never the number itself)."""
+    return f"sms-{number_key[:32]}"
+
+
+def number_keys_of(database: Database, pseudonyms: Pseudonymizer, conversation: str) -> list[str]:
+    """The stored number pseudonyms whose conversation has the pseudonym `conversation`.
+
+    Erasure knows a conversation only by the keyed hash of its sender id, which cannot be
+    turned back; each stored number's conversation is hashed and compared instead (one HMAC a
+    row: about a second per million numbers, for a request that is rare).
+    """
+    with database.sessions.begin() as session:
+        keys = session.execute(sa.select(sms_numbers.c.number_key)).scalars().all()
+    return [key for key in keys if pseudonyms.of(sms_conversation(key)) == conversation]
+
+
+def erase_sms_state(data: AppData, conversation: str) -> None:
+    """The SMS slice's "delete my data" hook (bot.features): the opt-out and menu rows of the
+    person's number; raises when it cannot."""
+    database = data.database.migrate()
+    keys = number_keys_of(database, data.pseudonyms, conversation)
+    if keys:
+        with database.sessions.begin() as session:
+            session.execute(sa.delete(sms_numbers).where(sms_numbers.c.number_key.in_(keys)))
 
 
 class SmsStore:

@@ -56,7 +56,9 @@ def make_engine(url: str, timeouts: Optional[Timeouts] = None) -> Engine:
     created and foreign keys enforced."""
     limits = timeouts or _default_timeouts()
     parsed = sa.engine.make_url(url)
-    kwargs: dict[str, Any] = {"future": True}
+    # A database error's text otherwise quotes the statement's parameters (a person's message,
+    # a contact) into every log line and traceback that shows it.
+    kwargs: dict[str, Any] = {"future": True, "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:":

@@ -11,7 +11,7 @@ import secrets
 from pathlib import Path
 from typing import Optional
 
-from bot.settings import PSEUDONYM_KEY_ENV, Settings, load_settings
+from bot.settings import BOT_ENV_ENV, PSEUDONYM_KEY_ENV, Settings, SettingsError, load_settings
 
 logger = logging.getLogger(__name__)
 
@@ -38,11 +38,14 @@ def load_key(var: Path, settings: Optional[Settings] = None) -> bytes:
     """PSEUDONYM_KEY (the settings'); else a random key kept in var/pseudonym.key.
 
     A deployment sets PSEUDONYM_KEY (and keeps it: a new key makes new ids). The
-    file fallback keeps a laptop or a single server working without setup.
+    file fallback keeps a laptop working without setup; in production the key must come from
+    the environment, never from a file beside the data it protects.
     """
-    given = (settings or load_settings()).pseudonym_key
-    if given:
-        return given.encode("utf-8")
+    settings = settings or load_settings()
+    if settings.pseudonym_key:
+        return settings.pseudonym_key.encode("utf-8")
+    if settings.production:
+        raise SettingsError(f"{PSEUDONYM_KEY_ENV} must be set when {BOT_ENV_ENV}=production")
     path = var / "pseudonym.key"
     if not path.exists():
         var.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ from rasa.shared.exceptions import RasaException
 
 from bot.conversation import LANGUAGE_SLOT
 from bot.paths import project_paths
-from bot.privacy import ERASURE_DONE, ERASURE_SLOT, REFERRALS, REPORTS, AppData, PendingErasures
+from bot.privacy import ERASABLE, ERASURE_DONE, ERASURE_SLOT, AppData, PendingErasures
 from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def erasure_left(events: Iterable[Event]) -> List[str]:
     """
     said = [e.value for e in events if isinstance(e, SlotSet) and e.key == ERASURE_SLOT]
     if not said:
-        return [REFERRALS, REPORTS]
+        return list(ERASABLE)
     value = str(said[-1] or "")
     return [] if value == ERASURE_DONE else [part for part in value.split(",") if part]
 
@@ -79,6 +79,8 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, app_data: Optional[AppData] = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Rasa's engine: its errors would quote the events (the person's messages) in the logs.
+        self.engine.hide_parameters = True
         self.pending = PendingErasures(self.engine)
         # The project's (DATABASE_URL, var/) unless given: tests pass their own.
         self._app_data = app_data

@@ -13,12 +13,14 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SlotSet, 
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.features import Feature, load_features
+from bot.inbox.store import InboxItem, InboxStore, inbox
 from bot.nlu.yes_no import YesNoReader
 from bot.policies.confirmation import Question, next_action
-from bot.privacy import AppData, PendingErasures, erase_app_data, pending_erasures, retry_wait
+from bot.privacy import ERASABLE, AppData, PendingErasures, erase_app_data, pending_erasures, retry_wait
 from bot.reports.spool import Spool
 from bot.services.store import referrals
 from bot.settings import Settings
+from bot.sms.store import SmsStore, sms_conversation, sms_numbers
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer
 from bot.store.tracker_store import erasure_left
@@ -122,7 +124,8 @@ def test_the_erase_question_is_answered_once_and_never_says_done_for_a_silent_ac
 def test_what_the_erase_action_left_is_read_from_its_slot():
     assert erasure_left([ActionExecuted("action_delete_my_data"), SlotSet("data_erasure", "done")]) == []
     assert erasure_left([SlotSet("data_erasure", "referrals,reports")]) == ["referrals", "reports"]
-    assert erasure_left([ActionExecuted("action_delete_my_data")]) == ["referrals", "reports"]
+    everything = ["inbox", "referrals", "reports", "sms"]  # the action never answered
+    assert erasure_left([ActionExecuted("action_delete_my_data")]) == everything
 
 
 def app_data(url: str, tmp_path: Path) -> AppData:
@@ -159,7 +162,7 @@ def test_a_failed_erasure_is_kept_and_retried_until_done(tmp_path: Path, monkeyp
     add_referral(good.database, conversation)
     (tmp_path / "broken").mkdir()  # a directory: SQLite cannot open it
     broken = app_data(f"sqlite:///{tmp_path / 'broken'}", tmp_path)
-    assert erase_app_data(broken, conversation) == ["referrals", "reports"]
+    assert erase_app_data(broken, conversation) == ["inbox", "referrals", "reports", "sms"]
 
     pending = PendingErasures(sa.create_engine(f"sqlite:///{tmp_path / 'tracker.db'}", future=True))
     start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
@@ -167,7 +170,11 @@ def test_a_failed_erasure_is_kept_and_retried_until_done(tmp_path: Path, monkeyp
     assert pending.retry_due(broken, now=start) == 1  # still down: kept, next try in 60 s
     with pending.engine.connect() as connection:
         [row] = connection.execute(sa.select(pending_erasures)).mappings()
-    assert (row["conversation"], row["attempts"], row["failed"]) == (conversation, 1, "referrals,reports")
+    assert (row["conversation"], row["attempts"], row["failed"]) == (
+        conversation,
+        1,
+        "inbox,referrals,reports,sms",
+    )
     assert pending.retry_due(good, now=start + dt.timedelta(seconds=59)) == 1  # not due yet
     assert count_referrals(good.database) == 1
     assert pending.retry_due(good, now=start + dt.timedelta(seconds=60)) == 0
@@ -182,7 +189,8 @@ def test_retries_back_off_up_to_an_hour():
 
 
 def test_every_registered_erase_hook_runs_and_each_failure_is_named(tmp_path: Path):
-    assert {name for feature in load_features() for name in feature.erase} == {"referrals", "reports"}
+    names = {name for feature in load_features() for name in feature.erase}
+    assert names == {"inbox", "referrals", "reports", "sms"} == set(ERASABLE)
     erased: list[str] = []
 
     def broken(data: AppData, conversation: str) -> None:
@@ -202,3 +210,41 @@ def test_a_spool_that_cannot_be_erased_is_named_even_when_the_database_works(tmp
     database = Database.from_url(f"sqlite:///{tmp_path / 'app.db'}").migrate()
     data = AppData(database, Spool(tmp_path / "blocked"), Pseudonymizer(b"k" * 32))
     assert erase_app_data(data, data.pseudonyms.of("someone")) == ["reports"]
+
+
+def sms_rows(database: Database) -> tuple[list[str], list[str]]:
+    """The number keys with SMS state, and the conversations with inbox rows."""
+    with database.sessions.begin() as session:
+        numbers = sorted(session.execute(sa.select(sms_numbers.c.number_key)).scalars())
+        conversations = sorted(session.execute(sa.select(inbox.c.conversation)).scalars())
+    return numbers, conversations
+
+
+def test_delete_my_data_removes_the_persons_sms_state_and_unlinks_their_inbox_rows(tmp_path: Path):
+    data = app_data(f"sqlite:///{tmp_path / 'app.db'}", tmp_path)
+    data.database.migrate()
+    sms, messages = SmsStore(data.database), InboxStore.sealed_with(data.database, data.pseudonyms)
+    mine, theirs = data.pseudonyms.of("+380501234567"), data.pseudonyms.of("+380509999999")
+    items = {}
+    for key, message_id in ((mine, "m1"), (theirs, "m2"), (mine, "m3")):
+        sms.set_opted_out(key, True)
+        sms.save_menu(key, ["/help"])
+        items[message_id] = InboxItem("twilio", message_id, sms_conversation(key), "+380...", "5 Main st")
+        assert messages.accept(items[message_id])
+    messages.finish(items["m1"])
+    messages.finish(items["m2"])  # m3 is still being answered
+    assert sms_rows(data.database) == (
+        sorted([mine, theirs]),
+        sorted([sms_conversation(mine)] * 2 + [sms_conversation(theirs)]),
+    )
+
+    # What action_delete_my_data does for the SMS sender: erase under the sender id's pseudonym.
+    assert erase_app_data(data, data.pseudonyms.of(sms_conversation(mine))) == []
+
+    assert sms_rows(data.database) == (
+        [theirs],
+        sorted(["erased", sms_conversation(theirs), sms_conversation(mine)]),  # m3 until answered
+    )
+    assert sms.opted_out(theirs) and sms.last_menu(theirs) == ["/help"]
+    assert not sms.opted_out(mine) and sms.last_menu(mine) == []
+    assert messages.status("twilio", "m1") == "done"  # still a duplicate if redelivered

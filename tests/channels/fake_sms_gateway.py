@@ -17,6 +17,7 @@ class FakeSmsGateway(LocalServer):
         self.sent: list[dict[str, Any]] = []  # {"api", "to", "body", "headers", "form"}
         self.fail_next = 0  # how many next sends get a 500
         self.failures = 0
+        self.refusals: list[str] = []  # the next sends get a 400 with these bodies, in order
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._twilio)
@@ -36,7 +37,19 @@ class FakeSmsGateway(LocalServer):
                 {"api": api, "to": to, "body": body, "headers": dict(request.headers), "form": dict(form)}
             )
 
+    def refuse_next(self, count: int, body: str) -> None:
+        """The next `count` sends are refused (400) with `body`, as a gateway explains a bad number."""
+        with self._lock:
+            self.refusals.extend([body] * count)
+
+    def _refusal(self) -> str | None:
+        with self._lock:
+            return self.refusals.pop(0) if self.refusals else None
+
     async def _twilio(self, request: web.Request) -> web.Response:
+        refusal = self._refusal()
+        if refusal is not None:
+            return web.json_response({"code": 21211, "message": refusal}, status=400)
         if self._should_fail():
             return web.json_response({"message": "unavailable"}, status=500)
         form = await request.post()

@@ -122,3 +122,25 @@ def test_cli_export_filters_by_date_and_country(
     assert main(argv) == 0
     printed = list(csv.reader(io.StringIO(capsys.readouterr().out)))
     assert sorted(row[0] for row in printed[2:]) == sorted([ukraine.id, cambodia.id])
+
+
+def test_csv_and_hxl_cells_typed_as_formulas_are_text():
+    report = hazard_report(
+        description='=HYPERLINK("http://evil.example","click")',
+        place="+cmd|' /C calc'!A0",
+        region="@SUM(A1:A9)",
+        contact_consent=True,
+        contact="-1+1",
+        latitude=-33.865,
+        longitude=151.209,
+        created_at=MAY,
+    )
+    for fmt in ("csv", "hxl"):
+        (row,) = [
+            r for r in csv.DictReader(io.StringIO(rendered(fmt, [report]))) if r["report_id"] == report.id
+        ]
+        assert row["description"] == '\'=HYPERLINK("http://evil.example","click")'
+        assert row["place"] == "'+cmd|' /C calc'!A0"
+        assert row["region"] == "'@SUM(A1:A9)"
+        assert row["contact"] == "'-1+1"
+        assert row["latitude"] == "-33.865000"  # a number stays a number

@@ -1,6 +1,8 @@
 """Database down -> spooled -> replayed exactly once, including a real process killed mid-replay."""
 
 import json
+import os
+import stat
 import subprocess
 import sys
 import textwrap
@@ -95,6 +97,33 @@ def test_erasure_reaches_spooled_contact_details(down_database: Database, tmp_pa
     assert spool.erase_contacts("a" * 64) == 1
     assert "+380501234567" not in spool.path.read_text()
     assert [r.contact for r in spool.reports()] == [None, "+380509999999"]
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_spool_stays_owner_only_after_every_rewrite(
+    app_database: Database, down_database: Database, tmp_path: Path
+):
+    old_umask = os.umask(0o022)  # a usual umask: files open() creates are readable by everyone
+    try:
+        spool = Spool(tmp_path / "spool")
+        mine = hazard_report(conversation="a" * 64, contact_consent=True, contact="+380501234567")
+        save_report(mine, down_database, spool)
+        save_report(hazard_report(), down_database, spool)
+        assert mode(spool.path) == 0o600  # appended
+        assert spool.erase_contacts("a" * 64) == 1
+        assert mode(spool.path) == 0o600  # rewritten without the contact
+        assert spool.replay(down_database).remaining == 2
+        assert mode(spool.path) == 0o600
+        save_report(hazard_report(), down_database, spool)
+        with spool.path.open("ab") as handle:
+            handle.write(b"not json\n")
+        assert spool.replay(app_database).inserted == 3  # rewritten empty, one line quarantined
+        assert (mode(spool.path), mode(spool.quarantine_path)) == (0o600, 0o600)
+    finally:
+        os.umask(old_umask)
 
 
 CRASH_EXIT_CODE = 86

@@ -1,5 +1,6 @@
 """Referrals: pseudonymous, cancellable, closable, exported with consented fields only."""
 
+import csv
 import datetime as dt
 import io
 
@@ -102,6 +103,15 @@ def test_export_has_only_the_consented_fields(app_database):
     expected = [referral.reference, "2025-03-01 12:00 UTC", "open", "rehabilitation", "ukraine", "kharkiv"]
     assert line == ",".join(expected + ["", "uk", REQUEST.contact])
     assert PSEUDONYMS.of(SENDER) not in out.getvalue()
+
+
+def test_export_neutralises_formulas_typed_as_a_contact(app_database):
+    request = ReferralRequest('=HYPERLINK("http://evil.example")', "legal", "ukraine", "@kharkiv", None, "uk")
+    create_referral(app_database, PSEUDONYMS, SENDER, request, now=NOW)
+    out = io.StringIO()
+    export_csv(list_referrals(app_database, OPEN), out)
+    (row,) = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert (row["contact"], row["region"]) == ('\'=HYPERLINK("http://evil.example")', "'@kharkiv")
 
 
 def test_cli_list_export_close(tmp_path, monkeypatch, capsys):
