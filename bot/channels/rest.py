@@ -26,11 +26,13 @@ from sanic.request import Request
 from sanic.response import BaseHTTPResponse, HTTPResponse, ResponseStream
 
 from bot.channels.inbound import MAX_TEXT_CHARS, PayloadGate, clean_sender, clean_text
-from bot.channels.support import KeyedLocks
+from bot.channels.support import SenderOrder
 from bot.paths import project_paths
 
 logger = logging.getLogger(__name__)
 
+# The balancer's per-conversation message number (deploy/haproxy/haproxy.cfg).
+SEQUENCE_HEADER = "X-Sender-Seq"
 # A long paste (1 MB) is still answered, cut to MAX_TEXT_CHARS; a bigger body is
 # no message and is refused (413) before it is read, let alone parsed.
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -117,16 +119,22 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     return b"".join(chunks)
 
 
+def sequence_number(request: Request) -> Optional[int]:
+    """The balancer's number of this message in its conversation (X-Sender-Seq), if any."""
+    raw = request.headers.get(SEQUENCE_HEADER, "")
+    return int(raw) if raw.isdigit() and len(raw) < 12 else None
+
+
 class RestInput(RasaRestInput):
     """Rasa's REST channel at the same URL, with one cap, one sanitiser and 4xx for bad bodies."""
 
     def __init__(self, gate: PayloadGate) -> None:
         self.gate = gate
-        # One turn at a time per sender, in arrival order (asyncio locks are FIFO): messages sent
-        # a few milliseconds apart are understood in the order they came, not in the order
-        # their turns happen to reach Rasa's lock store. The balancer routes a sender to one
-        # replica (deploy/haproxy), so arrival order there is the sender's order.
-        self._senders: KeyedLocks[str] = KeyedLocks()
+        # One turn at a time per sender, in the order the balancer numbered them (X-Sender-Seq,
+        # deploy/haproxy), else in arrival order: messages sent a few milliseconds apart are
+        # understood in the order they were sent, not in the order their turns happen to
+        # reach Rasa's lock store. The balancer routes a sender to one replica.
+        self._senders = SenderOrder()
 
     @classmethod
     def name(cls) -> str:
@@ -164,7 +172,7 @@ class RestInput(RasaRestInput):
                     await stream(out)
 
                 return response.stream(send, content_type="text/event-stream")
-            async with self._senders.hold(message.sender):
+            async with self._senders.turn(message.sender, sequence_number(request)):
                 return await self._answer(on_new_message, message)
 
         return webhook

@@ -160,3 +160,67 @@ class BoundedSet(Generic[K]):
 
     def __len__(self) -> int:
         return len(self._members)
+
+
+# How long a numbered turn waits for the one before it (which may never come: lost before
+# this replica, or sent to another while this one was down).
+ORDER_WAIT_S = 2.0
+# Senders whose last numbered turn is remembered.
+MAX_ORDERED_SENDERS = 100_000
+
+
+class SenderOrder:
+    """A sender's turns one at a time, in the order the balancer numbered them.
+
+    HAProxy numbers each conversation's messages as they arrive (X-Sender-Seq, 1, 2, 3...,
+    deploy/haproxy/haproxy.cfg). Two messages sent a few milliseconds apart can still reach a
+    busy replica's event loop the other way round; a turn numbered n therefore waits, at most
+    `wait` seconds, until turn n-1 has run here, then takes the sender's lock. Unnumbered turns
+    (no balancer) go in arrival order. A number not above the last one run is a new start
+    (the balancer forgot an idle conversation) and goes at once.
+    """
+
+    def __init__(self, wait: float = ORDER_WAIT_S, size: int = MAX_ORDERED_SENDERS) -> None:
+        self.wait = wait
+        self._locks: KeyedLocks[str] = KeyedLocks()
+        self._done: BoundedDict[str, int] = BoundedDict(size)
+        self._waiting: Dict[str, list[tuple[int, asyncio.Future[None]]]] = {}
+
+    @asynccontextmanager
+    async def turn(self, sender: str, number: Optional[int]) -> AsyncIterator[None]:
+        """Hold `sender`'s turn: after its numbered predecessor (or the wait), in arrival order otherwise."""
+        if number is not None:
+            await self._after(sender, number - 1)
+        try:
+            async with self._locks.hold(sender):
+                yield
+        finally:
+            if number is not None:
+                self._ran(sender, number)
+
+    async def _after(self, sender: str, previous: int) -> None:
+        """Wait until turn `previous` of `sender` ran here (or `wait` passed)."""
+        last = self._done.get(sender)
+        if previous < 1 or (last is not None and last >= previous):
+            return  # the first, the next, or a new start (numbered at or below the last run)
+        ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(sender, []).append((previous, ready))
+        try:
+            await asyncio.wait_for(asyncio.shield(ready), self.wait)
+        except asyncio.TimeoutError:
+            logger.info("A numbered turn went on without the one before it (lost or elsewhere)")
+        finally:
+            waiters = [w for w in self._waiting.get(sender, []) if w[1] is not ready]
+            if waiters:
+                self._waiting[sender] = waiters
+            else:
+                self._waiting.pop(sender, None)
+
+    def _ran(self, sender: str, number: int) -> None:
+        last = self._done.get(sender)
+        # Higher numbers move on; a lower one is a new start unless it is a straggler that
+        # waited out its predecessor (then the higher number stands).
+        self._done[sender] = number if last is None or number > last or last > number + 1 else last
+        for previous, ready in self._waiting.get(sender, []):
+            if previous <= self._done[sender] and not ready.done():
+                ready.set_result(None)

@@ -12,7 +12,14 @@ import pytest
 
 from bot.channels import sms as sms_channel
 from bot.channels.sms import SmsInput
-from bot.channels.support import BoundedDict, BoundedSet, KeyedLocks, SharedSession, TrackedTasks
+from bot.channels.support import (
+    BoundedDict,
+    BoundedSet,
+    KeyedLocks,
+    SenderOrder,
+    SharedSession,
+    TrackedTasks,
+)
 from bot.channels.telegram_limits import CallbackPayloads
 from bot.channels.telegram_updates import SeenUpdates
 from bot.inbox.store import InboxItem
@@ -263,3 +270,55 @@ def test_per_chat_state_of_the_telegram_channel_is_bounded():
     keys = [callbacks.data_for("/find_services" + "{" + f'"place": "{n:080d}"' + "}") for n in range(50)]
     assert len(callbacks._long) == 4
     assert callbacks.payload_for(keys[-1]).endswith(f'"{49:080d}"' + "}")
+
+
+async def _numbered(order: SenderOrder, ran: list[int], sender: str, number: int) -> None:
+    async with order.turn(sender, number):
+        ran.append(number)
+        await asyncio.sleep(0)  # let the others try to overtake
+
+
+@run_async
+async def test_sender_order_runs_numbered_turns_in_their_numbers_order_whatever_the_arrival():
+    order, ran = SenderOrder(wait=60), []
+    tasks = []
+    for number in (1, 4, 3, 5, 2):  # 4, 3 and 5 reach the replica before 2
+        tasks.append(asyncio.create_task(_numbered(order, ran, "alice", number)))
+        await asyncio.sleep(0)
+    await asyncio.wait_for(asyncio.gather(*tasks), 5)
+    assert ran == [1, 2, 3, 4, 5]
+
+
+@run_async
+async def test_sender_order_goes_on_without_a_turn_that_never_comes():
+    order, ran = SenderOrder(wait=0.05), []
+    await _numbered(order, ran, "bob", 1)
+    await asyncio.wait_for(_numbered(order, ran, "bob", 3), 5)  # 2 was lost before this replica
+    await asyncio.wait_for(_numbered(order, ran, "bob", 2), 5)  # a straggler runs at once
+    await asyncio.wait_for(_numbered(order, ran, "bob", 4), 5)  # after 3: no wait
+    assert ran == [1, 3, 2, 4]
+
+
+@run_async
+async def test_sender_order_takes_a_lower_number_as_a_new_start_and_keeps_senders_apart():
+    order, ran = SenderOrder(wait=60), []
+    for number in (1, 2, 3):
+        await _numbered(order, ran, "carol", number)
+    # The balancer forgot the idle conversation: 1 again, then 2, without waiting a minute.
+    await asyncio.wait_for(_numbered(order, ran, "carol", 1), 5)
+    await asyncio.wait_for(_numbered(order, ran, "carol", 2), 5)
+    await asyncio.wait_for(_numbered(order, ran, "dave", 1), 5)  # another sender: its own numbers
+    assert ran == [1, 2, 3, 1, 2, 1]
+
+
+@run_async
+async def test_sender_order_keeps_unnumbered_turns_in_arrival_order():
+    order, ran = SenderOrder(), []
+
+    async def unnumbered(label: int) -> None:
+        async with order.turn("erin", None):
+            await asyncio.sleep(0)
+            ran.append(label)
+
+    await asyncio.gather(*(unnumbered(n) for n in range(5)))
+    assert ran == [0, 1, 2, 3, 4]

@@ -139,6 +139,8 @@ class FakeReplica(LocalServer):
         # connection without answering.
         self.die_mid_turn = False
         self.keys: List[Tuple[str, str]] = []
+        # (channel, conversation key, X-Sender-Seq or None) of each webhook request.
+        self.numbers: List[Tuple[str, str, Optional[str]]] = []
         self._record = threading.Lock()
 
     def add_routes(self, app: web.Application) -> None:
@@ -173,6 +175,9 @@ class FakeReplica(LocalServer):
         body = await request.read()
         with self._record:
             self.keys.append((channel, conversation_key(channel, body)))
+            self.numbers.append(
+                (channel, conversation_key(channel, body), request.headers.get("X-Sender-Seq"))
+            )
             dying, self.die_mid_turn = self.die_mid_turn, False
         if dying and request.transport is not None:
             request.transport.abort()
@@ -509,3 +514,28 @@ def test_a_turn_cut_off_by_a_dying_replica_is_replayed_elsewhere_only_when_it_ca
         assert (status, [k for c, k in other.keys if c == kind]) == (200, [key])
     else:  # REST carries no id: replaying it could run the turn twice
         assert (status, other.keys) == (502, [])
+
+
+def test_rest_messages_are_numbered_per_conversation_by_the_balancer_only(
+    cluster: Tuple[Balancer, FakeReplica, FakeReplica],
+) -> None:
+    balancer, first, second = cluster
+    url = f"http://127.0.0.1:{balancer.port}"
+    for turn in range(3):
+        for sender in range(6):
+            path, arguments = requests_for("rest", sender, turn)
+            # A client's own number is replaced, never trusted.
+            answer = balancer.session.post(
+                url + path, headers={"X-Sender-Seq": "99"}, timeout=10, **arguments
+            )  # type: ignore[arg-type]
+            assert answer.status_code == 200
+        assert balancer.send("twilio", 0, turn) == 200
+    numbers: Dict[Tuple[str, str], List[Optional[str]]] = defaultdict(list)
+    for replica in (first, second):
+        for channel, key, number in replica.numbers:
+            numbers[(channel, key)].append(number)
+    expected: Dict[Tuple[str, str], List[Optional[str]]] = {
+        ("rest", expected_key("rest", sender)): ["1", "2", "3"] for sender in range(6)
+    }
+    expected[("twilio", expected_key("twilio", 0))] = [None, None, None]
+    assert dict(numbers) == expected
