@@ -280,7 +280,7 @@ async def _numbered(order: SenderOrder, ran: list[int], sender: str, number: int
 
 @run_async
 async def test_sender_order_runs_numbered_turns_in_their_numbers_order_whatever_the_arrival():
-    order, ran = SenderOrder(wait=60), []
+    order, ran = SenderOrder(wait=60), list[int]()
     tasks = []
     for number in (1, 4, 3, 5, 2):  # 4, 3 and 5 reach the replica before 2
         tasks.append(asyncio.create_task(_numbered(order, ran, "alice", number)))
@@ -291,7 +291,7 @@ async def test_sender_order_runs_numbered_turns_in_their_numbers_order_whatever_
 
 @run_async
 async def test_sender_order_goes_on_without_a_turn_that_never_comes():
-    order, ran = SenderOrder(wait=0.05), []
+    order, ran = SenderOrder(wait=0.05), list[int]()
     await _numbered(order, ran, "bob", 1)
     await asyncio.wait_for(_numbered(order, ran, "bob", 3), 5)  # 2 was lost before this replica
     await asyncio.wait_for(_numbered(order, ran, "bob", 2), 5)  # a straggler runs at once
@@ -301,7 +301,7 @@ async def test_sender_order_goes_on_without_a_turn_that_never_comes():
 
 @run_async
 async def test_sender_order_takes_a_lower_number_as_a_new_start_and_keeps_senders_apart():
-    order, ran = SenderOrder(wait=60), []
+    order, ran = SenderOrder(wait=60), list[int]()
     for number in (1, 2, 3):
         await _numbered(order, ran, "carol", number)
     # The balancer forgot the idle conversation: 1 again, then 2, without waiting a minute.
@@ -313,7 +313,7 @@ async def test_sender_order_takes_a_lower_number_as_a_new_start_and_keeps_sender
 
 @run_async
 async def test_sender_order_keeps_unnumbered_turns_in_arrival_order():
-    order, ran = SenderOrder(), []
+    order, ran = SenderOrder(), list[int]()
 
     async def unnumbered(label: int) -> None:
         async with order.turn("erin", None):

@@ -523,11 +523,10 @@ def test_rest_messages_are_numbered_per_conversation_by_the_balancer_only(
     url = f"http://127.0.0.1:{balancer.port}"
     for turn in range(3):
         for sender in range(6):
-            path, arguments = requests_for("rest", sender, turn)
+            path, _ = requests_for("rest", sender, turn)
+            body = {"sender": expected_key("rest", sender), "message": f"turn {turn}"}
             # A client's own number is replaced, never trusted.
-            answer = balancer.session.post(
-                url + path, headers={"X-Sender-Seq": "99"}, timeout=10, **arguments
-            )  # type: ignore[arg-type]
+            answer = balancer.session.post(url + path, json=body, headers={"X-Sender-Seq": "99"}, timeout=10)
             assert answer.status_code == 200
         assert balancer.send("twilio", 0, turn) == 200
     numbers: Dict[Tuple[str, str], List[Optional[str]]] = defaultdict(list)
