@@ -22,6 +22,7 @@ from bot.conversation import LANGUAGE_SLOT
 from bot.paths import project_paths
 from bot.privacy import ERASURE_DONE, ERASURE_SLOT, REFERRALS, REPORTS, AppData, PendingErasures
 from bot.settings import load_settings
+from bot.store.db import write_ahead_log
 
 logger = logging.getLogger(__name__)
 
@@ -106,11 +107,29 @@ class ErasableSQLTrackerStore(SQLTrackerStore):
 
     def __init__(self, *args: Any, app_data: Optional[AppData] = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
+            self._pooled_sqlite()
         self.pending = PendingErasures(self.engine)
         # The project's (DATABASE_URL, var/) unless given: tests pass their own.
         self._app_data = app_data
         # Unknown at start (another process may have left markers): look once.
         self._maybe_pending = True
+
+    def _pooled_sqlite(self) -> None:
+        """A SQLite file: kept connections that commit to a write-ahead log.
+
+        SQLAlchemy gives a SQLite file no pool, so each of Rasa's sessions opened and closed
+        a connection (about a tenth of the Rasa server's time under load, bench/PROFILE.md);
+        bot.store.db.write_ahead_log says why the log. Connections move between the event
+        loop and the erasure-retry thread, never used by two at once (the pool sees to it).
+        """
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(
+            url, poolclass=sa.pool.QueuePool, connect_args={"check_same_thread": False}
+        )
+        sa.event.listen(self.engine, "connect", lambda connection, _record: write_ahead_log(connection))
+        self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
 
     @property
     def app_data(self) -> AppData:

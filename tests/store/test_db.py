@@ -200,3 +200,32 @@ def test_a_locked_sqlite_database_fails_within_the_busy_timeout(tmp_path: Path):
         database.dispose()
     assert isinstance(error, sa.exc.OperationalError)
     assert str(error.orig) == "database is locked"
+
+
+def test_sqlite_commits_go_to_a_write_ahead_log(tmp_path: Path):
+    database = Database.from_url(sqlite_url(tmp_path))
+    try:
+        with database.engine.connect() as connection:
+            assert connection.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(sa.text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+    finally:
+        database.dispose()
+
+
+def test_a_sqlite_commit_survives_the_process_being_killed(tmp_path: Path):
+    writer = (
+        "import os, signal, sqlalchemy as sa\n"
+        "from bot.store.db import make_engine\n"
+        f"engine = make_engine({sqlite_url(tmp_path)!r})\n"
+        "with engine.begin() as c:\n"
+        "    c.execute(sa.text('CREATE TABLE kept (x INTEGER)'))\n"
+        "    c.execute(sa.text('INSERT INTO kept VALUES (42)'))\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", writer], cwd=PROJECT_ROOT, timeout=120)
+    assert done.returncode == -9
+    reader = sqlite3.connect(tmp_path / "app.db")
+    try:
+        assert reader.execute("SELECT x FROM kept").fetchall() == [(42,)]
+    finally:
+        reader.close()

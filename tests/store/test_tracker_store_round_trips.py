@@ -136,3 +136,31 @@ def test_a_tracker_the_store_did_not_read_is_counted_first(new_store: Any) -> No
     asyncio.run(store.save(rebuilt))
     rows = stored_rows(store, "alice")
     assert rows == described([*original.events, *turn(1), SlotSet("language", "fr")])
+
+
+def test_the_sqlite_tracker_store_commits_to_a_write_ahead_log(tmp_path: Path) -> None:
+    store = ErasableSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    try:
+        with store.engine.connect() as connection:
+            assert connection.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(sa.text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+    finally:
+        store.engine.dispose()
+
+
+def test_the_sqlite_tracker_store_keeps_its_connection(tmp_path: Path) -> None:
+    store = ErasableSQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    connects: list[object] = []
+    checkouts: list[object] = []
+    sa.event.listen(store.engine, "connect", lambda connection, _record: connects.append(connection))
+    sa.event.listen(store.engine, "checkout", lambda connection, *_: checkouts.append(connection))
+    try:
+        for number in range(5):
+            tracker = asyncio.run(store.get_or_create_tracker("alice"))
+            tracker.update_with_events(turn(number), DOMAIN)
+            asyncio.run(store.save(tracker))
+        assert len(checkouts) >= 10  # a read and a write per turn
+        assert len(connects) <= 1  # all on one kept connection (opened at start or here)
+        assert len(stored_rows(store, "alice")) == 1 + 5 * 4  # the first listen, then five turns
+    finally:
+        store.engine.dispose()
