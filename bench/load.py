@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 import aiohttp
+import sqlalchemy as sa
 import yaml
 from aiohttp import web
 from twilio.request_validator import RequestValidator
@@ -316,20 +317,59 @@ async def measure(
 
 
 @contextlib.contextmanager
-def started_servers(gateway: Gateway) -> Iterator[str]:
-    """The action server and Rasa server as the tests start them; yields the Rasa server's URL."""
+def postgres_database(admin_url: str) -> Iterator[sa.engine.URL]:
+    """A new PostgreSQL database on the server of `admin_url`, dropped afterwards."""
+    admin = sa.create_engine(admin_url, future=True, isolation_level="AUTOCOMMIT")
+    name = f"eore_bench_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))  # our own name, not input
+    try:
+        yield admin.url.set(database=name)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(
+                sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@contextlib.contextmanager
+def started_servers(gateway: Gateway, postgres: Optional[str] = None) -> Iterator[str]:
+    """The action server and Rasa server as the tests start them; yields the Rasa server's URL.
+
+    With `postgres` (an admin URL), the tracker store and the app database are a new
+    PostgreSQL database on that server instead of SQLite files.
+    """
     from tests.servers import import_directory, server_stack
 
     folder = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    import_directory(f"sqlite:///{folder / 'app.db'}")
-    credentials = "bot.channels.rest.RestInput:\n" + twilio_credentials(
-        TWILIO_AUTH_TOKEN, TWILIO_PUBLIC_URL, gateway.url
-    )
-    env = {"PSEUDONYM_KEY": "bench-load-pseudonym-key", "HAZARD_WEBHOOK_URL": ""}
-    with server_stack(folder, credentials, env, log=folder / "servers.log") as stack:
+    with contextlib.ExitStack() as cleanup:
+        app_db = f"sqlite:///{folder / 'app.db'}"
+        tracker_store: Optional[dict[str, Any]] = None
+        if postgres:
+            url = cleanup.enter_context(postgres_database(postgres))
+            app_db = url.render_as_string(hide_password=False)
+            tracker_store = {
+                "type": "bot.store.tracker_store.ErasableSQLTrackerStore",
+                "dialect": "postgresql",
+                **{"host": url.host, "port": url.port, "db": url.database},
+                **{"username": url.username, "password": url.password},
+            }
+        import_directory(app_db)
+        credentials = "bot.channels.rest.RestInput:\n" + twilio_credentials(
+            TWILIO_AUTH_TOKEN, TWILIO_PUBLIC_URL, gateway.url
+        )
+        env = {"PSEUDONYM_KEY": "bench-load-pseudonym-key", "HAZARD_WEBHOOK_URL": "", "DATABASE_URL": app_db}
+        log = folder / "servers.log"
+        stack = cleanup.enter_context(
+            server_stack(folder, credentials, env, log=log, tracker_store=tracker_store)
+        )
         assert stack.rasa is not None
         pids = f"Rasa pid {stack.rasa.pid}, actions pid {stack.actions.pid}"
-        print(f"servers: {pids}, log {folder / 'servers.log'}", flush=True)
+        stores = "PostgreSQL" if postgres else "SQLite"
+        print(f"servers: {pids}, stores {stores}, log {log}", flush=True)
         yield stack.url
 
 
@@ -343,6 +383,12 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--channel", default="rest,sms", help="rest, sms or both (comma-separated)")
     parser.add_argument("--url", help="a running Rasa server instead of starting one")
     parser.add_argument("--gateway-port", type=int, help="with --url: the port its Twilio channel sends to")
+    parser.add_argument(
+        "--postgres",
+        metavar="ADMIN_URL",
+        help="tracker store and app database in a new database on this PostgreSQL server "
+        "(e.g. postgresql://postgres@127.0.0.1:5432/postgres); default: SQLite files",
+    )
     args = parser.parse_args(argv)
     channels = [c.strip() for c in args.channel.split(",") if c.strip()]
     levels = [int(c) for c in args.concurrency.split(",")]
@@ -364,7 +410,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.url:
         asyncio.run(go(args.url.rstrip("/")))
     else:
-        with started_servers(gateway) as url:
+        with started_servers(gateway, args.postgres) as url:
             asyncio.run(go(url))
     return 0
 
