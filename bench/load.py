@@ -354,7 +354,8 @@ def started_servers(gateway: Gateway, postgres: Optional[str] = None) -> Iterato
             tracker_store = {
                 "type": "bot.store.tracker_store.ErasableSQLTrackerStore",
                 "dialect": "postgresql",
-                **{"host": url.host, "port": url.port, "db": url.database},
+                # Rasa passes a custom store's `url:` as its `host`.
+                **{"url": url.host, "port": url.port, "db": url.database},
                 **{"username": url.username, "password": url.password},
             }
         import_directory(app_db)
