@@ -64,10 +64,6 @@ def make_engine(url: str, timeouts: Optional[Timeouts] = None) -> Engine:
         # Several threads (the server's worker threads) may use the engine; `timeout`
         # is how long a statement waits for another connection's write lock.
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": limits.statement}
-        if database and database != ":memory:":
-            # Connections kept, not opened and closed for every unit of work (SQLAlchemy
-            # gives a SQLite file none): each costs a file open and the pragmas below.
-            kwargs["poolclass"] = sa.pool.QueuePool
     else:
         kwargs["pool_pre_ping"] = True
         kwargs["pool_timeout"] = limits.connect
