@@ -229,3 +229,21 @@ def test_a_sqlite_commit_survives_the_process_being_killed(tmp_path: Path):
         assert reader.execute("SELECT x FROM kept").fetchall() == [(42,)]
     finally:
         reader.close()
+
+
+def test_kept_sqlite_connections_follow_the_path_not_the_moved_file(tmp_path: Path):
+    database = Database.from_url(sqlite_url(tmp_path))
+    try:
+        with database.engine.begin() as connection:
+            connection.execute(sa.text("CREATE TABLE kept (x INTEGER)"))
+            connection.execute(sa.text("INSERT INTO kept VALUES (1)"))
+        (tmp_path / "app.db").rename(tmp_path / "app.db.away")
+        (tmp_path / "app.db").mkdir()  # the database can no longer be opened
+        with pytest.raises(sa.exc.OperationalError), database.engine.connect() as connection:
+            connection.execute(sa.text("SELECT x FROM kept"))
+        (tmp_path / "app.db").rmdir()
+        (tmp_path / "app.db.away").rename(tmp_path / "app.db")
+        with database.engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT x FROM kept")).scalars().all() == [1]
+    finally:
+        database.dispose()
