@@ -13,6 +13,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from bot import remote_actions
 from bot.content.countries import GENERIC_PROFILE, CountryProfile, load_profiles, log_unverified_numbers
 from bot.content.pictures import PICTURES_KEY, alt_key, card_pictures, shown
 from bot.conversation import decide, slots_of
@@ -163,6 +164,9 @@ class LocalizedNLG(NaturalLanguageGenerator):
         domain: Optional[Domain] = None,
         renderer: Optional[ResponseRenderer] = None,
     ) -> None:
+        # Rasa builds the NLG once when the server starts: the hook for checking the action
+        # server's replies with a compiled schema (bot/remote_actions.py says why).
+        remote_actions.install()
         root = (endpoint_config.kwargs.get("project_root") if endpoint_config else None) or None
         self.renderer = renderer or build_renderer(project_paths(root), domain)
         # The server's start-up log says which numbers people get that nobody has confirmed.

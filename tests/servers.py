@@ -8,7 +8,9 @@ import subprocess
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterator, Mapping, Optional
+from typing import IO, Any, Iterator, Mapping, Optional
+
+import yaml
 
 from bot.channels.credentials import write_active_credentials
 from bot.content.pictures import render_pictures, sources_dir
@@ -102,11 +104,13 @@ def server_stack(
     env: Optional[Mapping[str, str]] = None,
     ready: bool = True,
     log: Optional[Path] = None,
+    tracker_store: Optional[Mapping[str, Any]] = None,
 ) -> Iterator[Stack]:
     """Both servers, with `credentials` (YAML) and a tracker store and app database in `folder`.
 
-    The tracker store is `folder / "tracker.db"`, the app database `folder / "app.db"`
-    unless `env` names another DATABASE_URL. With `log`, both servers write their output there.
+    The tracker store is `folder / "tracker.db"` unless `tracker_store` gives its endpoint
+    entry, the app database `folder / "app.db"` unless `env` names another DATABASE_URL.
+    With `log`, both servers write their output there.
     """
     ensure_model(project_paths(PROJECT_ROOT))
     if OPS_CHANNEL not in credentials:  # /ready is what the starter waits for
@@ -116,6 +120,11 @@ def server_stack(
     endpoints = write_local_endpoints(
         folder / "endpoints.yml", actions_port, folder / "tracker.db", PROJECT_ROOT
     )
+    if tracker_store is not None:
+        written = yaml.safe_load(endpoints.read_text(encoding="utf-8"))
+        endpoints.write_text(
+            yaml.safe_dump({**written, "tracker_store": dict(tracker_store)}), encoding="utf-8"
+        )
     settings = ServerSettings(
         port=port,
         actions_port=actions_port,

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, cast
 
 import pytest
 from rasa.core.agent import Agent, load_agent
 from rasa.core.utils import AvailableEndpoints
 
+from bot.channels import ops
 from bot.channels.ops import WARM_UP_RESPONSE, action_server_health_url, warm_up
 from bot.i18n import _latin_identifier
 from bot.nlu.tokenizer import ScriptAwareTokenizer
@@ -107,3 +109,20 @@ def test_warm_up_loads_segmenters_detector_and_renders_every_language(tmp_path: 
     assert sorted(tokenizer._segmenters or {}) == ["arabic", "cyrillic", "khmer", "latin"]
     assert "khmernltk" in sys.modules
     assert _latin_identifier.cache_info().currsize == 1
+
+
+def test_after_the_warm_up_what_the_start_loaded_is_left_out_of_collections(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(ops, "warm_up", lambda agent, response: None)
+    channel = ops.OpsChannel()
+    loaded_at_start = [[n] for n in range(10_000)]  # tracked by the collector until frozen
+    try:
+
+        async def warm() -> None:
+            await channel._warm_up(cast(Agent, None), asyncio.get_running_loop())
+
+        asyncio.run(warm())
+        assert channel.state.warm_up == ops.OK
+        assert gc.get_freeze_count() >= len(loaded_at_start)
+        assert not any(loaded_at_start[0] is o for o in gc.get_objects(generation=2))
+    finally:
+        gc.unfreeze()

@@ -200,3 +200,51 @@ def test_a_locked_sqlite_database_fails_within_the_busy_timeout(tmp_path: Path):
         database.dispose()
     assert isinstance(error, sa.exc.OperationalError)
     assert str(error.orig) == "database is locked"
+
+
+def test_sqlite_commits_go_to_a_write_ahead_log_that_survives_a_power_cut(tmp_path: Path):
+    database = Database.from_url(sqlite_url(tmp_path))
+    try:
+        with database.engine.connect() as connection:
+            assert connection.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+            # FULL: the inbox's "stored before acknowledged" holds through a power cut too.
+            assert connection.execute(sa.text("PRAGMA synchronous")).scalar() == 2
+    finally:
+        database.dispose()
+
+
+def test_a_sqlite_commit_survives_the_process_being_killed(tmp_path: Path):
+    writer = (
+        "import os, signal, sqlalchemy as sa\n"
+        "from bot.store.db import make_engine\n"
+        f"engine = make_engine({sqlite_url(tmp_path)!r})\n"
+        "with engine.begin() as c:\n"
+        "    c.execute(sa.text('CREATE TABLE kept (x INTEGER)'))\n"
+        "    c.execute(sa.text('INSERT INTO kept VALUES (42)'))\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", writer], cwd=PROJECT_ROOT, timeout=120)
+    assert done.returncode == -9
+    reader = sqlite3.connect(tmp_path / "app.db")
+    try:
+        assert reader.execute("SELECT x FROM kept").fetchall() == [(42,)]
+    finally:
+        reader.close()
+
+
+def test_kept_sqlite_connections_follow_the_path_not_the_moved_file(tmp_path: Path):
+    database = Database.from_url(sqlite_url(tmp_path))
+    try:
+        with database.engine.begin() as connection:
+            connection.execute(sa.text("CREATE TABLE kept (x INTEGER)"))
+            connection.execute(sa.text("INSERT INTO kept VALUES (1)"))
+        (tmp_path / "app.db").rename(tmp_path / "app.db.away")
+        (tmp_path / "app.db").mkdir()  # the database can no longer be opened
+        with pytest.raises(sa.exc.OperationalError), database.engine.connect() as connection:
+            connection.execute(sa.text("SELECT x FROM kept"))
+        (tmp_path / "app.db").rmdir()
+        (tmp_path / "app.db.away").rename(tmp_path / "app.db")
+        with database.engine.connect() as connection:
+            assert connection.execute(sa.text("SELECT x FROM kept")).scalars().all() == [1]
+    finally:
+        database.dispose()
