@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Set
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
+from redis.asyncio import Redis
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -339,6 +340,7 @@ class TelegramInput(InputChannel):
         self.owner = process_owner()
         self.lease_seconds = DEFAULT_INBOX_LEASE_SECONDS
         self._lease: Optional[InboxLease] = None
+        self._redis: Optional[Redis] = None  # with REDIS_URL, set at start
 
     def secret_ok(self, request: Request) -> bool:
         """Constant-time check of Telegram's secret header."""
@@ -371,9 +373,9 @@ class TelegramInput(InputChannel):
         self.owner = process_owner(settings.scale.replica_name)
         self.lease_seconds = settings.scale.inbox_lease_seconds
         if settings.scale.redis_url:  # replicas share Telegram's limits and long payloads
-            client = redis_client(settings.scale.redis_url)
-            self.sender.limiter = RedisRateLimiter(client)
-            self.sender.callbacks = RedisPayloads(client)
+            self._redis = redis_client(settings.scale.redis_url)
+            self.sender.limiter = RedisRateLimiter(self._redis)
+            self.sender.callbacks = RedisPayloads(self._redis)
         database, key = await asyncio.to_thread(
             lambda: (Database.for_project(paths, settings), load_key(paths.var, settings))
         )
@@ -410,6 +412,8 @@ class TelegramInput(InputChannel):
             await self._lease.stop()
         await self._tasks.wait(SHUTDOWN_GRACE)
         await self.bot.shutdown()
+        if self._redis is not None:
+            await self._redis.close()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Routes: GET / (health) and POST /webhook; the Bot starts and stops with the server."""
