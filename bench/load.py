@@ -2,6 +2,7 @@
 
 Usage:
   .venv/bin/python bench/load.py [--duration 20] [--concurrency 1,4,16] [--channel rest,sms]
+  .venv/bin/python bench/load.py --replicas 2 [--postgres ADMIN_URL]
   .venv/bin/python bench/load.py --url http://localhost:5005 --gateway-port 8123
 
 Starts the action server and the Rasa server as the tests do (tests/servers.py: the
@@ -9,7 +10,12 @@ project's trained model, SQLite tracker store and app database in a temporary fo
 the services directory imported), with the REST channel and the Twilio channel pointed
 at a fake SMS gateway served by this process. With --url it talks to a running Rasa
 server instead (its Twilio channel must send to http://127.0.0.1:<--gateway-port> with
-the test auth token, tests/assistant.py, for the SMS figures).
+the test auth token, tests/assistant.py, for the SMS figures). With --replicas N (or
+--cluster), it starts what deploy/ runs instead (tests/cluster.py, as
+tests/scale/test_cluster.py does): HAProxy in front of N Rasa replicas and one action
+server, the tracker store and app database in two new PostgreSQL databases (dropped
+afterwards), Redis as the lock store; the load goes through HAProxy. The Twilio signature
+is computed over the public URL the channel is configured with, whichever host receives it.
 
 For each channel and concurrency C, C workers each hold one conversation at a time and
 send its next turn as soon as the previous one was answered (closed loop), for
@@ -70,6 +76,7 @@ PREFIXES = {
 SCRIPTS_PER_LANGUAGE = 4
 QUIET_S = 0.6  # calibration: a turn is over when nothing more arrived for this long
 TURN_TIMEOUT_S = 30.0
+DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"  # the cluster's server by default
 
 
 def examples(path: Path) -> dict[str, list[str]]:
@@ -374,6 +381,26 @@ def started_servers(gateway: Gateway, postgres: Optional[str] = None) -> Iterato
         yield stack.url
 
 
+@contextlib.contextmanager
+def started_cluster(gateway: Gateway, postgres: str, replicas: int) -> Iterator[str]:
+    """HAProxy, `replicas` Rasa servers and an action server as deploy/ runs them; yields HAProxy's URL."""
+    from tests.channels.fake_telegram import FakeTelegram
+    from tests.cluster import running_cluster
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
+    with contextlib.ExitStack() as cleanup:
+        app_db = cleanup.enter_context(postgres_database(postgres)).render_as_string(hide_password=False)
+        tracker_db = cleanup.enter_context(postgres_database(postgres)).render_as_string(hide_password=False)
+        telegram = FakeTelegram().start()  # the credentials name every channel; this load sends none
+        cleanup.callback(telegram.stop)
+        cluster = cleanup.enter_context(
+            running_cluster(folder, app_db, tracker_db, telegram, gateway, replicas=replicas)
+        )
+        pids = ", ".join(str(process.pid) for process in cluster.processes)
+        print(f"cluster: HAProxy {cluster.balancer}, Rasa pids {pids}, log {cluster.log}", flush=True)
+        yield cluster.balancer
+
+
 def main(argv: Optional[list[str]] = None) -> int:
     """Parse the options, start or reach the servers, measure, print."""
     parser = argparse.ArgumentParser(
@@ -388,7 +415,19 @@ def main(argv: Optional[list[str]] = None) -> int:
         "--postgres",
         metavar="ADMIN_URL",
         help="tracker store and app database in a new database on this PostgreSQL server "
-        "(e.g. postgresql://postgres@127.0.0.1:5432/postgres); default: SQLite files",
+        f"(e.g. {DEFAULT_POSTGRES}); default: SQLite files, or that server for the cluster",
+    )
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="Rasa replicas; more than 1 starts the deploy's cluster (HAProxy, PostgreSQL, Redis) "
+        "and loads it through HAProxy (default: 1, the single server)",
+    )
+    parser.add_argument(
+        "--cluster",
+        action="store_true",
+        help="start the cluster even for --replicas 1 (one replica behind HAProxy, PostgreSQL, Redis)",
     )
     args = parser.parse_args(argv)
     channels = [c.strip() for c in args.channel.split(",") if c.strip()]
@@ -410,6 +449,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     print(f"load average before: {load_average()} (2 cores shared)")
     if args.url:
         asyncio.run(go(args.url.rstrip("/")))
+    elif args.replicas > 1 or args.cluster:
+        with started_cluster(gateway, args.postgres or DEFAULT_POSTGRES, args.replicas) as url:
+            asyncio.run(go(url))
     else:
         with started_servers(gateway, args.postgres) as url:
             asyncio.run(go(url))

@@ -14,35 +14,18 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import shutil
-import subprocess
 import urllib.parse
 import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Iterator, Optional
 
 import pytest
 import redis
-import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 
-from bot.content.pictures import render_pictures, sources_dir
 from bot.inbox.store import DONE
-from bot.paths import project_paths
-from bot.serve import (
-    ServerSettings,
-    action_server_command,
-    free_port,
-    rasa_server_command,
-    stop,
-    wait_until_ready,
-    wait_until_up,
-)
-from bot.training import ensure_model, rasa_environment
 from tests.assistant import (
     TWILIO_AUTH_TOKEN,
     TWILIO_PUBLIC_URL,
@@ -57,14 +40,11 @@ from tests.assistant import (
 )
 from tests.channels.fake_sms_gateway import FakeSmsGateway
 from tests.channels.fake_telegram import FakeTelegram
+from tests.cluster import HAPROXY, REDIS_URL, Cluster, running_cluster
 from tests.databases import new_postgres_database, services_required
-from tests.factories import PROJECT_ROOT
-from tests.servers import OPS_CHANNEL, import_directory, shared_credentials
 
-HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
-REDIS_URL = "redis://127.0.0.1:6379/0"
 # A replica that dies loses its messages to the other after this long (renewed every third).
-LEASE_SECONDS = "3"
+LEASE_SECONDS = 3
 CONVERSATIONS = 200
 TURNS = {  # five turns each, languages in rotation
     "en": [
@@ -78,44 +58,6 @@ TURNS = {  # five turns each, languages in rotation
     "uk": ["привіт", "як виглядає міна", "що робити якщо я знайшов міну", "дякую", "бувай"],
 }
 TURN_SPACING_S = 0.005
-
-
-@dataclass
-class Cluster:
-    """The running cluster: the balancer's URL, each replica's URL and process, the databases."""
-
-    balancer: str
-    replicas: list[str]
-    processes: list[subprocess.Popen[bytes]]
-    app_db: str
-    tracker_db: str
-    telegram: FakeTelegram
-    gateway: FakeSmsGateway
-    log: Path
-
-    def query(self, url: str, statement: str, **params: Any) -> list[Any]:
-        """Rows of one read-only statement."""
-        engine = sa.create_engine(url, future=True)
-        try:
-            with engine.connect() as connection:
-                return list(connection.execute(sa.text(statement), params))
-        finally:
-            engine.dispose()
-
-    def inbox(self, channel: str, message_ids: list[str]) -> dict[str, tuple[str, str]]:
-        """message id -> (status, owner) of these inbox rows."""
-        rows = self.query(
-            self.app_db,
-            "SELECT message_id, status, owner FROM inbox WHERE channel = :c",
-            c=channel,
-        )
-        wanted = set(message_ids)
-        return {row[0]: (row[1], row[2] or "") for row in rows if row[0] in wanted}
-
-    def all_done(self, channel: str, message_ids: list[str]) -> bool:
-        """True once every one of these rows is answered."""
-        rows = self.inbox(channel, message_ids)
-        return len(rows) == len(message_ids) and all(status == DONE for status, _ in rows.values())
 
 
 def _require(condition: bool, reason: str) -> None:
@@ -139,84 +81,16 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     _require(os.path.exists(HAPROXY), "HAProxy is not installed (apt-get install haproxy)")
     _require(_redis_reachable(), f"Redis not reachable at {REDIS_URL}")
     folder = tmp_path_factory.mktemp("cluster")
-    model = ensure_model(project_paths(PROJECT_ROOT))
     with ExitStack() as cleanup:
         app_db = cleanup.enter_context(new_postgres_database())
         tracker_db = cleanup.enter_context(new_postgres_database())
-        import_directory(app_db)  # migrates the app database, as the deploy's migrate step does
         telegram = FakeTelegram().start()
         cleanup.callback(telegram.stop)
         gateway = FakeSmsGateway().start()
         cleanup.callback(gateway.stop)
-        pictures = folder / "pictures"
-        render_pictures(sources_dir(PROJECT_ROOT), pictures)
-        credentials = folder / "credentials.yml"
-        credentials.write_text(
-            shared_credentials(telegram, gateway, pictures) + f"{OPS_CHANNEL}:\n", encoding="utf-8"
+        yield cleanup.enter_context(
+            running_cluster(folder, app_db, tracker_db, telegram, gateway, lease_seconds=LEASE_SECONDS)
         )
-        actions_port = free_port()
-        ports = [free_port(), free_port()]
-        token = uuid.uuid4().hex
-        env = {
-            **rasa_environment(),
-            "DATABASE_URL": app_db,
-            "PSEUDONYM_KEY": f"cluster-pseudonym-key-{uuid.uuid4().hex}",
-            "HAZARD_WEBHOOK_URL": "",
-            "TRACKER_DATABASE_URL": tracker_db,
-            "REDIS_HOST": "127.0.0.1",
-            "REDIS_PORT": "6379",
-            "REDIS_DB": "0",
-            "REDIS_PASSWORD": "",
-            "REDIS_URL": REDIS_URL,
-            "ACTION_SERVER_URL": f"http://127.0.0.1:{actions_port}/webhook",
-            "ACTION_SERVER_TOKEN": token,
-            "INBOX_LEASE_SECONDS": LEASE_SECONDS,
-        }
-        log = folder / "servers.log"
-        output = cleanup.enter_context(log.open("ab"))
-        processes: list[subprocess.Popen[bytes]] = []
-        cleanup.callback(lambda: stop(processes))
-        settings = ServerSettings(port=ports[0], actions_port=actions_port)
-        actions = subprocess.Popen(
-            action_server_command(settings),
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        processes.append(actions)
-        assert wait_until_up(f"http://127.0.0.1:{actions_port}/health", actions, 60), log.read_text()
-        for number, port in enumerate(ports, start=1):
-            replica = ServerSettings(
-                port=port,
-                endpoints=str(PROJECT_ROOT / "deploy" / "endpoints.yml"),
-                credentials=str(credentials),
-            )
-            processes.append(
-                subprocess.Popen(
-                    rasa_server_command(replica, model),
-                    cwd=PROJECT_ROOT,
-                    env={**env, "REPLICA_NAME": f"rasa-{number}"},
-                    stdout=output,
-                    stderr=subprocess.STDOUT,
-                )
-            )
-        replicas = [f"http://127.0.0.1:{port}" for port in ports]
-        for url, process in zip(replicas, processes[1:], strict=True):
-            assert wait_until_ready(url, process, 300), log.read_text(errors="replace")[-5000:]
-        bind = f"127.0.0.1:{free_port()}"
-        balancer_env = {**os.environ, "HAPROXY_BIND": bind, "RASA_1": f"127.0.0.1:{ports[0]}"}
-        balancer_env["RASA_2"] = f"127.0.0.1:{ports[1]}"
-        haproxy = subprocess.Popen(
-            [HAPROXY, "-db", "-f", str(PROJECT_ROOT / "deploy" / "haproxy" / "haproxy.cfg")],
-            env=balancer_env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        processes.append(haproxy)
-        balancer = f"http://{bind}"
-        assert wait_until_ready(balancer, haproxy, 60), log.read_text(errors="replace")[-3000:]
-        yield Cluster(balancer, replicas, processes[1:3], app_db, tracker_db, telegram, gateway, log)
 
 
 def twilio_form(number: str, body: str, sid: Optional[str] = None) -> tuple[dict[str, str], dict[str, str]]:
