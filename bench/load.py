@@ -59,6 +59,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.assistant import TWILIO_AUTH_TOKEN, TWILIO_PUBLIC_URL, TWILIO_TO  # noqa: E402
 from tests.channels.fake_sms_gateway import FakeSmsGateway  # noqa: E402
+from tests.databases import created_database  # noqa: E402
 from tests.factories import twilio_credentials  # noqa: E402
 
 LANGUAGES = ("en", "fr", "es", "uk", "ar", "km")
@@ -327,18 +328,10 @@ async def measure(
 def postgres_database(admin_url: str) -> Iterator[sa.engine.URL]:
     """A new PostgreSQL database on the server of `admin_url`, dropped afterwards."""
     admin = sa.create_engine(admin_url, future=True, isolation_level="AUTOCOMMIT")
-    name = f"eore_bench_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as connection:
-        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))  # our own name, not input
     try:
-        yield admin.url.set(database=name)
+        with created_database(admin, "eore_bench") as url:
+            yield url
     finally:
-        with admin.connect() as connection:
-            connection.execute(
-                sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                {"n": name},
-            )
-            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
         admin.dispose()
 
 

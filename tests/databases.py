@@ -41,14 +41,13 @@ def _postgres_admin() -> sa.engine.Engine:
 
 
 @contextmanager
-def new_postgres_database() -> Iterator[str]:
-    """A new, empty PostgreSQL database (parallel-safe name), dropped afterwards; yields its URL."""
-    admin = _postgres_admin()
-    name = f"eore_test_{uuid.uuid4().hex[:12]}"
+def created_database(admin: sa.engine.Engine, prefix: str = "eore_test") -> Iterator[sa.engine.URL]:
+    """A new, empty database on `admin`'s PostgreSQL server (parallel-safe name), dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with admin.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}"'))  # name is ours, not input
     try:
-        yield admin.url.set(database=name).render_as_string(hide_password=False)
+        yield admin.url.set(database=name)
     finally:
         with admin.connect() as connection:
             connection.execute(
@@ -56,6 +55,16 @@ def new_postgres_database() -> Iterator[str]:
                 {"n": name},
             )
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+
+
+@contextmanager
+def new_postgres_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database on the test server, dropped afterwards; yields its URL."""
+    admin = _postgres_admin()
+    try:
+        with created_database(admin) as url:
+            yield url.render_as_string(hide_password=False)
+    finally:
         admin.dispose()
 
 
