@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import logging
 import os
-import secrets
 import sys
 from typing import Optional, Sequence
 
@@ -14,7 +12,7 @@ from bot.channels.credentials import write_active_credentials
 from bot.chat import run_chat
 from bot.features import Feature, load_features
 from bot.paths import project_paths
-from bot.settings import ACTION_SERVER_TOKEN_ENV, Settings, settings_or_exit
+from bot.settings import settings_or_exit
 from bot.training import ensure_model, model_path
 
 
@@ -106,17 +104,6 @@ def build_parser(features: Optional[Sequence[Feature]] = None) -> argparse.Argum
     return parser
 
 
-def with_action_server_token(settings: Settings) -> Settings:
-    """In development without ACTION_SERVER_TOKEN, a random one for this run, put in the environment
-    so that endpoints.yml's ${ACTION_SERVER_TOKEN} and the servers started from here share it
-    (production refuses to start without one: see Settings.from_environ)."""
-    if settings.action_server_token is not None:
-        return settings
-    token = secrets.token_urlsafe(32)
-    os.environ[ACTION_SERVER_TOKEN_ENV] = token
-    return dataclasses.replace(settings, action_server_token=token)
-
-
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Entry point of the `bot` console script."""
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -124,7 +111,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     # their set-up at INFO (alembic), which is no news for someone typing `bot --help`.
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    args.settings = with_action_server_token(settings_or_exit(os.environ))  # once, before any command
+    args.settings = settings_or_exit(os.environ)  # once, before any command: a bad value stops here
     return int(args.func(args))
 
 
