@@ -151,13 +151,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     write_ahead_log(dbapi_connection)
 
 
+def count_where(session: Session, table: sa.Table, where: sa.sql.ColumnElement) -> int:
+    """How many rows of `table` match `where`."""
+    return int(session.execute(sa.select(sa.func.count()).select_from(table).where(where)).scalar_one())
+
+
 def delete_where(
     session: Session, table: sa.Table, where: sa.sql.ColumnElement, dry_run: bool = False
 ) -> int:
     """Delete the rows of `table` that match `where`, or with `dry_run` only count them; how many."""
     if dry_run:
-        count = sa.select(sa.func.count()).select_from(table).where(where)
-        return int(session.execute(count).scalar_one())
+        return count_where(session, table, where)
     return int(session.execute(sa.delete(table).where(where)).rowcount or 0)
 
 
@@ -170,8 +174,7 @@ def update_where(
 ) -> int:
     """Set `values` on the rows of `table` that match `where`, or with `dry_run` only count them; how many."""
     if dry_run:
-        count = sa.select(sa.func.count()).select_from(table).where(where)
-        return int(session.execute(count).scalar_one())
+        return count_where(session, table, where)
     return int(session.execute(sa.update(table).where(where).values(**values)).rowcount or 0)
 
 
