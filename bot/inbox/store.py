@@ -65,13 +65,13 @@ def erase_inbox(data: AppData, conversation: str) -> None:
 
     The rows stay (their message ids still stop a redelivered message from being answered
     twice; their text and reply address were forgotten when answered). A row still being
-    answered keeps its conversation until then, so that a restart can answer it. The rows name
-    the sender id, erasure knows only its keyed hash: each stored sender id is hashed and compared.
+    answered keeps its conversation until then, so that a restart can answer it (the rows name
+    the sender id: Pseudonymizer.among finds them).
     """
     database = data.database.migrate()
     with database.sessions.begin() as session:
         senders = session.execute(sa.select(inbox.c.conversation).distinct()).scalars().all()
-        mine = [sender for sender in senders if data.pseudonyms.of(sender) == conversation]
+        mine = data.pseudonyms.among(senders, conversation)
         if mine:
             session.execute(
                 sa.update(inbox)

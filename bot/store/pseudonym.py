@@ -9,7 +9,7 @@ import logging
 import os
 import secrets
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 from bot.settings import BOT_ENV_ENV, PSEUDONYM_KEY_ENV, Settings, SettingsError, load_settings
 
@@ -27,6 +27,12 @@ class Pseudonymizer:
     def of(self, identifier: str) -> str:
         """The pseudonym of `identifier` (64 hex characters)."""
         return hmac.new(self._key, identifier.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def among(self, identifiers: Iterable[str], pseudonym: str) -> list[str]:
+        """The identifiers whose pseudonym is `pseudonym` (erasure knows only the keyed hash of an
+        id, which cannot be turned back: each stored id is hashed and compared, about a second
+        per million ids, for a request that is rare)."""
+        return [identifier for identifier in identifiers if self.of(identifier) == pseudonym]
 
     def derived_key(self, purpose: str) -> bytes:
         """A Fernet key for `purpose`, derived from the pseudonym key (one secret to keep)."""
