@@ -53,6 +53,13 @@ hazard_reports = sa.Table(
     # Who is sending it now (a pass's token) and until when the claim holds.
     sa.Column("forward_claimed_by", sa.String(36), nullable=True),
     sa.Column("forward_claimed_until", sa.DateTime(timezone=True), nullable=True),
+    # Lifecycle set by staff (migration 0007): when, and a note for the team (never sent out).
+    sa.Column("status_changed_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("status_note", sa.Text(), nullable=True),
+    # Where a person who consented to contact hears what happened to the report: the channel
+    # and the sealed chat id / number (bot.outreach.store ADDRESS_PURPOSE).
+    sa.Column("follow_up_channel", sa.String(16), nullable=True),
+    sa.Column("follow_up_address", sa.Text(), nullable=True),
 )
 
 _REPORT_COLUMNS = (

@@ -58,6 +58,13 @@ referrals = sa.Table(
     sa.Column("consent_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+    # Staff assign a referral to a partner and keep a note (migration 0007).
+    sa.Column("partner", sa.String(64), nullable=True),
+    sa.Column("note", sa.Text(), nullable=True),
+    sa.Column("status_changed_at", sa.DateTime(timezone=True), nullable=True),
+    # As on hazard reports: the channel and sealed address for follow-up messages.
+    sa.Column("follow_up_channel", sa.String(16), nullable=True),
+    sa.Column("follow_up_address", sa.Text(), nullable=True),
     sa.Index("ix_referrals_conversation", "conversation"),
     sa.Index("ix_referrals_status", "status"),
 )

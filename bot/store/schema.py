@@ -24,6 +24,7 @@ STORE_MODULES = (
     "bot.services.store",
     "bot.reports.store",
     "bot.inbox.store",
+    "bot.outreach.store",
 )
 
 

@@ -21,7 +21,19 @@ from bot.store.db import Database, database_url, downgrade
 from tests.databases import sqlite_url
 from tests.factories import PROJECT_ROOT
 
-TABLES = {"alembic_version", "sms_numbers", "services", "referrals", "hazard_reports", "inbox"}
+TABLES = {
+    "alembic_version",
+    "sms_numbers",
+    "services",
+    "referrals",
+    "hazard_reports",
+    "inbox",
+    "alert_subscriptions",
+    "outreach_runs",
+    "outreach_messages",
+    "survey_responses",
+    "survey_answers",
+}
 FIRST_USERS = 13
 # How long a call may take before the test calls it hung (the timeouts under test are 2 s).
 HANG_DEADLINE = 20.0

@@ -14,7 +14,10 @@ from bot.store.schema import STORE_MODULES, app_metadata, metadata
 from tests.factories import PROJECT_ROOT
 
 # Tables of the app database (alembic_version is Alembic's own).
-APP_TABLES = {"sms_numbers", "services", "referrals", "hazard_reports", "inbox"}
+APP_TABLES = {
+    *("sms_numbers", "services", "referrals", "hazard_reports", "inbox"),
+    *("alert_subscriptions", "outreach_runs", "outreach_messages", "survey_responses", "survey_answers"),
+}
 
 
 def schema_diff(database: Database, target: sa.MetaData) -> list[Any]:
@@ -25,7 +28,13 @@ def schema_diff(database: Database, target: sa.MetaData) -> list[Any]:
 
 
 def test_every_store_module_declares_its_tables_on_the_one_metadata():
-    assert STORE_MODULES == ("bot.sms.store", "bot.services.store", "bot.reports.store", "bot.inbox.store")
+    assert STORE_MODULES == (
+        "bot.sms.store",
+        "bot.services.store",
+        "bot.reports.store",
+        "bot.inbox.store",
+        "bot.outreach.store",
+    )
     assert {table.name for table in app_metadata().sorted_tables} == APP_TABLES
 
 
