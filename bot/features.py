@@ -16,6 +16,8 @@ The slices (FEATURE_MODULES, in the order of `bot --help`):
   placeholders; `bot services import`, `bot referrals ...`.
 - quiz (bot/quiz.py, a one-module slice): the {score} and {total} placeholders.
 - retention (bot/retention/feature.py): `bot data expire`.
+- outreach (bot/outreach/feature.py): alert subscriptions, campaigns, alerts, follow-ups,
+  surveys; `bot campaigns ...`, `bot outreach worker`.
 The `bot` core commands (serve, db, chat, train, model-path) stay in bot/cli.py; the
 SMS budget of every response is measured by bot.content.check.check_all last, once
 every feature's check passes. A feature module keeps its imports light (`bot --help`
@@ -51,6 +53,7 @@ FEATURE_MODULES: tuple[str, ...] = (
     "bot.services.feature",
     "bot.quiz",
     "bot.retention.feature",
+    "bot.outreach.feature",
 )
 
 

@@ -35,6 +35,7 @@ def test_the_registered_slices_in_their_order():
         "services",
         "quiz",
         "retention",
+        "outreach",
     ]
 
 
