@@ -77,10 +77,14 @@ class Gateway(abc.ABC):
     def send_request(self, to: str, body: str) -> tuple[str, dict[str, str], dict[str, str]]:
         """URL, headers and form fields of the gateway's send API for one message."""
 
-    async def send(self, session: aiohttp.ClientSession, to: str, body: str) -> None:
-        """Send one SMS, retrying network errors, 429 and 5xx with exponential backoff."""
+    async def send(
+        self, session: aiohttp.ClientSession, to: str, body: str, attempts: int = MAX_ATTEMPTS
+    ) -> None:
+        """Send one SMS, retrying network errors, 429 and 5xx with exponential backoff
+        (`attempts`: 1 for a caller that schedules its own retries)."""
         url, headers, fields = self.send_request(to, body)
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        last = ""
+        for attempt in range(1, attempts + 1):
             try:
                 timeout = aiohttp.ClientTimeout(total=SEND_TIMEOUT)
                 async with session.post(url, data=fields, headers=headers, timeout=timeout) as response:
@@ -90,12 +94,14 @@ class Gateway(abc.ABC):
                         # The gateway's explanation may quote the number: only in debug logs.
                         logger.debug("%s refusal: %s", self.name, (await response.text())[:200])
                         raise SendRefusedError(f"{self.name} refused ({response.status})")
+                    last = f"HTTP {response.status}"
                     logger.warning("%s send: HTTP %s (attempt %d)", self.name, response.status, attempt)
             except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+                last = type(error).__name__
                 logger.warning("%s send failed (attempt %d): %s", self.name, attempt, error)
-            if attempt < MAX_ATTEMPTS:
+            if attempt < attempts:
                 await asyncio.sleep(min(FIRST_BACKOFF * 2 ** (attempt - 1), MAX_BACKOFF))
-        raise ConnectionError(f"{self.name}: message not delivered after {MAX_ATTEMPTS} attempts")
+        raise ConnectionError(f"{self.name}: message not delivered after {attempts} attempts ({last})")
 
 
 def _required(form: Mapping[str, str], *names: str) -> list[str]:

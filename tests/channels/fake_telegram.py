@@ -40,6 +40,7 @@ class FakeTelegram(LocalServer):
         # While set, sendMessage requests wait; one whose client goes away meanwhile is not delivered.
         self.hold_sends = False
         self.uploads: dict[str, bytes] = {}  # file_id -> the PNG uploaded with sendPhoto
+        self.sent_at: list[tuple[float, int]] = []  # (monotonic arrival, chat id) of each delivered sendMessage
 
     @property
     def base_url(self) -> str:
@@ -64,6 +65,7 @@ class FakeTelegram(LocalServer):
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
 
     async def _handle(self, request: web.Request) -> web.Response:
+        arrived = time.monotonic()
         method = request.match_info["method"]
         params: dict[str, Any] = {}
         if request.content_type == "application/json":
@@ -103,6 +105,8 @@ class FakeTelegram(LocalServer):
                 )
             else:
                 self.calls.append((method, params))
+                if method == "sendMessage":
+                    self.sent_at.append((arrived, int(params.get("chat_id", 0))))
                 self._message_id += 1
                 message_id = self._message_id
         if failure == "timeout":
