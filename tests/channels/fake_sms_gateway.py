@@ -22,9 +22,10 @@ class FakeSmsGateway(LocalServer):
         self.failures = 0
         self.refusals: list[str] = []  # the next sends get a 400 with these bodies, in order
         self.requests: list[float] = []  # when each send request arrived (monotonic), failed ones too
-        # Once this many were sent, the next sends wait unanswered (`held` is set) until `release()`;
-        # one whose client goes away meanwhile (a killed sender) is not delivered.
+        # Once this many send requests were let through, the next ones wait unanswered (`held` is
+        # set) until `release()`; one whose client goes away meanwhile (a killed sender) is not delivered.
         self.hold_from: Optional[int] = None
+        self.let_through = 0
         self.held = threading.Event()
         self.waiting = 0  # requests being held right now
 
@@ -45,12 +46,13 @@ class FakeSmsGateway(LocalServer):
         try:
             while True:
                 with self._lock:
-                    holding = self.hold_from is not None and len(self.sent) >= self.hold_from
+                    holding = self.hold_from is not None and self.let_through >= self.hold_from
                     if holding and not counted:
                         self.waiting += 1
                         counted = True
-                if not holding:
-                    return True
+                    if not holding:
+                        self.let_through += 1
+                        return True
                 self.held.set()
                 if request.transport is None or request.transport.is_closing():
                     return False
