@@ -322,7 +322,7 @@ def _outreach(environ: Mapping[str, str], redis_url: Optional[str]) -> Outreach:
     if queue not in QUEUES:
         raise SettingsError(f"{OUTREACH_QUEUE_ENV} must be one of {', '.join(QUEUES)}, not {queue!r}")
     if queue == REDIS_QUEUE and redis_url is None:
-        raise SettingsError(f"{OUTREACH_QUEUE_ENV}={REDIS_QUEUE} needs {REDIS_URL_ENV}")
+        raise SettingsError(f"{OUTREACH_QUEUE_ENV} must not be {REDIS_QUEUE} without {REDIS_URL_ENV}")
     return Outreach(
         queue=queue,
         queue_name=_text(environ, OUTREACH_QUEUE_NAME_ENV) or default.queue_name,

@@ -22,7 +22,6 @@ import socket
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional
 
 import sqlalchemy as sa
@@ -261,16 +260,20 @@ def run_worker(
     register_tasks(huey, delivery)
     swept = dispatch(huey, delivery().outbox.pending_keys(limit=SWEEP_LIMIT))
     logger.info("Outreach worker started (%d threads); %d waiting message(s) enqueued", workers, swept)
+    # SIGTERM (systemd, `bot serve`): the jobs under way finish (up to 30 s); Ctrl-C: at once (a
+    # message cut off is sent again once its lease runs out).
     consumer = huey.create_consumer(
-        workers=workers, worker_type="thread", periodic=True, initial_delay=0.05, backoff=1.5, max_delay=max_delay
+        workers=workers,
+        worker_type="thread",
+        periodic=True,
+        initial_delay=0.05,
+        backoff=1.5,
+        max_delay=max_delay,
+        graceful_signal="TERM",
+        shutdown_timeout=30,
     )
     try:
-        consumer.run()  # handles SIGINT/SIGTERM itself: finishes the jobs under way, then returns
+        consumer.run()  # until SIGTERM or SIGINT
     finally:
         delivery.close()
     return 0
-
-
-def worker_command(python: str, root: Path, workers: int = DEFAULT_WORKERS) -> list[str]:
-    """`bot outreach worker` as a child process command (for `bot serve` and tests)."""
-    return [python, "-m", "bot.cli", "--root", str(root), "outreach", "worker", "--workers", str(workers)]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 import uuid
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from typing import IO, Iterator, Mapping, Optional, Sequence
 from bot.outreach.outbox import Outbox, Outgoing
 from bot.outreach.queue import dispatch, enqueue_only
 from bot.paths import ProjectPaths
+from bot.serve import outreach_worker_command
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer
@@ -49,10 +49,7 @@ class Workers:
     def start(self, threads: int = 4) -> subprocess.Popen[bytes]:
         """Start one more worker."""
         process = subprocess.Popen(
-            [
-                sys.executable, "-m", "bot.cli", "--root", str(self.root), "outreach", "worker",
-                "--workers", str(threads), "--credentials", str(self.root / "credentials.yml"),
-            ],  # fmt: skip
+            outreach_worker_command(self.root, str(self.root / "credentials.yml"), threads),
             cwd=PROJECT_ROOT,
             env=self.env,
             stdout=self.log,
