@@ -134,7 +134,7 @@ class Scale:
 
 @dataclass(frozen=True)
 class Outreach:
-    """How campaigns, alerts, follow-ups and partner notifications are sent (README "Alerts and campaigns")."""
+    """How campaigns, alerts, follow-ups and partner notifications go (README "Alerts and campaigns")."""
 
     # OUTREACH_QUEUE: "sqlite" (a file under var/, one machine) or "redis" (REDIS_URL: workers on
     # any number of machines).

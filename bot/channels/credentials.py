@@ -40,7 +40,8 @@ def configured_channels(source: Path, environ: Mapping[str, str]) -> dict[str, d
     Rasa gives each channel; the outreach worker sends with the same credentials)."""
     channels = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
     return {
-        name: dict(_expand(entry, environ) or {}) for name, entry in enabled_channels(channels, environ).items()
+        name: dict(_expand(entry, environ) or {})
+        for name, entry in enabled_channels(channels, environ).items()
     }
 
 

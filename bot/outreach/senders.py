@@ -28,7 +28,7 @@ from redis.exceptions import RedisError
 
 from bot.channels.shared_state import RedisRateLimiter, redis_client
 from bot.channels.support import SharedSession
-from bot.channels.telegram_limits import GLOBAL_PER_SECOND, PER_CHAT_INTERVAL, RateLimiter
+from bot.channels.telegram_limits import PER_CHAT_INTERVAL, RateLimiter
 from bot.settings import Settings
 from bot.sms.gateways import Gateway, SendRefusedError, gateway_from_credentials
 
@@ -38,7 +38,10 @@ T = TypeVar("T")
 
 TELEGRAM_CHANNEL = "bot.channels.telegram.TelegramInput"
 # The SMS channels' credentials entries and their gateways, in the order one is chosen for outreach.
-SMS_CHANNELS = {"bot.channels.sms.TwilioInput": "twilio", "bot.channels.sms.AfricasTalkingInput": "africastalking"}
+SMS_CHANNELS = {
+    "bot.channels.sms.TwilioInput": "twilio",
+    "bot.channels.sms.AfricasTalkingInput": "africastalking",
+}
 # Telegram counts a message when it arrives, a moment after its slot here (more or less, as the
 # worker's machine is busy): campaign sends are paced evenly, 25 a second, rather than let through
 # in bursts of 30, so whatever the delays on the way Telegram never sees more than 30 within a
@@ -99,7 +102,9 @@ class ChatGate:
     """One message a second per chat: taken only when the chat is free now (so a send that
     waited for an overall slot never lands within the interval of the chat's previous one)."""
 
-    def __init__(self, client: Optional[Redis], interval: float = CHAT_INTERVAL, prefix: str = "eore:telegram"):
+    def __init__(
+        self, client: Optional[Redis], interval: float = CHAT_INTERVAL, prefix: str = "eore:telegram"
+    ):
         self._client = client
         self._interval = interval
         self._prefix = prefix
@@ -150,15 +155,16 @@ class TelegramOutreach:
                 await asyncio.sleep(wait)
             try:
                 await self.bot.send_message(chat_id=chat_id, text=body)
-                return
             except RetryAfter as error:
                 delay = min(_seconds(error.retry_after), MAX_RETRY_AFTER)
                 logger.warning("Telegram asks to wait %.1f s", delay)
                 await asyncio.sleep(delay)
+                continue
             except (BadRequest, Forbidden, InvalidToken) as error:
                 raise RefusedError(f"telegram: {type(error).__name__}: {error}") from error
             except TelegramError as error:  # NetworkError, TimedOut, 5xx
                 raise NotSentError(f"telegram: {type(error).__name__}: {error}") from error
+            return
         raise NotSentError("telegram: flood control (retry_after) outlasted the attempts")
 
 
@@ -179,7 +185,7 @@ class SmsOutreach:
         """One SMS to the number `address`."""
         await self.limiter.overall()
         try:
-            await self.gateway.send(self.http.get(), address, body, attempts=1)
+            await self.gateway.send_within(self.http.get(), address, body, attempts=1)
         except SendRefusedError as error:
             raise RefusedError(str(error)) from error
         except ConnectionError as error:
@@ -197,7 +203,10 @@ class WebhookOutreach:
         try:
             timeout = aiohttp.ClientTimeout(total=WEBHOOK_TIMEOUT)
             async with self.http.get().post(
-                address, data=body.encode("utf-8"), headers={"Content-Type": "application/json"}, timeout=timeout
+                address,
+                data=body.encode("utf-8"),
+                headers={"Content-Type": "application/json"},
+                timeout=timeout,
             ) as response:
                 if response.status < 300:
                     return

@@ -77,11 +77,12 @@ class Gateway(abc.ABC):
     def send_request(self, to: str, body: str) -> tuple[str, dict[str, str], dict[str, str]]:
         """URL, headers and form fields of the gateway's send API for one message."""
 
-    async def send(
-        self, session: aiohttp.ClientSession, to: str, body: str, attempts: int = MAX_ATTEMPTS
-    ) -> None:
-        """Send one SMS, retrying network errors, 429 and 5xx with exponential backoff
-        (`attempts`: 1 for a caller that schedules its own retries)."""
+    async def send(self, session: aiohttp.ClientSession, to: str, body: str) -> None:
+        """Send one SMS, retrying network errors, 429 and 5xx with exponential backoff."""
+        await self.send_within(session, to, body, MAX_ATTEMPTS)
+
+    async def send_within(self, session: aiohttp.ClientSession, to: str, body: str, attempts: int) -> None:
+        """Send one SMS in at most `attempts` tries (1: the caller schedules its own retries)."""
         url, headers, fields = self.send_request(to, body)
         last = ""
         for attempt in range(1, attempts + 1):

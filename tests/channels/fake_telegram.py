@@ -40,7 +40,9 @@ class FakeTelegram(LocalServer):
         # While set, sendMessage requests wait; one whose client goes away meanwhile is not delivered.
         self.hold_sends = False
         self.uploads: dict[str, bytes] = {}  # file_id -> the PNG uploaded with sendPhoto
-        self.sent_at: list[tuple[float, int]] = []  # (monotonic arrival, chat id) of each delivered sendMessage
+        self.sent_at: list[
+            tuple[float, int]
+        ] = []  # (monotonic arrival, chat id) of each delivered sendMessage
 
     @property
     def base_url(self) -> str:
@@ -104,9 +106,7 @@ class FakeTelegram(LocalServer):
                     status=429,
                 )
             else:
-                self.calls.append((method, params))
-                if method == "sendMessage":
-                    self.sent_at.append((arrived, int(params.get("chat_id", 0))))
+                self._served(method, params, arrived)
                 self._message_id += 1
                 message_id = self._message_id
         if failure == "timeout":
@@ -119,6 +119,12 @@ class FakeTelegram(LocalServer):
                 {"ok": False, "error_code": 500, "description": "Internal Error"}, status=500
             )
         return web.json_response({"ok": True, "result": self._result(method, params, message_id)})
+
+    def _served(self, method: str, params: dict[str, Any], arrived: float) -> None:
+        """Record a served call (under the lock); a sendMessage's arrival time too."""
+        self.calls.append((method, params))
+        if method == "sendMessage":
+            self.sent_at.append((arrived, int(params.get("chat_id", 0))))
 
     def _take_failure(self, method: str) -> str | None:
         for index, (mode, only) in enumerate(self._failures):

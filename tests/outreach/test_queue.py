@@ -99,7 +99,9 @@ def test_a_worker_sends_each_message_of_a_run_exactly_once(tmp_path: Path, sqlit
         assert _statuses(sqlite_db, "follow-up:one") == Counter({"sent": 200})
 
 
-def test_a_worker_killed_mid_run_and_restarted_sends_the_rest_once(tmp_path: Path, sqlite_db: Database) -> None:
+def test_a_worker_killed_mid_run_and_restarted_sends_the_rest_once(
+    tmp_path: Path, sqlite_db: Database
+) -> None:
     with outreach_workers(tmp_path, _url(sqlite_db)) as workers:
         messages = [m for m in _messages(120, "killed") if m.channel == "sms"]  # 60 SMS
         workers.gateway.hold_from = 20  # the 21st send and those after wait unanswered
@@ -147,8 +149,15 @@ def _subscribe(database: Database, recipients: list[str]) -> None:
             sa.insert(subscriptions),
             [
                 dict(
-                    pseudonym=r, channel="sms", address="sealed", language="en", country="ua",
-                    region="kharkiv", track=None, consent_at=now, updated_at=now,
+                    pseudonym=r,
+                    channel="sms",
+                    address="sealed",
+                    language="en",
+                    country="ua",
+                    region="kharkiv",
+                    track=None,
+                    consent_at=now,
+                    updated_at=now,
                 )  # fmt: skip
                 for r in recipients
             ],
@@ -171,7 +180,9 @@ def test_stop_mid_run_stops_the_rest_for_that_person(tmp_path: Path, sqlite_db: 
             waiting = list(
                 session.execute(
                     sa.select(outreach_messages.c.recipient)
-                    .where(outreach_messages.c.run_id == "campaign:stop", outreach_messages.c.status == "queued")
+                    .where(
+                        outreach_messages.c.run_id == "campaign:stop", outreach_messages.c.status == "queued"
+                    )
                     .order_by(outreach_messages.c.recipient)
                 ).scalars()
             )
@@ -244,19 +255,24 @@ def test_failures_are_retried_with_backoff_then_recorded(tmp_path: Path, sqlite_
         workers.start(threads=1)
         # Two 500s, then the third attempt goes: after 0.5 s, then 1 s.
         gateway.fail_next = 2
-        workers.enqueue(sqlite_db, "partner:recovers", FOLLOW_UP, [Outgoing("p-1", "sms", "+15553009001", "en", "A")])
+        workers.enqueue(
+            sqlite_db, "partner:recovers", FOLLOW_UP, [Outgoing("p-1", "sms", "+15553009001", "en", "A")]
+        )
         wait_for(lambda: _all_final(sqlite_db, "partner:recovers", 1), timeout=60)
         first, second, third = gateway.requests
         assert second - first >= 0.5 and third - second >= 1.0
         assert gateway.bodies_to("+15553009001") == ["A"]
         # Three 500s: failed after the third attempt, with the error.
         gateway.fail_next = 3
-        workers.enqueue(sqlite_db, "partner:fails", FOLLOW_UP, [Outgoing("p-2", "sms", "+15553009002", "en", "B")])
+        workers.enqueue(
+            sqlite_db, "partner:fails", FOLLOW_UP, [Outgoing("p-2", "sms", "+15553009002", "en", "B")]
+        )
         wait_for(lambda: _all_final(sqlite_db, "partner:fails", 1), timeout=60)
         with sqlite_db.sessions.begin() as session:
             row = session.execute(
-                sa.select(outreach_messages.c.status, outreach_messages.c.attempts, outreach_messages.c.last_error)
-                .where(outreach_messages.c.run_id == "partner:fails")
+                sa.select(
+                    outreach_messages.c.status, outreach_messages.c.attempts, outreach_messages.c.last_error
+                ).where(outreach_messages.c.run_id == "partner:fails")
             ).one()
         assert tuple(row) == ("failed", 3, "twilio: message not delivered after 1 attempts (HTTP 500)")
         assert gateway.bodies_to("+15553009002") == []

@@ -83,7 +83,9 @@ def outreach_workers(
         (root / "var").mkdir(parents=True, exist_ok=True)
         (root / "credentials.yml").write_text(
             telegram_credentials("outreach-secret", telegram.base_url)
-            + twilio_credentials("twilio-token", "https://bot.example.org/webhooks/twilio/webhook", gateway.url),
+            + twilio_credentials(
+                "twilio-token", "https://bot.example.org/webhooks/twilio/webhook", gateway.url
+            ),
             encoding="utf-8",
         )
         full_env = {
