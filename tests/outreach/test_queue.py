@@ -12,6 +12,7 @@ from typing import Iterator
 import pytest
 import redis
 import sqlalchemy as sa
+from aiohttp import web
 from redis.exceptions import RedisError
 
 from bot.outreach.outbox import Outgoing
@@ -20,6 +21,7 @@ from bot.sms.store import SmsStore
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer
 from tests.assistant import wait_for
+from tests.channels.local_server import LocalServer
 from tests.databases import services_required, sqlite_url
 from tests.outreach.workers import PSEUDONYM_KEY, REDIS_URL, Workers, outreach_workers
 
@@ -277,3 +279,67 @@ def test_failures_are_retried_with_backoff_then_recorded(tmp_path: Path, sqlite_
         assert tuple(row) == ("failed", 3, "twilio: message not delivered after 1 attempts (HTTP 500)")
         assert gateway.bodies_to("+15553009002") == []
         assert len(gateway.requests) == 6
+
+
+def test_telegram_flood_control_is_waited_out_within_the_attempt(tmp_path: Path, sqlite_db: Database) -> None:
+    with outreach_workers(tmp_path, _url(sqlite_db)) as workers:
+        workers.telegram.rate_limit_next = 1  # 429, retry after 1 s
+        workers.enqueue(
+            sqlite_db, "follow-up:flood", FOLLOW_UP, [Outgoing("f-1", "telegram", "7199001", "en", "F")]
+        )
+        workers.start(threads=1)
+        wait_for(lambda: _all_final(sqlite_db, "follow-up:flood", 1), timeout=60)
+        assert [m for m, p in workers.telegram.calls if p.get("chat_id") == 7199001] == [
+            "sendMessage:429",
+            "sendMessage",
+        ]
+        with sqlite_db.sessions.begin() as session:
+            row = session.execute(
+                sa.select(outreach_messages.c.status, outreach_messages.c.attempts).where(
+                    outreach_messages.c.run_id == "follow-up:flood"
+                )
+            ).one()
+        assert tuple(row) == ("sent", 1)
+
+
+class PartnerWebhook(LocalServer):
+    """A partner's webhook: answers 500 to the first `fail` POSTs, then records the JSON bodies."""
+
+    def __init__(self, fail: int) -> None:
+        super().__init__()
+        self.fail = fail
+        self.received: list[dict[str, str]] = []
+
+    def add_routes(self, app: web.Application) -> None:
+        app.router.add_post("/referrals", self._receive)
+
+    async def _receive(self, request: web.Request) -> web.Response:
+        with self._lock:
+            if self.fail > 0:
+                self.fail -= 1
+                return web.json_response({"error": "busy"}, status=500)
+        payload = await request.json()
+        with self._lock:
+            self.received.append(payload)
+        return web.json_response({"ok": True})
+
+
+def test_a_partner_webhook_is_retried_until_it_takes_the_notification(
+    tmp_path: Path, sqlite_db: Database
+) -> None:
+    partner = PartnerWebhook(fail=2).start()
+    try:
+        with outreach_workers(tmp_path, _url(sqlite_db)) as workers:
+            payload = '{"reference": "REF123", "service": "ua-kharkiv-rehab"}'
+            workers.enqueue(
+                sqlite_db,
+                "partner:REF123",
+                "partner",
+                [Outgoing("partner-1", "webhook", f"{partner.url}/referrals", "en", payload)],
+            )
+            workers.start(threads=1)
+            wait_for(lambda: _all_final(sqlite_db, "partner:REF123", 1), timeout=60)
+            assert partner.received == [{"reference": "REF123", "service": "ua-kharkiv-rehab"}]
+            assert _statuses(sqlite_db, "partner:REF123") == Counter({"sent": 1})
+    finally:
+        partner.stop()
