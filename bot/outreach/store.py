@@ -16,6 +16,9 @@ from bot.store.schema import metadata
 
 # The purpose under which delivery addresses are sealed (a key derived from the pseudonym key).
 ADDRESS_PURPOSE = "outreach-address"
+# The user-message metadata key under which the Telegram and SMS channels pass the sender's
+# address, already sealed with that key (the action server stores it as it is).
+ADDRESS_METADATA_KEY = "outreach_address"
 
 # Outbox statuses: waiting, held by a worker, final.
 QUEUED = "queued"
