@@ -82,17 +82,27 @@ class Recipients:
         self._database = database
         self._pseudonyms = pseudonyms
         self._sms = SmsStore(database)
+        self._kinds: dict[str, Optional[str]] = {}  # a run's kind never changes
+
+    def _kind(self, run_id: str) -> Optional[str]:
+        if run_id in self._kinds:
+            return self._kinds.get(run_id)
+        with self._database.sessions.begin() as session:
+            kind = session.execute(
+                sa.select(outreach_runs.c.kind).where(outreach_runs.c.run_id == run_id)
+            ).scalar_one_or_none()
+        if len(self._kinds) > 1000:
+            self._kinds.clear()
+        self._kinds[run_id] = kind
+        return kind
 
     def stop_reason(self, message: Claimed) -> Optional[str]:
         """Why `message` must not be sent, or None."""
         if message.channel == "sms" and self._sms.opted_out(self._pseudonyms.of(message.address)):
             return "the number sent STOP"
+        if self._kind(message.run_id) not in (CAMPAIGN, ALERT):
+            return None
         with self._database.sessions.begin() as session:
-            kind = session.execute(
-                sa.select(outreach_runs.c.kind).where(outreach_runs.c.run_id == message.run_id)
-            ).scalar_one_or_none()
-            if kind not in (CAMPAIGN, ALERT):
-                return None
             subscribed = session.execute(
                 sa.select(subscriptions.c.pseudonym).where(subscriptions.c.pseudonym == message.recipient)
             ).first()
@@ -226,8 +236,10 @@ class WorkerDelivery:
         senders: Senders = loop.call(lambda: build_senders(settings, self._credentials))
         self._loop, self._senders, self._database = loop, senders, database
 
+        timeout = settings.outreach.lease_seconds / 2
+
         def send(message: Message) -> None:
-            loop.run(senders.send(message))
+            loop.run(senders.send(message), timeout=timeout)
 
         outreach = settings.outreach
         return Delivery(

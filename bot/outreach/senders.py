@@ -18,6 +18,7 @@ import smtplib
 import threading
 import time
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any, Awaitable, Coroutine, Mapping, Optional, Protocol, Sequence, TypeVar
@@ -51,13 +52,15 @@ TELEGRAM_PACE = 1.0 / 25
 CHAT_INTERVAL = PER_CHAT_INTERVAL + 0.05
 # A margin on an SMS gateway's rate too: sends paced 5% slower than SMS_SEND_RATE.
 SMS_PACE_MARGIN = 1.05
-MAX_RETRY_AFTER = 60.0
-# Attempts at one Telegram send within one job when Telegram asks to wait (flood control).
+# Flood control waited out within one job (3 times at most, each up to 10 s: far less than the
+# row's lease); a longer wait goes back to the queue as a retry.
+MAX_RETRY_AFTER = 10.0
 RETRY_AFTER_ATTEMPTS = 3
 WEBHOOK_TIMEOUT = 15.0
 SMTP_TIMEOUT = 15.0
-# How long a worker thread waits for its send on the loop (rate-limit waits included).
-SEND_TIMEOUT = 300.0
+# How long a worker thread waits for its send on the loop (rate-limit waits included); the
+# worker passes half the row's lease, so a row is never taken over while its send is under way.
+SEND_TIMEOUT = 60.0
 
 # KEYS[1]: the chat's next free time (ms, as the Telegram channel's limiter keeps it);
 # ARGV[1]: the interval (ms). Takes the chat now if it is free (returns 0), else returns the wait (ms).
@@ -156,8 +159,10 @@ class TelegramOutreach:
             try:
                 await self.bot.send_message(chat_id=chat_id, text=body)
             except RetryAfter as error:
-                delay = min(_seconds(error.retry_after), MAX_RETRY_AFTER)
+                delay = _seconds(error.retry_after)
                 logger.warning("Telegram asks to wait %.1f s", delay)
+                if delay > MAX_RETRY_AFTER:  # longer than a job holds its row: the queue retries it
+                    raise NotSentError(f"telegram: flood control, retry after {delay:.0f} s") from error
                 await asyncio.sleep(delay)
                 continue
             except (BadRequest, Forbidden, InvalidToken) as error:
@@ -330,7 +335,11 @@ class SendLoop:
     def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = SEND_TIMEOUT) -> T:
         """Run `coroutine` on the loop and wait for its result (its exception is raised here)."""
         future: Future[T] = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
-        return future.result(timeout=timeout)
+        try:
+            return future.result(timeout=timeout)
+        except FutureTimeout as error:
+            future.cancel()
+            raise NotSentError(f"not sent within {timeout:.0f} s") from error
 
     def call(self, make: Any) -> Any:
         """Call `make()` on the loop's thread (objects that bind to the running loop)."""

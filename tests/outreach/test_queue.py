@@ -175,8 +175,9 @@ def test_stop_mid_run_stops_the_rest_for_that_person(tmp_path: Path, sqlite_db: 
         SmsStore(sqlite_db).set_opted_out(Pseudonymizer(PSEUDONYM_KEY.encode()).of(opted_out.address), True)
         workers.gateway.hold_from = 10
         workers.enqueue(sqlite_db, "campaign:stop", CAMPAIGN, messages)
-        workers.start()
-        wait_for(workers.gateway.held.is_set, timeout=60)
+        workers.start(threads=4)
+        # Every sending thread waits on a held request: nothing is claimed meanwhile.
+        wait_for(lambda: workers.gateway.waiting == 4, timeout=60)
         # Mid-run: ten people who have not been sent to yet send STOP.
         with sqlite_db.sessions.begin() as session:
             waiting = list(

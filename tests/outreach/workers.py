@@ -93,7 +93,7 @@ def outreach_workers(
             "DATABASE_URL": database_url,
             "PSEUDONYM_KEY": PSEUDONYM_KEY,
             "OUTREACH_QUEUE_NAME": f"eore-outreach-test-{uuid.uuid4().hex[:8]}",
-            "OUTREACH_LEASE_SECONDS": "5",
+            "OUTREACH_LEASE_SECONDS": "10",
             "OUTREACH_RETRY_SECONDS": "0.5",
             "SMS_SEND_RATE": "200",
             **(env or {}),
