@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Mapping, Optional
 
@@ -45,6 +46,7 @@ RETAIN_OUTREACH_MESSAGES_ENV = "RETAIN_OUTREACH_MESSAGES_DAYS"
 BOT_ENV_ENV = "BOT_ENV"
 BIND_HOST_ENV = "BIND_HOST"
 ACTION_SERVER_TOKEN_ENV = "ACTION_SERVER_TOKEN"
+SMS_PRICE_ENV = "SMS_PRICE_PER_SEGMENT"
 # Every variable `Settings.from_environ` reads (tests check the list against the fields).
 VARIABLES = (
     BOT_HOME_ENV,
@@ -70,6 +72,7 @@ VARIABLES = (
     BOT_ENV_ENV,
     BIND_HOST_ENV,
     ACTION_SERVER_TOKEN_ENV,
+    SMS_PRICE_ENV,
 )
 # The value of a RETAIN_*_DAYS variable that keeps that data until it is erased on request.
 NEVER = "never"
@@ -149,6 +152,9 @@ class Settings:
     # ACTION_SERVER_TOKEN: the secret the Rasa server sends with every action call (endpoints.yml
     # `token:`); None in development: `bot` commands generate one per run.
     action_server_token: Optional[str] = None
+    # SMS_PRICE_PER_SEGMENT: what the SMS gateway charges per segment, for the cost `bot campaigns
+    # send NAME --dry-run` shows (in the gateway's currency); None: the cost is not shown.
+    sms_price_per_segment: Optional[Decimal] = None
 
     @property
     def production(self) -> bool:
@@ -208,6 +214,7 @@ class Settings:
             environment=environment,
             bind_host=_text(environ, BIND_HOST_ENV) or DEFAULT_BIND_HOST,
             action_server_token=token,
+            sms_price_per_segment=_price(environ, SMS_PRICE_ENV),
         )
 
 
@@ -243,6 +250,19 @@ def _seconds(environ: Mapping[str, str], name: str, default: float, positive: bo
         raise SettingsError(f"{name} must be a positive number of seconds, not {raw!r}")
     if value < 0:
         raise SettingsError(f"{name} must not be negative, not {raw!r}")
+    return value
+
+
+def _price(environ: Mapping[str, str], name: str) -> Optional[Decimal]:
+    raw = _text(environ, name)
+    if raw is None:
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise SettingsError(f"{name} must be a price such as 0.05, not {raw!r}") from None
+    if not value.is_finite() or value < 0:
+        raise SettingsError(f"{name} must be a price of 0 or more, such as 0.05, not {raw!r}")
     return value
 
 

@@ -2,6 +2,7 @@
 
 import dataclasses
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -39,6 +40,7 @@ EVERYTHING = {
     "RETAIN_REPORT_CONTACTS_DAYS": "7",
     "RETAIN_CLOSED_REFERRALS_DAYS": "30",
     "RETAIN_OUTREACH_MESSAGES_DAYS": "never",
+    "SMS_PRICE_PER_SEGMENT": "0.05",
 }
 # What production needs beside BOT_ENV.
 PRODUCTION_SECRETS = {"PSEUDONYM_KEY": "k" * 32, "ACTION_SERVER_TOKEN": "t" * 32}
@@ -98,6 +100,7 @@ def test_every_variable_is_read():
             closed_referrals_days=30,
             outreach_messages_days=None,
         ),
+        sms_price_per_segment=Decimal("0.05"),
     )
 
 
@@ -179,6 +182,9 @@ DAYS = "must be a whole number of days from 1 to 36500, or 'never', not "
         ("RETAIN_CLOSED_REFERRALS_DAYS", "36501", DAYS + "'36501'"),
         ("RETAIN_CLOSED_REFERRALS_DAYS", "forever", DAYS + "'forever'"),
         ("RETAIN_CONVERSATIONS_DAYS", "٣٠", DAYS + "'٣٠'"),
+        ("SMS_PRICE_PER_SEGMENT", "5 cents", "must be a price such as 0.05, not '5 cents'"),
+        ("SMS_PRICE_PER_SEGMENT", "-0.05", "must be a price of 0 or more, such as 0.05, not '-0.05'"),
+        ("SMS_PRICE_PER_SEGMENT", "NaN", "must be a price of 0 or more, such as 0.05, not 'NaN'"),
     ],
 )
 def test_a_bad_value_is_refused_with_a_message_naming_the_variable(name: str, value: str, message: str):
