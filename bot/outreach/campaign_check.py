@@ -13,7 +13,7 @@ A campaign with any problem does not send: `bot campaigns send` refuses and prin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Optional
@@ -59,17 +59,20 @@ class Known:
     profiles: dict[str, CountryProfile]
     regions: dict[str, set[str]]  # country -> region and district ids
     tracks: tuple[str, ...]
+    districts: dict[str, dict[str, set[str]]] = field(default_factory=dict)  # country -> region -> ids
 
     @classmethod
     def of(cls, paths: ProjectPaths) -> Known:
         """Country profiles, region and district ids per country, and track ids of the project."""
         regions: dict[str, set[str]] = {}
+        districts: dict[str, dict[str, set[str]]] = {}
         if paths.regions.is_dir():
             for country, areas in load_regions(paths.regions).items():
                 ids = regions.setdefault(country, set())
                 for region in areas.values():
                     ids |= {region.id, *region.districts}
-        return cls(load_profiles(paths.countries), regions, tuple(_tracks(paths)))
+                    districts.setdefault(country, {})[region.id] = set(region.districts)
+        return cls(load_profiles(paths.countries), regions, tuple(_tracks(paths)), districts)
 
 
 def _tracks(paths: ProjectPaths) -> list[str]:
