@@ -49,6 +49,7 @@ from bot.services.regions import load_regions
 SOON_DAYS = 14
 # The key prefix of an audience track in content/lesson_topics.yml (track_farmers -> farmers).
 TRACK_PREFIX = "track_"
+SINGULAR = {"countries": "country", "languages": "language", "channels": "channel", "tracks": "track"}
 SCHEDULE_HELP = "once: YYYY-MM-DD, dates: [YYYY-MM-DD, ...] or season: {from: MM-DD, to: MM-DD}"
 
 
@@ -182,7 +183,7 @@ def _audience_problems(where: str, node: yaml.Node, known: Known) -> list[Proble
                     )
             elif item not in allowed[name]:
                 problems.append(
-                    Problem(where, line, f"unknown {name[:-1]} '{item}' (known: {', '.join(allowed[name])})")
+                    Problem(where, line, f"unknown {SINGULAR[name]} '{item}' (known: {', '.join(allowed[name])})")
                 )
     return problems
 

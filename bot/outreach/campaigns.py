@@ -39,6 +39,16 @@ CATCH_UP_DAYS = 6
 _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as text (as_date reads them; 2026-02-30 is a problem, not a crash)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 @dataclass(frozen=True)
 class Audience:
     """Who a campaign is for; an empty tuple means everyone."""
@@ -185,7 +195,7 @@ def schedule_from(data: Any) -> Schedule:
 def load_campaign(path: Path) -> Campaign:
     """Read one campaign file (raises OSError or yaml.YAMLError when it cannot be read at all)."""
     text = path.read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
+    data = yaml.load(text, Loader=_Loader) or {}  # noqa: S506 (a SafeLoader)
     if not isinstance(data, Mapping):
         data = {}
     node = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -213,7 +223,7 @@ def load_campaigns(paths: ProjectPaths) -> dict[str, Campaign]:
     for path in campaign_paths(paths):
         try:
             campaigns[path.stem] = load_campaign(path)
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError):
             continue
     return campaigns
 

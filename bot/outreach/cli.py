@@ -14,7 +14,6 @@ from typing import Any
 
 from bot.clock import utc_now
 from bot.paths import project_paths
-from bot.settings import load_settings
 
 
 def _today(args: argparse.Namespace) -> date:
@@ -24,20 +23,20 @@ def _today(args: argparse.Namespace) -> date:
 def _cmd_list(args: argparse.Namespace) -> int:
     from bot.outreach.campaign_commands import list_campaigns  # lazy: see the note above
 
-    return list_campaigns(project_paths(args.root), _today(args), sys.stdout)
+    return list_campaigns(project_paths(args.root, args.settings), _today(args), sys.stdout)
 
 
 def _cmd_preview(args: argparse.Namespace) -> int:
     from bot.outreach.campaign_commands import preview  # lazy: see the note above
 
-    return preview(project_paths(args.root), args.name, args.country, _today(args), sys.stdout)
+    return preview(project_paths(args.root, args.settings), args.name, args.country, _today(args), sys.stdout)
 
 
 def _stores(args: argparse.Namespace) -> tuple[Any, Any, Any, Any]:
     from bot.store.db import Database
     from bot.store.pseudonym import Pseudonymizer, load_key
 
-    settings = load_settings()
+    settings = args.settings
     paths = project_paths(args.root, settings)
     database = Database.for_project(paths, settings).migrate()
     return settings, paths, database, Pseudonymizer(load_key(paths.var, settings))
