@@ -256,6 +256,8 @@ def _placeholder_problems(where: str, campaign: Campaign) -> list[Problem]:
     problems = []
     allowed = NUMBER_PLACEHOLDERS | CAMPAIGN_VALUES
     for name in ("text", "sms"):
+        if name == "sms" and name not in campaign.lines:
+            continue  # the SMS form is the text
         text = campaign.text if name == "text" else campaign.sms
         try:
             used = placeholders(text)
