@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 
 import yaml
+from babel.messages.pofile import PoFileError
 
 from bot.clock import utc_now
 from bot.content.check import NUMBER_PLACEHOLDERS
@@ -96,8 +97,13 @@ def campaigns_problems(paths: ProjectPaths, today: date, names: Optional[Iterabl
         files = [path for path in files if path.stem in wanted]
     if not files:
         return []
-    known = Known.of(paths)
-    renderer = CampaignRenderer(Catalogs.load(paths.locales), known.profiles)
+    try:
+        known = Known.of(paths)
+        renderer = CampaignRenderer(Catalogs.load(paths.locales), known.profiles)
+    except (OSError, ValueError, yaml.YAMLError, PoFileError) as error:
+        # Another check reports the broken file; until it is fixed no campaign can be checked.
+        reason = f"cannot check this campaign until the profiles, regions and catalogs load ({type(error).__name__})"
+        return [Problem(relative(path, paths.root), 1, reason) for path in files]
     problems: list[Problem] = []
     for path in files:
         problems += campaign_problems(paths, path, today, known, renderer)
