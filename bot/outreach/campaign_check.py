@@ -89,7 +89,9 @@ def check_campaigns(paths: ProjectPaths) -> list[Problem]:
     return campaigns_problems(paths, utc_now().date())
 
 
-def campaigns_problems(paths: ProjectPaths, today: date, names: Optional[Iterable[str]] = None) -> list[Problem]:
+def campaigns_problems(
+    paths: ProjectPaths, today: date, names: Optional[Iterable[str]] = None
+) -> list[Problem]:
     """The problems of every campaign file (or of those `names`), as of `today`."""
     files = campaign_paths(paths)
     if names is not None:
@@ -102,7 +104,8 @@ def campaigns_problems(paths: ProjectPaths, today: date, names: Optional[Iterabl
         renderer = CampaignRenderer(Catalogs.load(paths.locales), known.profiles)
     except (OSError, ValueError, yaml.YAMLError, PoFileError) as error:
         # Another check reports the broken file; until it is fixed no campaign can be checked.
-        reason = f"cannot check this campaign until the profiles, regions and catalogs load ({type(error).__name__})"
+        broken = type(error).__name__
+        reason = f"cannot check this campaign until the profiles, regions and catalogs load ({broken})"
         return [Problem(relative(path, paths.root), 1, reason) for path in files]
     problems: list[Problem] = []
     for path in files:
@@ -117,7 +120,9 @@ def campaign_problems(
     where = relative(path, paths.root)
     node, syntax = compose(path, where)
     if syntax or node is None:
-        return syntax or [Problem(where, 1, "the file is empty: a campaign needs text, audience and schedule")]
+        return syntax or [
+            Problem(where, 1, "the file is empty: a campaign needs text, audience and schedule")
+        ]
     if not isinstance(node, yaml.MappingNode):
         return [Problem(where, 1, "a campaign file must be a mapping of text, sms, audience, schedule")]
     problems: list[Problem] = []
@@ -145,7 +150,9 @@ def _field_problems(where: str, node: yaml.Node) -> list[Problem]:
     fields = {name: (value, line) for name, value, line in mapping_items(node)}
     for name, (value, line) in fields.items():
         if name not in FIELDS:
-            problems.append(Problem(where, line, f"unknown field '{name}' (a campaign has {', '.join(FIELDS)})"))
+            problems.append(
+                Problem(where, line, f"unknown field '{name}' (a campaign has {', '.join(FIELDS)})")
+            )
         elif name in ("text", "sms", "note", "survey") and not isinstance(value, yaml.ScalarNode):
             problems.append(Problem(where, line, f"'{name}' must be text"))
     text = fields.get("text")
@@ -160,12 +167,18 @@ def _audience_problems(where: str, node: yaml.Node, known: Known) -> list[Proble
     for name, value, line in mapping_items(node):
         if name not in AUDIENCE_FIELDS:
             problems.append(
-                Problem(where, line, f"unknown audience field '{name}' (an audience has {', '.join(AUDIENCE_FIELDS)})")
+                Problem(
+                    where,
+                    line,
+                    f"unknown audience field '{name}' (an audience has {', '.join(AUDIENCE_FIELDS)})",
+                )
             )
             continue
         items = _scalars(value)
         if items is None:
-            problems.append(Problem(where, line, f"audience '{name}' must be a list, e.g. [{_example(name)}]"))
+            problems.append(
+                Problem(where, line, f"audience '{name}' must be a list, e.g. [{_example(name)}]")
+            )
             continue
         values[name] = items
     countries = [c for c, _ in values.get("countries", [])] or sorted(known.regions)
@@ -189,15 +202,20 @@ def _audience_problems(where: str, node: yaml.Node, known: Known) -> list[Proble
                     )
             elif item not in allowed[name]:
                 problems.append(
-                    Problem(where, line, f"unknown {SINGULAR[name]} '{item}' (known: {', '.join(allowed[name])})")
+                    Problem(
+                        where, line, f"unknown {SINGULAR[name]} '{item}' (known: {', '.join(allowed[name])})"
+                    )
                 )
     return problems
 
 
 def _example(name: str) -> str:
-    return {"countries": "ukraine", "regions": "kharkiv", "languages": "uk, en", "channels": "sms, telegram"}.get(
-        name, "farmers"
-    )
+    return {
+        "countries": "ukraine",
+        "regions": "kharkiv",
+        "languages": "uk, en",
+        "channels": "sms, telegram",
+    }.get(name, "farmers")
 
 
 def _scalars(node: yaml.Node) -> Optional[list[tuple[str, int]]]:
@@ -253,7 +271,11 @@ def _season_problems(where: str, node: yaml.Node, line: int) -> list[Problem]:
         raw: Any = value.value if isinstance(value, yaml.ScalarNode) else None
         if month_day(raw) is None:
             problems.append(
-                Problem(where, item_line, f"season '{name}': {raw!r} is not a day of every year (MM-DD, not 02-29)")
+                Problem(
+                    where,
+                    item_line,
+                    f"season '{name}': {raw!r} is not a day of every year (MM-DD, not 02-29)",
+                )
             )
     return problems
 
@@ -311,7 +333,10 @@ def unsendable(
                 if rendered.unfilled:
                     missing = ", ".join("{" + n + "}" for n in sorted(rendered.unfilled))
                     reasons.append(
-                        (campaign.line(field_name), f"{language} {channel}: {country} has no value for {missing}")
+                        (
+                            campaign.line(field_name),
+                            f"{language} {channel}: {country} has no value for {missing}",
+                        )
                     )
                 elif rendered.segments > CAMPAIGN_SEGMENT_BUDGET:
                     reasons.append(

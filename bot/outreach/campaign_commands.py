@@ -56,12 +56,16 @@ def list_campaigns(paths: ProjectPaths, today: date, out: TextIO) -> int:
     for name, campaign in sorted(campaigns.items()):
         mine = [p for p in problems if p.path.endswith(f"{name}.yml")]
         due = campaign.schedule.due(today)
-        when = f"due today ({campaign.run_id(due)})" if due else f"next run {campaign.run_id(_run_day(campaign, today, None))}"
+        when = (
+            f"due today ({campaign.run_id(due)})"
+            if due
+            else f"next run {campaign.run_id(_run_day(campaign, today, None))}"
+        )
         state = f"will not send ({len(mine)} problem(s): bot content check)" if mine else "can send"
         audience = campaign.audience
         print(
-            f"{name}: {when}; countries {_listed(audience.countries)}, languages {_listed(audience.languages)}, "
-            f"channels {_listed(audience.channels)}; {state}",
+            f"{name}: {when}; countries {_listed(audience.countries)}, "
+            f"languages {_listed(audience.languages)}, channels {_listed(audience.channels)}; {state}",
             file=out,
         )
     return 0
@@ -75,8 +79,7 @@ def preview(paths: ProjectPaths, name: str, country: Optional[str], today: date,
     renderer = CampaignRenderer.for_project(paths)
     audience = campaign.audience
     chosen = country or (audience.countries[0] if audience.countries else None)
-    profile = renderer.profiles[chosen] if chosen in renderer.profiles else None
-    shown = profile.id if profile else "generic"
+    shown = chosen if chosen in renderer.profiles else "generic"
     print(
         f"{name} ({campaign.run_id(_run_day(campaign, today, None))}), as sent in {shown}; audience: "
         f"countries {_listed(audience.countries)}; regions {_listed(audience.regions)}; "
@@ -107,7 +110,12 @@ def _counted(title: str, counts: dict[str, int]) -> str:
 def dry_run(plan_: Plan, price: Optional[Decimal], out: TextIO) -> None:
     """Print who the run would reach and what its SMS cost."""
     print(f"{plan_.run_id}: {len(plan_.people)} recipient(s)", file=out)
-    for field, title in (("country", "country"), ("region", "region"), ("language", "language"), ("channel", "channel")):
+    for field, title in (
+        ("country", "country"),
+        ("region", "region"),
+        ("language", "language"),
+        ("channel", "channel"),
+    ):
         print(_counted(title, dict(plan_.counts(field))), file=out)
     messages, segments = plan_.sms_segments()
     cost = (
@@ -207,4 +215,3 @@ def status(
             print(f"  {channel} {language}: " + ", ".join(f"{s} {mine[s]}" for s in STATUS_ORDER), file=out)
         print("  total: " + ", ".join(f"{s} {totals[s]}" for s in STATUS_ORDER), file=out)
     return 0
-

@@ -117,7 +117,9 @@ def outgoing(people: Iterable[Subscriber], messages: Messages, sealer: Sealer) -
         if not address:
             continue  # sealed under another key: nobody can reach this subscription any more
         rendered = messages.of(person)
-        yield Outgoing(person.pseudonym, person.channel, address, person.language, rendered.text, rendered.segments)
+        yield Outgoing(
+            person.pseudonym, person.channel, address, person.language, rendered.text, rendered.segments
+        )
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,9 @@ def open_run(plan: Plan, database: Database, pseudonyms: Pseudonymizer) -> list[
     """Add the plan's messages to the outbox (nobody twice); the keys of the run not final yet."""
     outbox = Outbox.sealed_with(database, pseudonyms)
     sealer = Sealer(pseudonyms.derived_key(ADDRESS_PURPOSE))
-    return outbox.open_run(plan.run_id, CAMPAIGN, plan.campaign.name, outgoing(plan.people, plan.messages, sealer))
+    return outbox.open_run(
+        plan.run_id, CAMPAIGN, plan.campaign.name, outgoing(plan.people, plan.messages, sealer)
+    )
 
 
 def due_campaigns(paths: ProjectPaths, today: date) -> list[tuple[Campaign, date]]:

@@ -202,7 +202,8 @@ def load_campaign(path: Path) -> Campaign:
     lines = {}
     if isinstance(node, yaml.MappingNode):
         lines = {str(key.value): key.start_mark.line + 1 for key, _ in node.value}
-    audience = data.get("audience") if isinstance(data.get("audience"), Mapping) else {}
+    found = data.get("audience")
+    audience: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     english = str(data.get("text") or "").strip()
     survey = data.get("survey")
     return Campaign(

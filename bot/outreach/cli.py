@@ -100,7 +100,9 @@ def _date(text: str) -> date:
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """`bot campaigns list | preview NAME | send NAME [--dry-run] | status NAME`."""
-    campaigns = commands.add_parser("campaigns", help="outreach campaigns (content/campaigns): preview, send, status")
+    campaigns = commands.add_parser(
+        "campaigns", help="outreach campaigns (content/campaigns): preview, send, status"
+    )
     sub = campaigns.add_subparsers(dest="campaigns_command", required=True)
     list_ = sub.add_parser("list", help="every campaign, when it sends and whether it can")
     list_.set_defaults(func=_cmd_list)
@@ -110,10 +112,18 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     preview.set_defaults(func=_cmd_preview)
     send = sub.add_parser("send", help="send a campaign (again: only what is not sent yet)")
     send.add_argument("name", help="the campaign (its file name without .yml)")
-    send.add_argument("--dry-run", action="store_true", help="count recipients, SMS segments and cost; send nothing")
-    send.add_argument("--price", type=_price, default=None, help="price of one SMS segment (default: SMS_PRICE_PER_SEGMENT)")
-    send.add_argument("--date", type=_date, default=None, help="the occurrence to send (default: the schedule's)")
-    send.add_argument("--no-wait", action="store_true", help="queue the messages and return (no progress bar)")
+    send.add_argument(
+        "--dry-run", action="store_true", help="count recipients, SMS segments and cost; send nothing"
+    )
+    send.add_argument(
+        "--price", type=_price, default=None, help="price of one SMS segment (default: SMS_PRICE_PER_SEGMENT)"
+    )
+    send.add_argument(
+        "--date", type=_date, default=None, help="the occurrence to send (default: the schedule's)"
+    )
+    send.add_argument(
+        "--no-wait", action="store_true", help="queue the messages and return (no progress bar)"
+    )
     send.set_defaults(func=_cmd_send)
     status = sub.add_parser("status", help="queued / sent / failed / stopped per channel and language")
     status.add_argument("name", help="the campaign (its file name without .yml)")

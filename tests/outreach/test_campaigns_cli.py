@@ -83,7 +83,15 @@ class Queue:
 def run_send(project, database, queue=None, name="flood-test", **options) -> tuple[int, list[str]]:
     out = io.StringIO()
     code = send(
-        project, database, PSEUDONYMS, name, TODAY, out, enqueue=(queue or Queue()).factory, wait=False, **options
+        project,
+        database,
+        PSEUDONYMS,
+        name,
+        TODAY,
+        out,
+        enqueue=(queue or Queue()).factory,
+        wait=False,
+        **options,
     )
     return code, out.getvalue().splitlines()
 
@@ -112,7 +120,10 @@ def test_the_dry_run_counts_recipients_segments_and_cost_through_the_command(
     ]
     # --price wins over the setting; nothing was added to the outbox.
     assert main(["--root", root, "campaigns", "send", "flood-test", "--dry-run", "--price", "0.1"]) == 0
-    assert capsys.readouterr().out.splitlines()[5] == "SMS: 2 message(s), 5 segment(s), cost 0.5 at 0.1 per segment"
+    assert (
+        capsys.readouterr().out.splitlines()[5]
+        == "SMS: 2 message(s), 5 segment(s), cost 0.5 at 0.1 per segment"
+    )
     assert main(["--root", root, "campaigns", "status", "flood-test"]) == 0
     assert capsys.readouterr().out.splitlines() == ["flood-test: never sent"]
 
@@ -134,11 +145,18 @@ def test_a_region_and_a_track_narrow_the_audience(project, app_database):
             "by channel: telegram 1",
         ],
     )
-    without_track = (project.campaigns / "harvest-test.yml").read_text(encoding="utf-8").replace("  tracks: [farmers]\n", "")
+    without_track = (
+        (project.campaigns / "harvest-test.yml")
+        .read_text(encoding="utf-8")
+        .replace("  tracks: [farmers]\n", "")
+    )
     (project.campaigns / "harvest-test.yml").write_text(without_track, encoding="utf-8")
     _, lines = run_send(project, app_database, name="harvest-test", dry=True)
     assert lines[0] == "campaign:harvest-test:2026-12-10: 2 recipient(s)"
-    assert lines[5] == "SMS: 1 message(s), 3 segment(s), cost unknown (set SMS_PRICE_PER_SEGMENT or give --price)"
+    assert (
+        lines[5]
+        == "SMS: 1 message(s), 3 segment(s), cost unknown (set SMS_PRICE_PER_SEGMENT or give --price)"
+    )
 
 
 def test_send_adds_each_recipient_once_with_their_text_and_again_adds_only_newcomers(project, app_database):
@@ -177,7 +195,9 @@ def test_status_counts_each_channel_and_language(project, app_database, monkeypa
     run_send(project, app_database)
     outbox = Outbox.sealed_with(app_database, PSEUDONYMS)
     assert outbox.claim(message_key(RUN, "p1"), "w", 60.0) and outbox.sent(message_key(RUN, "p1"), "w")
-    assert outbox.claim(message_key(RUN, "p4"), "w", 60.0) and outbox.failed(message_key(RUN, "p4"), "w", "403")
+    assert outbox.claim(message_key(RUN, "p4"), "w", 60.0) and outbox.failed(
+        message_key(RUN, "p4"), "w", "403"
+    )
     assert outbox.claim(message_key(RUN, "p3"), "w", 60.0)  # being sent: not final, shown as queued
     assert outbox.stop_recipient("p2") == 1  # STOP mid-campaign
     monkeypatch.setenv("DATABASE_URL", url_of(app_database))
@@ -230,8 +250,8 @@ def test_preview_shows_each_language_and_channel_with_its_segments(project, caps
         "--- en sms: 2 segment(s), GSM-7, 172 characters",
     ]
     assert out[4] == (
-        "Жнива: перш ніж орати, копати чи палити поле, спитайте владу, чи його перевірили на міни. Щось підозріле? "
-        "Не чіпайте, поверніться, дзвоніть 101. STOP - відписатися."
+        "Жнива: перш ніж орати, копати чи палити поле, спитайте владу, чи його перевірили на міни. "
+        "Щось підозріле? Не чіпайте, поверніться, дзвоніть 101. STOP - відписатися."
     )
     assert out[-1] == "harvest-season can send"
     assert main(["--root", str(project.root), "campaigns", "preview", "nothing"]) == 1
@@ -242,9 +262,13 @@ def test_preview_shows_each_language_and_channel_with_its_segments(project, caps
 
 def test_the_scheduler_sends_what_is_due_once(project, app_database):
     subscribe(app_database)
-    assert [(c.name, d) for c, d in due_campaigns(project, date(2026, 12, 12))] == [("flood-test", date(2026, 12, 10))]
+    assert [(c.name, d) for c, d in due_campaigns(project, date(2026, 12, 12))] == [
+        ("flood-test", date(2026, 12, 10))
+    ]
     assert due_campaigns(project, date(2026, 12, 9)) == []
-    assert [(c.name, d) for c, d in due_campaigns(project, date(2027, 5, 3))] == [("flood-season", date(2027, 5, 1))]
+    assert [(c.name, d) for c, d in due_campaigns(project, date(2027, 5, 3))] == [
+        ("flood-season", date(2027, 5, 1))
+    ]
     queue = Queue()
     runs = send_due(project, app_database, PSEUDONYMS, date(2026, 12, 10), queue.factory())
     again = send_due(project, app_database, PSEUDONYMS, date(2026, 12, 11), queue.factory())
