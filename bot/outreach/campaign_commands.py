@@ -59,7 +59,7 @@ def list_campaigns(paths: ProjectPaths, today: date, out: TextIO) -> int:
         when = (
             f"due today ({campaign.run_id(due)})"
             if due
-            else f"next run {campaign.run_id(_run_day(campaign, today, None))}"
+            else f"not due today (a send now opens {campaign.run_id(_run_day(campaign, today, None))})"
         )
         state = f"will not send ({len(mine)} problem(s): bot content check)" if mine else "can send"
         audience = campaign.audience

@@ -14,7 +14,7 @@ import pytest
 from bot.cli import main
 from bot.clock import utc_now
 from bot.inbox.store import Sealer
-from bot.outreach.campaign_commands import send, status
+from bot.outreach.campaign_commands import list_campaigns, send, status
 from bot.outreach.campaign_send import due_campaigns, send_due
 from bot.outreach.outbox import Outbox, message_key
 from bot.outreach.store import ADDRESS_PURPOSE, subscriptions
@@ -275,3 +275,39 @@ def test_the_scheduler_sends_what_is_due_once(project, app_database):
     assert runs == again == [RUN]
     assert sum(Outbox.sealed_with(app_database, PSEUDONYMS).counts(RUN).values()) == 4
     assert status(app_database, PSEUDONYMS, "flood-test", io.StringIO()) == 0
+
+
+def test_list_says_when_each_campaign_sends_and_whether_it_can(project):
+    (project.campaigns / "broken.yml").write_text(
+        "text: Hello\ncolour: red\nschedule: {once: 2027-01-10}\n", encoding="utf-8"
+    )
+    out = io.StringIO()
+    assert list_campaigns(project, date(2026, 12, 12), out) == 0
+    assert out.getvalue().splitlines() == [
+        "broken: not due today (a send now opens campaign:broken:2027-01-10); countries all, languages all, "
+        "channels all; will not send (1 problem(s): bot content check)",
+        "flood-season: not due today (a send now opens campaign:flood-season:2026-05-01); "
+        "countries cambodia, colombia, ukraine, languages all, channels all; can send",
+        "flood-test: due today (campaign:flood-test:2026-12-10); countries cambodia, ukraine, languages all, "
+        "channels all; can send",
+        "harvest-season: not due today (a send now opens campaign:harvest-season:2026-06-20); "
+        "countries ukraine, languages uk, en, channels all; can send",
+    ]
+
+
+def test_send_waits_until_every_message_is_final_then_prints_the_status(project, app_database):
+    subscribe(app_database, PEOPLE[:2])
+    run_send(project, app_database)
+    outbox = Outbox.sealed_with(app_database, PSEUDONYMS)
+    for person in ("p1", "p2"):
+        key = message_key(RUN, person)
+        assert outbox.claim(key, "w", 60.0) and outbox.sent(key, "w")
+    out = io.StringIO()
+    assert send(project, app_database, PSEUDONYMS, "flood-test", TODAY, out, enqueue=Queue().factory) == 0
+    assert out.getvalue().splitlines() == [
+        f"{RUN}: 2 message(s), 0 to send",
+        RUN,
+        "  sms km: queued 0, sent 1, failed 0, stopped 0",
+        "  telegram km: queued 0, sent 1, failed 0, stopped 0",
+        "  total: queued 0, sent 2, failed 0, stopped 0",
+    ]
