@@ -48,9 +48,10 @@ def _cmd_send(args: argparse.Namespace) -> int:
     settings, paths, database, pseudonyms = _stores(args)
 
     def enqueue() -> Any:
-        from bot.outreach.queue import build_queue, dispatch  # the Huey queue (bot/outreach/queue.py)
+        # The Huey queue (bot/outreach/queue.py) with its tasks registered: this process only enqueues.
+        from bot.outreach.queue import dispatch, enqueue_only
 
-        huey = build_queue(settings, paths)
+        huey = enqueue_only(settings, paths)
         return lambda keys: dispatch(huey, keys)
 
     try:
