@@ -40,8 +40,8 @@ from bot.i18n import LANGUAGE_HINT_KEYS
 from bot.inbox.leases import InboxLease, process_owner
 from bot.inbox.replay import replies_already_made
 from bot.inbox.store import SENDING, InboxItem, InboxStore, Sealer
-from bot.outreach.subscriptions import address_sealer, stop_alerts, with_address
 from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
+from bot.outreach.subscriptions import address_sealer, stop_alerts, with_address
 from bot.paths import ProjectPaths, project_paths
 from bot.settings import DEFAULT_INBOX_LEASE_SECONDS, load_settings
 from bot.sms import DEFAULT_SEGMENT_BUDGET, SMS_OUTPUT_CHANNEL

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.clock import utc_now
-from bot.outreach.outbox import Outbox
 from bot.inbox.store import Sealer
+from bot.outreach.outbox import Outbox
 from bot.outreach.store import ADDRESS_METADATA_KEY, ADDRESS_PURPOSE, subscriptions
 from bot.store.db import Database
 
