@@ -12,7 +12,7 @@ holds them all in memory.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Callable, Collection, Iterator, Mapping, Optional
 
 import sqlalchemy as sa
@@ -66,8 +66,15 @@ def sealed_address(metadata: Optional[Mapping[str, Any]]) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _aware(value: datetime) -> datetime:
+    # SQLite gives naive datetimes back; everything we store is UTC.
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
 def _subscription(row: Any) -> Subscription:
-    return Subscription(**{column: row[column] for column in Subscription.__dataclass_fields__})
+    values = {column: row[column] for column in Subscription.__dataclass_fields__}
+    values["consent_at"], values["updated_at"] = _aware(row["consent_at"]), _aware(row["updated_at"])
+    return Subscription(**values)
 
 
 class Subscriptions:
