@@ -25,6 +25,7 @@ from bot.store.pseudonym import Pseudonymizer
 
 PSEUDONYMS = Pseudonymizer(b"subscriptions-test-key-32-bytes!")
 SEALER = address_sealer(PSEUDONYMS)
+RUN = "campaign:floods:2026-12-04"
 T0 = datetime(2026, 12, 4, 10, 0, tzinfo=timezone.utc)
 
 
