@@ -11,7 +11,7 @@ from typing import Any, Optional
 import pytest
 
 from bot.nlg import ResponseContext
-from bot.outreach.outbox import Outbox, Outgoing, message_key
+from bot.outreach.outbox import Outbox, Outgoing
 from bot.outreach.store import CAMPAIGN, QUEUED, STOPPED, outreach_messages
 from bot.outreach.subscriptions import Subscription, Subscriptions, address_sealer
 from bot.services.regions import load_regions
