@@ -173,7 +173,7 @@ def test_a_failed_erasure_is_kept_and_retried_until_done(tmp_path: Path, monkeyp
     assert (row["conversation"], row["attempts"], row["failed"]) == (
         conversation,
         1,
-        "inbox,referrals,reports,sms",
+        "alerts,inbox,referrals,reports,sms",
     )
     assert pending.retry_due(good, now=start + dt.timedelta(seconds=59)) == 1  # not due yet
     assert count_referrals(good.database) == 1
