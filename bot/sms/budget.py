@@ -46,6 +46,8 @@ SAMPLE_VALUES: Mapping[str, str] = {
     # The quiz's score, counted by the NLG (bot/quiz.py).
     "score": "5",
     "total": "5",
+    # An alert subscription's region (content/regions), among the longest names.
+    "region": "Norte de Santander",
 }
 
 
