@@ -67,14 +67,12 @@ def test_a_campaign_to_one_region_reaches_exactly_its_subscribers_in_their_langu
                 huey = queue.enqueue_only(workers.settings, workers.paths)
                 return lambda keys: queue.dispatch(huey, keys)
 
-            out = io.StringIO()
-            assert (
-                send(
-                    project, database, pseudonyms, "flood-region", date(2026, 12, 4), out, enqueue, wait=False
-                )
-                == 0
-            )
-            assert out.getvalue().splitlines()[0] == f"{RUN}: 2 message(s), 2 to send"
+            def send_on(day: date) -> list[str]:
+                out = io.StringIO()
+                assert send(project, database, pseudonyms, "flood-region", day, out, enqueue, wait=False) == 0
+                return out.getvalue().splitlines()
+
+            assert send_on(date(2026, 12, 4))[0] == f"{RUN}: 2 message(s), 2 to send"
             workers.start()
             outbox = Outbox.sealed_with(database, pseudonyms)
             wait_for(lambda: outbox.counts(RUN).get(("telegram", "en", SENT)) == 1, timeout=120)
@@ -100,14 +98,7 @@ def test_a_campaign_to_one_region_reaches_exactly_its_subscribers_in_their_langu
                 }
             )
             # Sending again: nothing is added or sent twice.
-            out = io.StringIO()
-            assert (
-                send(
-                    project, database, pseudonyms, "flood-region", date(2026, 12, 5), out, enqueue, wait=False
-                )
-                == 0
-            )
-            assert out.getvalue().splitlines()[0] == f"{RUN}: 2 message(s), 0 to send"
+            assert send_on(date(2026, 12, 5))[0] == f"{RUN}: 2 message(s), 0 to send"
             assert len(workers.telegram.calls_of("sendMessage")) == 1 and len(workers.gateway.sent) == 1
     finally:
         database.dispose()
