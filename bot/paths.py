@@ -117,6 +117,11 @@ class ProjectPaths:
         return self.root / "var"
 
     @property
+    def outreach_queue(self) -> Path:
+        """The outreach job queue's SQLite file (when OUTREACH_QUEUE is sqlite)."""
+        return self.var / "outreach-queue.db"
+
+    @property
     def picture_builds(self) -> Path:
         """The PNGs rendered from the SVG pictures (not committed)."""
         return self.var / "pictures"
