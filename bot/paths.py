@@ -102,6 +102,11 @@ class ProjectPaths:
         return self.content / "sms_keywords.yml"
 
     @property
+    def campaigns(self) -> Path:
+        """Outreach campaigns NGO staff write: one content/campaigns/<name>.yml each."""
+        return self.content / "campaigns"
+
+    @property
     def models(self) -> Path:
         """Trained models, named by the fingerprint of their inputs."""
         return self.root / "models"

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Mapping, Optional
 
@@ -54,6 +55,7 @@ SMS_SEND_RATE_ENV = "SMS_SEND_RATE"
 SMTP_HOST_ENV = "SMTP_HOST"
 SMTP_PORT_ENV = "SMTP_PORT"
 SMTP_FROM_ENV = "SMTP_FROM"
+SMS_PRICE_ENV = "SMS_PRICE_PER_SEGMENT"
 # Every variable `Settings.from_environ` reads (tests check the list against the fields).
 VARIABLES = (
     BOT_HOME_ENV,
@@ -88,6 +90,7 @@ VARIABLES = (
     SMTP_HOST_ENV,
     SMTP_PORT_ENV,
     SMTP_FROM_ENV,
+    SMS_PRICE_ENV,
 )
 # The value of a RETAIN_*_DAYS variable that keeps that data until it is erased on request.
 NEVER = "never"
@@ -197,6 +200,9 @@ class Settings:
     action_server_token: Optional[str] = None
     # Outreach sending: the job queue, retries, rates, mail server.
     outreach: Outreach = field(default_factory=Outreach)
+    # SMS_PRICE_PER_SEGMENT: what the SMS gateway charges per segment, for the cost `bot campaigns
+    # send NAME --dry-run` shows (in the gateway's currency); None: the cost is not shown.
+    sms_price_per_segment: Optional[Decimal] = None
 
     @property
     def production(self) -> bool:
@@ -258,6 +264,7 @@ class Settings:
             bind_host=_text(environ, BIND_HOST_ENV) or DEFAULT_BIND_HOST,
             action_server_token=token,
             outreach=_outreach(environ, redis_url),
+            sms_price_per_segment=_price(environ, SMS_PRICE_ENV),
         )
 
 
@@ -293,6 +300,19 @@ def _seconds(environ: Mapping[str, str], name: str, default: float, positive: bo
         raise SettingsError(f"{name} must be a positive number of seconds, not {raw!r}")
     if value < 0:
         raise SettingsError(f"{name} must not be negative, not {raw!r}")
+    return value
+
+
+def _price(environ: Mapping[str, str], name: str) -> Optional[Decimal]:
+    raw = _text(environ, name)
+    if raw is None:
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise SettingsError(f"{name} must be a price such as 0.05, not {raw!r}") from None
+    if not value.is_finite() or value < 0:
+        raise SettingsError(f"{name} must be a price of 0 or more, such as 0.05, not {raw!r}")
     return value
 
 

@@ -2,6 +2,7 @@
 
 import dataclasses
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,7 @@ EVERYTHING = {
     "SMTP_HOST": "mail.example.org",
     "SMTP_PORT": "587",
     "SMTP_FROM": "eore@example.org",
+    "SMS_PRICE_PER_SEGMENT": "0.05",
 }
 # What production needs beside BOT_ENV.
 PRODUCTION_SECRETS = {"PSEUDONYM_KEY": "k" * 32, "ACTION_SERVER_TOKEN": "t" * 32}
@@ -118,6 +120,7 @@ def test_every_variable_is_read():
             smtp_port=587,
             smtp_from="eore@example.org",
         ),
+        sms_price_per_segment=Decimal("0.05"),
     )
 
 
@@ -206,6 +209,9 @@ DAYS = "must be a whole number of days from 1 to 36500, or 'never', not "
         ("OUTREACH_MAX_ATTEMPTS", "0", "must be a whole positive number, not '0'"),
         ("SMS_SEND_RATE", "2.5", "must be a whole positive number, not '2.5'"),
         ("OUTREACH_LEASE_SECONDS", "0", "must be a positive number of seconds, not '0'"),
+        ("SMS_PRICE_PER_SEGMENT", "5 cents", "must be a price such as 0.05, not '5 cents'"),
+        ("SMS_PRICE_PER_SEGMENT", "-0.05", "must be a price of 0 or more, such as 0.05, not '-0.05'"),
+        ("SMS_PRICE_PER_SEGMENT", "NaN", "must be a price of 0 or more, such as 0.05, not 'NaN'"),
     ],
 )
 def test_a_bad_value_is_refused_with_a_message_naming_the_variable(name: str, value: str, message: str):

@@ -1,13 +1,16 @@
 """What the outreach slice plugs into the shared parts (see bot/features.py).
 
-Its commands: `bot outreach worker`.
+Its commands: `bot campaigns ...` and `bot outreach worker`; its check: content/campaigns.
 """
 
 from __future__ import annotations
 
 import argparse
 
+from bot.content.problems import Problem
 from bot.features import Feature
+from bot.outreach.cli import add_commands as add_campaign_commands
+from bot.paths import ProjectPaths
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
@@ -39,8 +42,16 @@ def add_outreach_commands(commands: argparse._SubParsersAction[argparse.Argument
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """The outreach slice's `bot` commands."""
+    """The outreach slice's `bot` commands: `bot campaigns ...`, `bot outreach worker`."""
+    add_campaign_commands(commands)
     add_outreach_commands(commands)
 
 
-FEATURE = Feature(name="outreach", commands=add_commands)
+def check_campaigns(paths: ProjectPaths) -> list[Problem]:
+    """content/campaigns/*.yml (bot.outreach.campaign_check; imported when the check runs)."""
+    from bot.outreach.campaign_check import check_campaigns as check
+
+    return check(paths)
+
+
+FEATURE = Feature(name="outreach", checks=(check_campaigns,), commands=add_commands)
