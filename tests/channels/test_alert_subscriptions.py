@@ -264,3 +264,11 @@ def test_telegram_region_and_track_from_onboarding_are_taken_without_asking_agai
     assert row is not None
     assert (row.channel, row.language, row.country, row.region, row.track) == (
         "telegram", "en", "ukraine", "kharkiv", "farmers")  # fmt: skip
+
+
+def test_telegram_a_country_without_regions_is_told_alerts_are_not_available(webhook, telegram, app_db):
+    chat = Chat(webhook, telegram, "fr")
+    (asked,) = chat.say("je veux recevoir des alertes")
+    (answer,) = chat.press(asked, shown("utter_ask_alerts_country", "fr", None)[1][-1])  # Another country
+    assert on_screen(answer) == shown("utter_alerts_not_available", "fr", "generic")
+    assert subscription(app_db, chat.pseudonym) is None
