@@ -9,10 +9,9 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
-import pytest
-
 from bot.clock import utc_now
 from bot.inbox.store import Sealer
+from bot.outreach import queue
 from bot.outreach.campaign_commands import send
 from bot.outreach.outbox import Outbox
 from bot.outreach.store import ADDRESS_PURPOSE, SENT, subscriptions
@@ -21,11 +20,7 @@ from bot.store.pseudonym import Pseudonymizer
 from tests.assistant import wait_for
 from tests.databases import sqlite_url
 from tests.factories import copy_project
-
-queue = pytest.importorskip(
-    "bot.outreach.queue", reason="the job queue (bot/outreach/queue.py) is not merged yet"
-)
-workers_module = pytest.importorskip("tests.outreach.workers")
+from tests.outreach import workers as workers_module
 
 RUN = "campaign:flood-region:2026-12-10"
 # (pseudonym, channel, address, language, country, region): two in kharkiv (one in its district

@@ -71,15 +71,22 @@ class Workers:
 
 @contextmanager
 def outreach_workers(
-    root: Path, database_url: str, env: Optional[Mapping[str, str]] = None
+    root: Path,
+    database_url: str,
+    env: Optional[Mapping[str, str]] = None,
+    fakes: Optional[tuple[FakeTelegram, FakeSmsGateway]] = None,
 ) -> Iterator[Workers]:
-    """Fakes of Telegram and an SMS gateway, and credentials pointing at them; workers are started
-    with `Workers.start` and all stopped (SIGTERM, then SIGKILL) at the end."""
+    """Fakes of Telegram and an SMS gateway (new ones, or `fakes`, e.g. the shared stack's), and
+    credentials pointing at them; workers are started with `Workers.start` and all stopped
+    (SIGTERM, then SIGKILL) at the end."""
     with ExitStack() as cleanup:
-        telegram = FakeTelegram().start()
-        cleanup.callback(telegram.stop)
-        gateway = FakeSmsGateway().start()
-        cleanup.callback(gateway.stop)
+        if fakes is None:
+            telegram = FakeTelegram().start()
+            cleanup.callback(telegram.stop)
+            gateway = FakeSmsGateway().start()
+            cleanup.callback(gateway.stop)
+        else:
+            telegram, gateway = fakes
         (root / "var").mkdir(parents=True, exist_ok=True)
         (root / "credentials.yml").write_text(
             telegram_credentials("outreach-secret", telegram.base_url)
