@@ -150,7 +150,8 @@ class Delivery:
             logger.warning("Outreach message refused (%s): recorded as failed", claimed.channel)
             return FAILED, None
         except Exception as error:  # NotSentError, a timeout, anything: retried, then failed
-            problem = str(error) if isinstance(error, NotSentError) else f"{type(error).__name__}: {error}"
+            # Only our own errors' texts are recorded: another's might quote the address.
+            problem = str(error) if isinstance(error, NotSentError) else type(error).__name__
             if claimed.attempts >= self.policy.max_attempts:
                 self.outbox.failed(key, owner, problem)
                 logger.warning(
