@@ -11,9 +11,9 @@ from bot.services.referrals import erase_referrals
 FEATURE = Feature(
     name="services",
     checks=(check_services,),
-    # A service's fields, passed by action_show_services.
+    # A service's fields, passed by action_show_services; the partner a referral was passed to.
     placeholders=frozenset(
-        {"organisation", "service", "address", "phone", "hours", "languages", "accessibility"}
+        {"organisation", "service", "address", "phone", "hours", "languages", "accessibility", "partner"}
     ),
     commands=add_commands,
     # "Delete my data": the person's referrals.
