@@ -41,6 +41,7 @@ RETAIN_CONVERSATIONS_ENV = "RETAIN_CONVERSATIONS_DAYS"
 RETAIN_SMS_STATE_ENV = "RETAIN_SMS_STATE_DAYS"
 RETAIN_REPORT_CONTACTS_ENV = "RETAIN_REPORT_CONTACTS_DAYS"
 RETAIN_CLOSED_REFERRALS_ENV = "RETAIN_CLOSED_REFERRALS_DAYS"
+RETAIN_OUTREACH_MESSAGES_ENV = "RETAIN_OUTREACH_MESSAGES_DAYS"
 BOT_ENV_ENV = "BOT_ENV"
 BIND_HOST_ENV = "BIND_HOST"
 ACTION_SERVER_TOKEN_ENV = "ACTION_SERVER_TOKEN"
@@ -65,6 +66,7 @@ VARIABLES = (
     RETAIN_SMS_STATE_ENV,
     RETAIN_REPORT_CONTACTS_ENV,
     RETAIN_CLOSED_REFERRALS_ENV,
+    RETAIN_OUTREACH_MESSAGES_ENV,
     BOT_ENV_ENV,
     BIND_HOST_ENV,
     ACTION_SERVER_TOKEN_ENV,
@@ -273,6 +275,7 @@ def _retention(environ: Mapping[str, str]) -> Retention:
         sms_state_days=_days(environ, RETAIN_SMS_STATE_ENV, default.sms_state_days),
         report_contacts_days=_days(environ, RETAIN_REPORT_CONTACTS_ENV, default.report_contacts_days),
         closed_referrals_days=_days(environ, RETAIN_CLOSED_REFERRALS_ENV, default.closed_referrals_days),
+        outreach_messages_days=_days(environ, RETAIN_OUTREACH_MESSAGES_ENV, default.outreach_messages_days),
     )
 
 

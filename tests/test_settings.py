@@ -38,6 +38,7 @@ EVERYTHING = {
     "RETAIN_SMS_STATE_DAYS": "never",
     "RETAIN_REPORT_CONTACTS_DAYS": "7",
     "RETAIN_CLOSED_REFERRALS_DAYS": "30",
+    "RETAIN_OUTREACH_MESSAGES_DAYS": "never",
 }
 # What production needs beside BOT_ENV.
 PRODUCTION_SECRETS = {"PSEUDONYM_KEY": "k" * 32, "ACTION_SERVER_TOKEN": "t" * 32}
@@ -91,7 +92,11 @@ def test_every_variable_is_read():
         action_server_token="t" * 32,
         scale=Scale(replica_name="rasa-2", inbox_lease_seconds=20.0, redis_url="redis://127.0.0.1:6379/3"),
         retention=Retention(
-            conversations_days=180, sms_state_days=None, report_contacts_days=7, closed_referrals_days=30
+            conversations_days=180,
+            sms_state_days=None,
+            report_contacts_days=7,
+            closed_referrals_days=30,
+            outreach_messages_days=None,
         ),
     )
 

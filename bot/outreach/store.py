@@ -16,8 +16,8 @@ from bot.store.schema import metadata
 
 # The purpose under which delivery addresses are sealed (a key derived from the pseudonym key).
 ADDRESS_PURPOSE = "outreach-address"
-# The user-message metadata key under which the Telegram and SMS channels put the sender's
-# address (chat id / number) sealed with ADDRESS_PURPOSE, so an action can keep it for outreach.
+# The user-message metadata key under which the Telegram and SMS channels pass the sender's
+# address, already sealed with that key (the action server stores it as it is).
 ADDRESS_METADATA_KEY = "outreach_address"
 
 # Outbox statuses: waiting, held by a worker, final.
