@@ -6,7 +6,7 @@ import asyncio
 import sys
 from datetime import date, datetime, time, timezone
 from pathlib import Path
-from typing import Callable, Optional, TextIO
+from typing import Callable, Optional, Sequence, TextIO
 
 from bot.content.countries import hotlines_by_country, load_profiles
 from bot.paths import ProjectPaths
@@ -111,6 +111,7 @@ def set_status(
     settings: Optional[Settings] = None,
     out: Optional[TextIO] = None,
     confirm: Callable[[str], str] = input,
+    dispatch: Optional[Callable[[Sequence[str]], None]] = None,
 ) -> int:
     """Staff set a report's status: the person who made it hears of it (with consent), and with
     `alert` the region's subscribers are warned once staff confirm; exit 1 on an error."""
@@ -120,7 +121,7 @@ def set_status(
     settings = settings or load_settings()
     database = Database.for_project(paths, settings).migrate()
     try:
-        outreach = ReportOutreach.for_project(paths, database, settings)
+        outreach = ReportOutreach.for_project(paths, database, settings, dispatch)
         try:
             with database.sessions.begin() as session:
                 change = lifecycle.change_status(session, reference, status, note, utc_now())
@@ -149,6 +150,7 @@ def alert(
     settings: Optional[Settings] = None,
     out: Optional[TextIO] = None,
     confirm: Callable[[str], str] = input,
+    dispatch: Optional[Callable[[Sequence[str]], None]] = None,
 ) -> int:
     """Staff alert the subscribers of a verified (or cleared) report's region, after confirming."""
     from bot.outreach.staff import ReportOutreach  # lazy: loads the renderer and the outbox
@@ -157,7 +159,7 @@ def alert(
     settings = settings or load_settings()
     database = Database.for_project(paths, settings).migrate()
     try:
-        outreach = ReportOutreach.for_project(paths, database, settings)
+        outreach = ReportOutreach.for_project(paths, database, settings, dispatch)
         try:
             with database.sessions.begin() as session:
                 report = lifecycle.find_report(session, reference)
