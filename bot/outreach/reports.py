@@ -52,9 +52,7 @@ def alert_run_id(reference: str, status: str) -> str:
     return f"alert:{reference}:{status}"
 
 
-def report_follow_up(
-    renderer: ResponseRenderer, sealer: Sealer, report: HazardReport
-) -> Optional[Outgoing]:
+def report_follow_up(renderer: ResponseRenderer, sealer: Sealer, report: HazardReport) -> Optional[Outgoing]:
     """The follow-up on the report's current status, or None: no consent, no address the
     channel gave, no message for that status, or an address that no longer opens."""
     key = FOLLOW_UP_RESPONSES.get(report.status)
@@ -64,7 +62,9 @@ def report_follow_up(
     channel = report.follow_up_channel or ""
     if not address:
         return None
-    text = render_text(renderer, key, report.language, report.country, channel, {"reference": report.reference})
+    text = render_text(
+        renderer, key, report.language, report.country, channel, {"reference": report.reference}
+    )
     return Outgoing(
         recipient=report.conversation,
         channel=channel,
@@ -96,7 +96,9 @@ def alert_area(
     profile = profile_for(renderer, report.country)
     known = regions.get(profile.id, {})
     match = RegionIndex(known).match(report.region) if report.region and known else None
-    return AlertArea(profile.id, (profile.iso2 or report.country).upper(), known[match.region] if match else None)
+    return AlertArea(
+        profile.id, (profile.iso2 or report.country).upper(), known[match.region] if match else None
+    )
 
 
 @dataclass(frozen=True)

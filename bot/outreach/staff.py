@@ -9,32 +9,38 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from dataclasses import dataclass
-from typing import Callable, Mapping, Optional, Sequence, TextIO
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Optional, Sequence, TextIO, TypeVar
 
 from bot.inbox.store import Sealer
 from bot.nlg import ResponseRenderer
+from bot.outreach import referrals as referral_outreach
 from bot.outreach import reports as report_outreach
 from bot.outreach.outbox import Outbox, Outgoing
 from bot.outreach.render import outreach_renderer, render_text
-from bot.outreach.store import ADDRESS_PURPOSE, ALERT, FOLLOW_UP
+from bot.outreach.store import ADDRESS_PURPOSE, ALERT, FOLLOW_UP, PARTNER
 from bot.paths import ProjectPaths
+from bot.references import clean_reference
 from bot.reports.model import HazardReport
+from bot.services.partners import Partner, load_partners
+from bot.services.referrals import Referral, assign_referral, get_referral
 from bot.services.regions import Region, RegionIndex, load_regions
 from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer, load_key
 
 Dispatch = Callable[[Sequence[str]], None]
+_O = TypeVar("_O", bound="Outreach")
 
 
 def queue_dispatch(paths: ProjectPaths, settings: Settings) -> Dispatch:
     """Hand outbox keys to the project's task queue (its workers send them)."""
 
     def dispatch(keys: Sequence[str]) -> None:
-        from bot.outreach.queue import build_queue, dispatch as enqueue  # lazy: loads huey
+        from bot.outreach.queue import dispatch as enqueue  # lazy: loads huey
+        from bot.outreach.queue import enqueue_only
 
-        enqueue(build_queue(settings, paths), list(keys))
+        enqueue(enqueue_only(settings, paths), list(keys))
 
     return dispatch
 
@@ -52,8 +58,12 @@ class Outreach:
 
     @classmethod
     def for_project(
-        cls, paths: ProjectPaths, database: Database, settings: Settings, dispatch: Optional[Dispatch] = None
-    ) -> Outreach:
+        cls: type[_O],
+        paths: ProjectPaths,
+        database: Database,
+        settings: Settings,
+        dispatch: Optional[Dispatch] = None,
+    ) -> _O:
         """The project's outbox (addresses sealed with the pseudonym key), content and queue."""
         pseudonyms = Pseudonymizer(load_key(paths.var, settings))
         return cls(
@@ -174,3 +184,72 @@ def _confirmed(question: str, confirm: Callable[[str], str]) -> bool:
     except EOFError:  # no terminal to ask: never send an alert nobody confirmed
         return False
     return answer.strip().lower() in ("y", "yes")
+
+
+@dataclass
+class ReferralOutreach(Outreach):
+    """Partner notifications and follow-ups on referrals."""
+
+    partners: Mapping[str, Partner] = field(default_factory=dict)
+
+    @classmethod
+    def for_referrals(
+        cls, paths: ProjectPaths, database: Database, settings: Settings, dispatch: Optional[Dispatch] = None
+    ) -> ReferralOutreach:
+        """The project's outreach and its referral partners (content/services/partners.yml)."""
+        outreach = cls.for_project(paths, database, settings, dispatch)
+        outreach.partners = load_partners(paths.partners, settings.partner_webhooks)
+        return outreach
+
+    def notify_new(self) -> int:
+        """Open the partner notification of every open referral that has none; how many rows wait."""
+        keys = referral_outreach.notify_new_referrals(self.database, self.outbox, self.partners)
+        if keys:
+            self.dispatch(keys)
+        return len(keys)
+
+    def follow_up(self, referral: Referral, event: str, partner: Optional[Partner] = None) -> str:
+        """Queue the follow-up on `event` to the person; what was done."""
+        message = referral_outreach.referral_follow_up(self.renderer, self.sealer, referral, event, partner)
+        if message is None:
+            return "no follow-up: the person's channel gave no address for it"
+        run_id = referral_outreach.follow_up_run_id(referral.reference, event)
+        if partner is not None:
+            run_id = f"{run_id}:{partner.id}"
+        self.send(run_id, FOLLOW_UP, referral.reference, [message])
+        return f"follow-up queued to the person ({message.channel}, {message.language}): {run_id}"
+
+    def assign(self, reference: str, partner_id: str, note: Optional[str], out: TextIO) -> int:
+        """Assign an open referral to a partner: the partner is notified, the person told."""
+        partner = self.partners.get(partner_id)
+        if partner is None:
+            known = ", ".join(sorted(self.partners)) or "none"
+            print(
+                f"error: no partner '{partner_id}' in content/services/partners.yml (known: {known})",
+                file=sys.stderr,
+            )
+            return 1
+        referral = assign_referral(self.database, reference, partner.id, note)
+        if referral is None:
+            return not_open(self.database, reference)
+        print(f"{referral.reference} assigned to {partner.id} ({partner.name})", file=out)
+        messages = referral_outreach.partner_messages(referral, referral_outreach.ASSIGNED, [partner])
+        run_id = referral_outreach.partner_run_id(referral.reference, referral_outreach.ASSIGNED)
+        self.send(run_id, PARTNER, referral.reference, messages)
+        channels = ", ".join(m.channel for m in messages) or "no webhook or e-mail configured"
+        print(f"partner notified: {len(messages)} message(s) ({channels})", file=out)
+        print(self.follow_up(referral, referral_outreach.ASSIGNED, partner), file=out)
+        return 0
+
+
+def not_open(database: Database, reference: str) -> int:
+    """Say why a referral cannot change (none, or not open); exit code 1."""
+    referral = get_referral(database, reference)
+    if referral is None:
+        print(f"error: no referral {clean_reference(reference)}", file=sys.stderr)
+    else:
+        print(
+            f"error: {referral.reference} is {referral.status}: only an open referral can change",
+            file=sys.stderr,
+        )
+    return 1

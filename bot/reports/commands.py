@@ -8,10 +8,10 @@ from datetime import date, datetime, time, timezone
 from pathlib import Path
 from typing import Callable, Optional, Sequence, TextIO
 
+from bot.clock import utc_now
 from bot.content.countries import hotlines_by_country, load_profiles
 from bot.paths import ProjectPaths
 from bot.reports import export as exporting
-from bot.clock import utc_now
 from bot.reports import lifecycle, store
 from bot.reports.forward import RetryPolicy, forward_pending, webhook_url
 from bot.reports.spool import Spool

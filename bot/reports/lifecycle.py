@@ -85,7 +85,9 @@ def find_report(session: Session, reference: str) -> HazardReport:
     """The report with this reference; raises UnknownReportError."""
     code = clean_reference(reference)
     rows = session.execute(
-        sa.select(hazard_reports).where(hazard_reports.c.reference == code).order_by(hazard_reports.c.created_at)
+        sa.select(hazard_reports)
+        .where(hazard_reports.c.reference == code)
+        .order_by(hazard_reports.c.created_at)
     ).all()
     if not rows:
         raise UnknownReportError(f"no report {code}")

@@ -92,10 +92,16 @@ def stored(database: Database, **changes: Any) -> Any:
     return report
 
 
-def consenting(database: Database, channel: str = "sms", address: str = "+380501234567", **changes: Any) -> Any:
+def consenting(
+    database: Database, channel: str = "sms", address: str = "+380501234567", **changes: Any
+) -> Any:
     fields = {"contact": "my neighbour's phone", **changes}
     return stored(
-        database, contact_consent=True, follow_up_channel=channel, follow_up_address=SEALER.seal(address), **fields
+        database,
+        contact_consent=True,
+        follow_up_channel=channel,
+        follow_up_address=SEALER.seal(address),
+        **fields,
     )
 
 
@@ -142,12 +148,14 @@ def test_an_illegal_transition_is_an_error_and_changes_nothing(staff: Staff, cap
     report = stored(staff.database)
     assert staff.set_status(report.reference, "cleared") == (1, "")
     assert capsys.readouterr().err == (
-        f"error: {report.reference} is new: it cannot become cleared (from new: verified, duplicate, not_found)\n"
+        f"error: {report.reference} is new: it cannot become cleared "
+        "(from new: verified, duplicate, not_found)\n"
     )
     assert staff.set_status(report.reference, "duplicate")[0] == 0
     assert staff.set_status(report.reference, "verified") == (1, "")
     assert capsys.readouterr().err == (
-        f"error: {report.reference} is duplicate: it cannot become verified (from duplicate: none (it is final))\n"
+        f"error: {report.reference} is duplicate: it cannot become verified "
+        "(from duplicate: none (it is final))\n"
     )
     with staff.database.sessions.begin() as session:
         assert store.get_report(session, report.id).status == "duplicate"
@@ -178,7 +186,10 @@ def test_the_person_who_consented_gets_a_follow_up_in_their_language_on_their_ch
         0,
         f"{report.reference}: new -> verified\nfollow-up queued to the person who made it (sms, uk): {run}\n",
     )
-    text = f"Повідомлення {report.reference}: саперна команда перевірила і підтвердила небезпеку. Тримайтеся подалі."
+    text = (
+        f"Повідомлення {report.reference}: саперна команда перевірила і підтвердила небезпеку. "
+        "Тримайтеся подалі."
+    )
     assert staff.rows(run) == [(report.conversation, "sms", "uk", text)]
     assert staff.queued == [[f"{run}|{report.conversation}"]]
     with staff.database.sessions.begin() as session:
@@ -209,11 +220,13 @@ def test_setting_the_same_status_again_adds_no_second_follow_up(staff: Staff):
     [
         (
             "duplicate",
-            "Signalement {ref} : l'équipe de déminage l'a vérifié. Cet objet avait déjà été signalé. Merci. Restez loin.",
+            "Signalement {ref} : l'équipe de déminage l'a vérifié. Cet objet avait déjà été signalé. "
+            "Merci. Restez loin.",
         ),
         (
             "not_found",
-            "Signalement {ref} : l'équipe n'a pas trouvé l'objet. Cela ne veut pas dire que la zone est sûre. "
+            "Signalement {ref} : l'équipe n'a pas trouvé l'objet. "
+            "Cela ne veut pas dire que la zone est sûre. "
             "Si vous le revoyez, restez loin et signalez-le.",
         ),
     ],
@@ -281,9 +294,9 @@ def test_the_alert_waits_for_staff_to_confirm(staff: Staff):
         "  en telegram: 1\n"
         "  fr telegram: 1\n"
         "  uk sms: 1, 3 segment(s)\n"
-        "text (en): Alert for Kharkiv: the mine action team confirmed an explosive item at the bridge at Kozacha. "
-        "Keep away from the place. Do not touch anything. Keep children and animals away, and report anything "
-        "suspicious.\n"
+        "text (en): Alert for Kharkiv: the mine action team confirmed an explosive item "
+        "at the bridge at Kozacha. Keep away from the place. Do not touch anything. "
+        "Keep children and animals away, and report anything suspicious.\n"
         "alert not sent\n"
     )
     assert staff.runs() == []
@@ -315,14 +328,16 @@ def test_the_alert_reaches_exactly_the_region_in_each_language_and_never_names_t
             "p-kharkiv-uk-sms",
             "sms",
             "uk",
-            "ТРИВОГА Харківська область: сапери підтвердили вибухонебезпечний предмет: the bridge at Kozacha. "
+            "ТРИВОГА Харківська область: сапери підтвердили вибухонебезпечний предмет: "
+            "the bridge at Kozacha. "
             "Не підходьте. Не торкайтеся. Бережіть дітей.",
         ),
         (
             "p-ukraine-fr-tg",
             "telegram",
             "fr",
-            "Alerte pour Kharkiv : l'équipe de déminage a confirmé un objet explosif à the bridge at Kozacha. "
+            "Alerte pour Kharkiv : l'équipe de déminage a confirmé un objet explosif "
+            "à the bridge at Kozacha. "
             "Restez loin de cet endroit. Ne touchez à rien. Éloignez les enfants et les animaux, et signalez "
             "tout objet suspect.",
         ),
@@ -393,5 +408,8 @@ def test_the_cleared_alert_says_the_item_was_removed_never_that_the_area_is_safe
 def test_no_subscriber_no_alert(staff: Staff):
     report = stored(staff.database, region="Kharkiv")
     staff.set_status(report.reference, "verified")
-    assert staff.alert(report.reference, yes=True) == (0, "no subscriber in Kharkiv (ukraine): no alert to send\n")
+    assert staff.alert(report.reference, yes=True) == (
+        0,
+        "no subscriber in Kharkiv (ukraine): no alert to send\n",
+    )
     assert staff.runs() == []
