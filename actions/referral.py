@@ -267,7 +267,7 @@ class ActionCreateReferral(UsesRuntime, Action):
         dispatcher.utter_message(response="utter_referral_created", reference=referral.reference)
         try:  # the partners are told through the outbox; `bot referrals notify` catches up a miss
             await asyncio.to_thread(self.runtime.notify_partners)
-        except SQLAlchemyError:
+        except Exception:  # noqa: BLE001  (the person's confirmation must go out whatever failed here)
             logger.exception("partner notification left for the next `bot referrals notify`")
         # The contact lives in the referral only, not in the conversation's slots.
         return [SlotSet(CONTACT_SLOT, None)]

@@ -413,3 +413,30 @@ def test_no_subscriber_no_alert(staff: Staff):
         "no subscriber in Kharkiv (ukraine): no alert to send\n",
     )
     assert staff.runs() == []
+
+
+# ------------------------------------------------------------------ erasure
+
+
+def test_delete_my_data_erases_the_follow_up_address_in_the_database_and_the_spool(staff: Staff, tmp_path):
+    from bot.privacy import AppData
+    from bot.reports.erasure import erase_report_contacts
+    from bot.reports.spool import Spool
+
+    stored_report = consenting(staff.database)
+    spool = Spool.for_var(tmp_path / "var")
+    spooled = hazard_report(
+        contact_consent=True, follow_up_channel="telegram", follow_up_address=SEALER.seal("4242")
+    )
+    spool.append(spooled)
+    data = AppData(staff.database, spool, Pseudonymizer(KEY.encode()))
+    assert erase_report_contacts(data, stored_report.conversation) == 2
+    with staff.database.sessions.begin() as session:
+        kept = store.get_report(session, stored_report.id)
+    assert (kept.contact, kept.follow_up_channel, kept.follow_up_address) == (None, None, None)
+    [left] = spool.reports()
+    assert (left.contact_consent, left.follow_up_channel, left.follow_up_address) == (False, None, None)
+    # Nothing to tell any more: a status change sends no follow-up.
+    assert staff.set_status(stored_report.reference, "verified")[1].endswith(
+        "no follow-up: the person did not agree to be contacted\n"
+    )
