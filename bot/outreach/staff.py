@@ -79,7 +79,14 @@ class Outreach:
         """Open (or complete) the run and queue its rows not yet final; their keys."""
         keys = self.outbox.open_run(run_id, kind, name, messages)
         if keys:
-            self.dispatch(keys)
+            try:
+                self.dispatch(keys)
+            except Exception as error:  # noqa: BLE001  (the rows wait in the outbox: the sweep queues them)
+                print(
+                    f"warning: the queue could not be reached ({type(error).__name__}): the messages wait "
+                    "in the outbox and the workers' sweep sends them",
+                    file=sys.stderr,
+                )
         return keys
 
 

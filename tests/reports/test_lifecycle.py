@@ -440,3 +440,36 @@ def test_delete_my_data_erases_the_follow_up_address_in_the_database_and_the_spo
     assert staff.set_status(stored_report.reference, "verified")[1].endswith(
         "no follow-up: the person did not agree to be contacted\n"
     )
+
+
+def test_an_unreachable_queue_leaves_the_follow_up_in_the_outbox(staff: Staff, capsys):
+    report = consenting(staff.database, language="en")
+
+    def down(keys: Sequence[str]) -> None:
+        raise ConnectionError("redis down")
+
+    staff.dispatch = down  # type: ignore[method-assign]
+    code, _ = staff.set_status(report.reference, "verified")
+    assert code == 0
+    assert capsys.readouterr().err == (
+        "warning: the queue could not be reached (ConnectionError): the messages wait in the outbox "
+        "and the workers' sweep sends them\n"
+    )
+    assert len(staff.rows(f"follow-up:{report.reference}:verified")) == 1
+
+
+def test_the_commands_are_wired_to_bot(staff: Staff, monkeypatch: pytest.MonkeyPatch, capsys):
+    from bot.cli import main
+
+    report = stored(staff.database)
+    monkeypatch.setenv("DATABASE_URL", staff.settings.database_url or "")
+    monkeypatch.setenv("PSEUDONYM_KEY", KEY)
+    root = ["--root", str(PROJECT_ROOT)]
+    assert main([*root, "reports", "set-status", report.reference, "duplicate", "--note", "see K7M2QX"]) == 0
+    assert capsys.readouterr().out == (
+        f"{report.reference}: new -> duplicate\nno follow-up: the person did not agree to be contacted\n"
+    )
+    assert main([*root, "reports", "alert", report.reference, "--yes"]) == 1
+    assert "only a verified report is alerted" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main([*root, "reports", "set-status", report.reference, "safe"])
