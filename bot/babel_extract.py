@@ -57,3 +57,22 @@ def extract_domain(
     text = fileobj.read().decode(encoding)
     for line, name, message in iter_response_messages(text):
         yield line, None, message, [name]
+
+
+def extract_campaign(
+    fileobj: IO[bytes],
+    keywords: Mapping[str, Any],
+    comment_tags: Collection[str],
+    options: Mapping[str, Any],
+) -> Iterator[Extracted]:
+    """Babel extraction method for content/campaigns/<name>.yml: its `text` and `sms`, each with
+    the comment `campaign:NAME:FIELD` (babel.cfg names this function directly)."""
+    # Imported here: babel imports this module for domain.yml too, which needs none of it.
+    from pathlib import Path
+
+    from bot.outreach.campaigns import campaign_messages
+
+    encoding = str(options.get("encoding", "utf-8"))
+    name = Path(str(getattr(fileobj, "name", "campaign"))).stem
+    for line, note, message in campaign_messages(fileobj.read().decode(encoding), name):
+        yield line, None, message, [note]

@@ -18,15 +18,17 @@ from bot.content.translations import (
     update_catalogs,
 )
 from bot.i18n import SOURCE_LANGUAGE, SUPPORTED_LANGUAGES
+from bot.outreach.campaigns import all_campaign_messages, campaign_paths
 from bot.paths import ProjectPaths
 
 TRANSLATED_LANGUAGES = tuple(code for code in SUPPORTED_LANGUAGES if code != SOURCE_LANGUAGE)
 
 
 def statuses(paths: ProjectPaths) -> list[LanguageStatus]:
-    """Every translated language's status against the domain's English texts."""
+    """Every translated language's status against the English texts of the domain and campaigns."""
     text = paths.domain.read_text(encoding="utf-8")
     msgids = [message for _, _, message in iter_response_messages(text)]
+    msgids += [message for _, _, message in all_campaign_messages(paths)]
     return [language_status(paths.locales, language, msgids) for language in TRANSLATED_LANGUAGES]
 
 
@@ -50,10 +52,12 @@ def print_status(paths: ProjectPaths, list_entries: bool = True, out: Optional[T
 def update_messages(paths: ProjectPaths) -> int:
     """`make messages`: extract the English texts, update every catalog, print the counts."""
     template = paths.locales / "messages.pot"
+    # The campaign files are given one by one: babel.cfg's patterns match the paths as given.
+    campaigns = [str(path) for path in campaign_paths(paths)]
     CommandLineInterface().run(
         [
             "pybabel", "-q", "extract", "-F", str(paths.root / "babel.cfg"), "-o", str(template),
-            "--no-wrap", "--omit-header", "--add-comments", "", str(paths.domain),
+            "--no-wrap", "--omit-header", "--add-comments", "", str(paths.domain), *campaigns,
         ]
     )  # fmt: skip
     update_catalogs(paths.locales, template, TRANSLATED_LANGUAGES)

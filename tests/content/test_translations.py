@@ -38,9 +38,10 @@ def edit_english(paths: ProjectPaths, old: str, new: str) -> None:
 
 def update_messages(paths: ProjectPaths) -> None:
     """The pybabel extract and update that common instructions give (without our notes step)."""
+    campaigns = sorted(str(path.relative_to(paths.root)) for path in paths.campaigns.glob("*.yml"))
     subprocess.run(
         [PYBABEL, "extract", "-F", "babel.cfg", "-o", "locales/messages.pot", "--no-wrap", "--omit-header",
-         "--add-comments", "", "domain.yml"],
+         "--add-comments", "", "domain.yml", *campaigns],
         cwd=paths.root, check=True, capture_output=True,
     )  # fmt: skip
     subprocess.run(
