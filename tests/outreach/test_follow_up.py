@@ -16,6 +16,7 @@ from bot.reports.commands import set_status
 from bot.reports.model import HazardReport
 from bot.settings import Settings
 from bot.store.pseudonym import Pseudonymizer
+from tests.assistant import wait_for
 from tests.factories import PROJECT_ROOT
 from tests.servers import SHARED_PSEUDONYM_KEY, Shared
 
@@ -120,3 +121,46 @@ def test_a_report_by_sms_without_consent_gets_no_follow_up(servers: Shared):
         [],
     )
     assert outbox_rows(servers, f"follow-up:{report.reference}:not_found") == []
+
+
+# ----------------------------------------------------------------- through the queue and a worker
+
+
+def test_set_status_queues_the_follow_up_and_a_worker_sends_it_to_the_person(tmp_path):
+    """`bot reports set-status` with the real queue: the worker sends the Spanish SMS, once."""
+    from bot.clock import utc_now
+    from bot.reports import store
+    from bot.store.db import Database
+    from tests.factories import copy_project, hazard_report
+    from tests.outreach.workers import PSEUDONYM_KEY, outreach_workers
+
+    copy_project(tmp_path)
+    app_database = Database.from_url(f"sqlite:///{tmp_path / 'app.db'}").migrate()
+    number = "+573001239950"
+    sealer = Sealer(Pseudonymizer(PSEUDONYM_KEY.encode()).derived_key(ADDRESS_PURPOSE))
+    report = hazard_report(
+        contact_consent=True,
+        country="CO",
+        language="es",
+        region="",
+        follow_up_channel="sms",
+        follow_up_address=sealer.seal(number),
+    )
+    with app_database.sessions.begin() as session:
+        store.insert_report(session, report, utc_now())
+    url = app_database.engine.url.render_as_string(hide_password=False)
+    with outreach_workers(tmp_path, url) as workers:
+        out = io.StringIO()
+        assert (
+            set_status(
+                ProjectPaths(tmp_path), report.reference, "verified", settings=workers.settings, out=out
+            )
+            == 0
+        )
+        workers.start(threads=1)
+        sent = wait_for(lambda: workers.gateway.bodies_to(number), timeout=60)
+        assert sent == [
+            f"Aviso {report.reference}: el equipo de desminado lo revisó y confirmó el peligro. "
+            "Manténgase lejos del lugar."
+        ]
+    app_database.dispose()
