@@ -157,7 +157,8 @@ class ReportOutreach(Outreach):
         if not subscribers:
             print(f"no subscriber in {where}: no alert to send", file=out)
             return 0
-        chosen_place = report.place if place is None else place
+        # Only the place staff name: the report's own words may name the person (their house, field).
+        chosen_place = place or ""
         messages = report_outreach.alert_messages(
             self.renderer, self.sealer, report, area, chosen_place, subscribers
         )

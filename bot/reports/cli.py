@@ -61,7 +61,9 @@ def _cmd_alert(args: argparse.Namespace) -> int:
 
 def _alert_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--yes", action="store_true", help="send the alert without asking to confirm")
-    parser.add_argument("--place", default=None, help="the place the alert names (default: the report's)")
+    parser.add_argument(
+        "--place", default=None, help="the place the alert names (default: none, the region only)"
+    )
     parser.add_argument("--region", default=None, help="region id or name (default: the report's)")
 
 

@@ -285,9 +285,9 @@ def test_an_unverified_report_is_never_alerted(staff: Staff, capsys):
 
 def test_the_alert_waits_for_staff_to_confirm(staff: Staff):
     region_subscribers(staff.database)
-    report = stored(staff.database, region="Kharkiv", place=PLACE)
+    report = stored(staff.database, region="Kharkiv")
     staff.set_status(report.reference, "verified")
-    code, out = staff.alert(report.reference, answer="n")
+    code, out = staff.alert(report.reference, answer="n", place=PLACE)
     assert code == 1
     assert out == (
         f"alert:{report.reference}:verified: 3 subscriber(s) in Kharkiv (ukraine)\n"
@@ -360,7 +360,7 @@ def test_a_report_without_a_known_region_asks_for_one(staff: Staff, capsys):
         f"error: the region of {report.reference} ('somewhere') is not one of the regions of ukraine: "
         "give --region (one of: kyiv, kharkiv, donetsk, kherson, mykolaiv, zaporizhzhia, chernihiv, sumy)\n"
     )
-    code, out = staff.alert(report.reference, yes=True, region="kyiv", place="")
+    code, out = staff.alert(report.reference, yes=True, region="kyiv")
     assert code == 0
     assert staff.rows(f"alert:{report.reference}:verified") == [
         (
@@ -383,9 +383,9 @@ def test_a_report_without_a_known_region_asks_for_one(staff: Staff, capsys):
 
 def test_the_cleared_alert_says_the_item_was_removed_never_that_the_area_is_safe(staff: Staff):
     region_subscribers(staff.database)
-    report = stored(staff.database, region="Kharkiv", place=PLACE)
+    report = stored(staff.database, region="Kharkiv")
     staff.set_status(report.reference, "verified")
-    code, _ = staff.set_status(report.reference, "cleared", alert=True, yes=True)
+    code, _ = staff.set_status(report.reference, "cleared", alert=True, yes=True, place=PLACE)
     assert code == 0
     rows = staff.rows(f"alert:{report.reference}:cleared")
     assert [row[:3] for row in rows] == [
