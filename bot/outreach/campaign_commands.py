@@ -13,7 +13,7 @@ from typing import Callable, Optional, TextIO
 from bot.i18n import SUPPORTED_LANGUAGES
 from bot.outreach.campaign_check import Known, campaigns_problems
 from bot.outreach.campaign_render import CampaignRenderer
-from bot.outreach.campaign_send import Enqueue, Plan, open_run, plan
+from bot.outreach.campaign_send import Enqueue, Plan, open_run, plan, send_due
 from bot.outreach.campaigns import CHANNELS, Campaign, load_campaigns
 from bot.outreach.outbox import Outbox
 from bot.outreach.store import CAMPAIGN, FAILED, FINAL, QUEUED, SENDING, SENT, STOPPED
@@ -214,4 +214,21 @@ def status(
                     totals[shown] += n
             print(f"  {channel} {language}: " + ", ".join(f"{s} {mine[s]}" for s in STATUS_ORDER), file=out)
         print("  total: " + ", ".join(f"{s} {totals[s]}" for s in STATUS_ORDER), file=out)
+    return 0
+
+
+def send_scheduled(
+    paths: ProjectPaths,
+    database: Database,
+    pseudonyms: Pseudonymizer,
+    today: date,
+    out: TextIO,
+    enqueue: Callable[[], Enqueue],
+) -> int:
+    """Open and enqueue the run of every campaign due today (what a daily timer runs)."""
+    runs = send_due(paths, database, pseudonyms, today, lambda keys: enqueue()(keys) if keys else None)
+    for run_id in runs:
+        print(f"{run_id}: queued", file=out)
+    if not runs:
+        print(f"no campaign due on {today.isoformat()}", file=out)
     return 0

@@ -14,34 +14,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Iterable, Iterator, Mapping, Optional, Sequence
 
-import sqlalchemy as sa
-
 from bot.content.countries import CountryProfile
 from bot.inbox.store import Sealer
 from bot.outreach.campaign_check import Known, campaigns_problems
 from bot.outreach.campaign_render import CampaignRenderer, Rendered, profile_of
 from bot.outreach.campaigns import Audience, Campaign, load_campaigns
 from bot.outreach.outbox import Outbox, Outgoing
-from bot.outreach.store import ADDRESS_PURPOSE, CAMPAIGN, subscriptions
+from bot.outreach.store import ADDRESS_PURPOSE, CAMPAIGN
+from bot.outreach.subscriptions import Subscription, Subscriptions
 from bot.paths import ProjectPaths
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer
 
 # Puts outbox keys on the job queue (bot.outreach.queue dispatch, bound to a queue).
 Enqueue = Callable[[Sequence[str]], None]
-
-
-@dataclass(frozen=True)
-class Subscriber:
-    """One subscription a campaign's audience matches."""
-
-    pseudonym: str
-    channel: str
-    address: str  # sealed
-    language: str
-    country: str
-    region: Optional[str]
-    track: Optional[str]
 
 
 def country_values(profiles: Mapping[str, CountryProfile], countries: Iterable[str]) -> set[str]:
@@ -67,30 +53,19 @@ def _areas(known: Known, audience: Audience, region: str) -> set[str]:
     return found
 
 
-def subscribers(database: Database, known: Known, audience: Audience) -> list[Subscriber]:
+def subscribers(database: Database, known: Known, audience: Audience) -> list[Subscription]:
     """The subscriptions the audience matches (a list it leaves out matches everyone), by pseudonym."""
-    table = subscriptions
-    query = sa.select(
-        table.c.pseudonym,
-        table.c.channel,
-        table.c.address,
-        table.c.language,
-        table.c.country,
-        table.c.region,
-        table.c.track,
-    ).order_by(table.c.pseudonym)
-    if audience.countries:
-        query = query.where(table.c.country.in_(sorted(country_values(known.profiles, audience.countries))))
-    if audience.regions:
-        query = query.where(table.c.region.in_(sorted(area_values(known, audience))))
-    if audience.languages:
-        query = query.where(table.c.language.in_(audience.languages))
-    if audience.channels:
-        query = query.where(table.c.channel.in_(audience.channels))
-    if audience.tracks:
-        query = query.where(table.c.track.in_(audience.tracks))
-    with database.sessions.begin() as session:
-        return [Subscriber(**row) for row in session.execute(query).mappings()]
+    return list(
+        Subscriptions(database).matching(
+            countries=sorted(country_values(known.profiles, audience.countries))
+            if audience.countries
+            else None,
+            regions=sorted(area_values(known, audience)) if audience.regions else None,
+            languages=audience.languages or None,
+            channels=audience.channels or None,
+            tracks=audience.tracks or None,
+        )
+    )
 
 
 class Messages:
@@ -101,7 +76,7 @@ class Messages:
         self.renderer = renderer
         self._rendered: dict[tuple[str, str, str], Rendered] = {}
 
-    def of(self, subscriber: Subscriber) -> Rendered:
+    def of(self, subscriber: Subscription) -> Rendered:
         """The message `subscriber` gets."""
         country = profile_of(self.renderer.profiles, subscriber.country).id
         key = (subscriber.language, subscriber.channel, country)
@@ -110,7 +85,7 @@ class Messages:
         return self._rendered[key]
 
 
-def outgoing(people: Iterable[Subscriber], messages: Messages, sealer: Sealer) -> Iterator[Outgoing]:
+def outgoing(people: Iterable[Subscription], messages: Messages, sealer: Sealer) -> Iterator[Outgoing]:
     """One outbox message per subscriber whose address can be opened."""
     for person in people:
         address = sealer.open(person.address)
@@ -128,7 +103,7 @@ class Plan:
 
     campaign: Campaign
     run_id: str
-    people: list[Subscriber]
+    people: list[Subscription]
     messages: Messages
 
     def counts(self, field: str) -> Counter[str]:

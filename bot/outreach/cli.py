@@ -1,4 +1,4 @@
-"""`bot campaigns list | preview | send | status` (registered by bot/outreach/feature.py).
+"""`bot campaigns list | preview | send | send-due | status` (registered by bot/outreach/feature.py).
 
 Handlers import bot.outreach.campaign_commands when run: it loads the database layer and the
 catalogs, which `bot --help` and the other commands do not need.
@@ -42,10 +42,8 @@ def _stores(args: argparse.Namespace) -> tuple[Any, Any, Any, Any]:
     return settings, paths, database, Pseudonymizer(load_key(paths.var, settings))
 
 
-def _cmd_send(args: argparse.Namespace) -> int:
-    from bot.outreach.campaign_commands import send  # lazy: see the note above
-
-    settings, paths, database, pseudonyms = _stores(args)
+def _enqueue(settings: Any, paths: Any) -> Any:
+    """A factory of the function that puts outbox keys on the queue (built only when needed)."""
 
     def enqueue() -> Any:
         # The Huey queue (bot/outreach/queue.py) with its tasks registered: this process only enqueues.
@@ -54,6 +52,14 @@ def _cmd_send(args: argparse.Namespace) -> int:
         huey = enqueue_only(settings, paths)
         return lambda keys: dispatch(huey, keys)
 
+    return enqueue
+
+
+def _cmd_send(args: argparse.Namespace) -> int:
+    from bot.outreach.campaign_commands import send  # lazy: see the note above
+
+    settings, paths, database, pseudonyms = _stores(args)
+    enqueue = _enqueue(settings, paths)
     try:
         return send(
             paths,
@@ -68,6 +74,17 @@ def _cmd_send(args: argparse.Namespace) -> int:
             day=args.date,
             wait=not args.no_wait,
         )
+    finally:
+        database.dispose()
+
+
+def _cmd_send_due(args: argparse.Namespace) -> int:
+    from bot.outreach.campaign_commands import send_scheduled  # lazy: see the note above
+
+    settings, paths, database, pseudonyms = _stores(args)
+    try:
+        day = args.date or _today(args)
+        return send_scheduled(paths, database, pseudonyms, day, sys.stdout, _enqueue(settings, paths))
     finally:
         database.dispose()
 
@@ -100,7 +117,7 @@ def _date(text: str) -> date:
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """`bot campaigns list | preview NAME | send NAME [--dry-run] | status NAME`."""
+    """`bot campaigns list | preview NAME | send NAME [--dry-run] | send-due | status NAME`."""
     campaigns = commands.add_parser(
         "campaigns", help="outreach campaigns (content/campaigns): preview, send, status"
     )
@@ -126,6 +143,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--no-wait", action="store_true", help="queue the messages and return (no progress bar)"
     )
     send.set_defaults(func=_cmd_send)
+    due = sub.add_parser("send-due", help="send the campaigns whose schedule is due today (run it daily)")
+    due.add_argument("--date", type=_date, default=None, help="the day to act as today (default: today, UTC)")
+    due.set_defaults(func=_cmd_send_due)
     status = sub.add_parser("status", help="queued / sent / failed / stopped per channel and language")
     status.add_argument("name", help="the campaign (its file name without .yml)")
     status.set_defaults(func=_cmd_status)

@@ -10,7 +10,9 @@ import argparse
 from bot.content.problems import Problem
 from bot.features import Feature
 from bot.outreach.cli import add_commands as add_campaign_commands
+from bot.outreach.subscriptions import erase
 from bot.paths import ProjectPaths
+from bot.privacy import ALERTS
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
@@ -54,4 +56,12 @@ def check_campaigns(paths: ProjectPaths) -> list[Problem]:
     return check(paths)
 
 
-FEATURE = Feature(name="outreach", checks=(check_campaigns,), commands=add_commands)
+FEATURE = Feature(
+    name="outreach",
+    checks=(check_campaigns,),
+    # The subscribed region's name, passed by action_subscribe_alerts.
+    placeholders=frozenset({"region"}),
+    commands=add_commands,
+    # "Delete my data": the alert subscription, and the addresses of the person's outreach messages.
+    erase={ALERTS: erase},
+)

@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 DELIVER = "outreach.deliver"
 SWEEP = "outreach.sweep"
+CAMPAIGNS_DUE = "outreach.campaigns_due"
 MAX_BACKOFF_SECONDS = 3600.0
 # Keys enqueued by one sweep at most (the rest on the next one).
 SWEEP_LIMIT = 50_000
@@ -171,8 +172,12 @@ class OutreachTasks:
     sweep: Any  # huey TaskWrapper: sweep()
 
 
-def register_tasks(huey: Huey, delivery: Callable[[], Delivery]) -> OutreachTasks:
-    """Register `deliver` and `sweep` on `huey`; `delivery()` is called by the first job a worker runs."""
+def register_tasks(
+    huey: Huey, delivery: Callable[[], Delivery], campaigns_due: Optional[Callable[[], list[str]]] = None
+) -> OutreachTasks:
+    """Register `deliver` and `sweep` on `huey`; `delivery()` is called by the first job a worker runs.
+    With `campaigns_due` (open and enqueue today's scheduled campaigns), also an hourly task calling it:
+    a day's runs are opened once (the run id names the occurrence), later calls add only newcomers."""
 
     @huey.task(name=DELIVER)
     def deliver(key: str) -> str:
@@ -184,6 +189,16 @@ def register_tasks(huey: Huey, delivery: Callable[[], Delivery]) -> OutreachTask
     @huey.periodic_task(crontab(minute="*"), name=SWEEP)
     def sweep() -> int:
         return dispatch(huey, delivery().outbox.pending_keys(limit=SWEEP_LIMIT))
+
+    if campaigns_due is not None:
+        due = campaigns_due
+
+        @huey.periodic_task(crontab(minute="7"), name=CAMPAIGNS_DUE)
+        def campaigns() -> list[str]:
+            runs = due()
+            if runs:
+                logger.info("Scheduled campaigns opened: %s", ", ".join(runs))
+            return runs
 
     return OutreachTasks(deliver, sweep)
 
@@ -269,7 +284,24 @@ def run_worker(
     """Run the queue's consumer (`workers` threads) until SIGINT or SIGTERM; sweeps at start."""
     huey = build_queue(settings, paths)
     delivery = WorkerDelivery(settings, paths, credentials)
-    register_tasks(huey, delivery)
+
+    def campaigns_due() -> list[str]:
+        # Imported when run: the campaign content and catalogs are not needed to deliver.
+        from bot.outreach.campaign_send import send_due
+
+        database = Database.for_project(paths, settings)
+        try:
+            pseudonyms = Pseudonymizer(load_key(paths.var, settings))
+            today = utc_now().date()
+
+            def enqueue(keys: Iterable[str]) -> None:
+                dispatch(huey, keys)
+
+            return send_due(paths, database, pseudonyms, today, enqueue)
+        finally:
+            database.dispose()
+
+    register_tasks(huey, delivery, campaigns_due)
     swept = dispatch(huey, delivery().outbox.pending_keys(limit=SWEEP_LIMIT))
     logger.info("Outreach worker started (%d threads); %d waiting message(s) enqueued", workers, swept)
     # SIGTERM (systemd, `bot serve`): the jobs under way finish (up to 30 s); Ctrl-C: at once (a

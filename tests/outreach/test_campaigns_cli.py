@@ -17,8 +17,10 @@ from bot.inbox.store import Sealer
 from bot.outreach.campaign_commands import list_campaigns, send, status
 from bot.outreach.campaign_send import due_campaigns, send_due
 from bot.outreach.outbox import Outbox, message_key
+from bot.outreach.queue import build_queue
 from bot.outreach.store import ADDRESS_PURPOSE, subscriptions
 from bot.paths import ProjectPaths
+from bot.settings import Settings
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer
 from tests.factories import copy_project
@@ -311,3 +313,24 @@ def test_send_waits_until_every_message_is_final_then_prints_the_status(project,
         "  telegram km: queued 0, sent 1, failed 0, stopped 0",
         "  total: queued 0, sent 2, failed 0, stopped 0",
     ]
+
+
+def test_send_due_puts_the_due_campaigns_on_the_queue_through_the_command(
+    project, app_database, monkeypatch, capsys
+):
+    subscribe(app_database)
+    monkeypatch.setenv("DATABASE_URL", url_of(app_database))
+    monkeypatch.setenv("PSEUDONYM_KEY", KEY)
+    root = str(project.root)
+    assert main(["--root", root, "campaigns", "send-due", "--date", "2026-12-09"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["no campaign due on 2026-12-09"]
+    assert main(["--root", root, "campaigns", "send-due", "--date", "2026-12-12"]) == 0
+    assert capsys.readouterr().out.splitlines() == [f"{RUN}: queued"]
+    huey = build_queue(Settings.from_environ({}), project)
+    assert huey.pending_count() == 4
+    assert Outbox.sealed_with(app_database, PSEUDONYMS).counts(RUN) == {
+        ("sms", "km", "queued"): 1,
+        ("sms", "uk", "queued"): 1,
+        ("telegram", "en", "queued"): 1,
+        ("telegram", "km", "queued"): 1,
+    }
