@@ -18,7 +18,8 @@ from bot.outreach import referrals as referral_outreach
 from bot.outreach import reports as report_outreach
 from bot.outreach.outbox import Outbox, Outgoing
 from bot.outreach.render import outreach_renderer, render_text
-from bot.outreach.store import ADDRESS_PURPOSE, ALERT, FOLLOW_UP, PARTNER
+from bot.outreach.store import ALERT, FOLLOW_UP, PARTNER
+from bot.outreach.subscriptions import address_sealer
 from bot.paths import ProjectPaths
 from bot.references import clean_reference
 from bot.reports.model import HazardReport
@@ -69,7 +70,7 @@ class Outreach:
         return cls(
             database=database,
             outbox=Outbox.sealed_with(database, pseudonyms),
-            sealer=Sealer(pseudonyms.derived_key(ADDRESS_PURPOSE)),
+            sealer=address_sealer(pseudonyms),
             renderer=outreach_renderer(paths),
             regions=load_regions(paths.regions),
             dispatch=dispatch or queue_dispatch(paths, settings),
