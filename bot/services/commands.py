@@ -71,7 +71,8 @@ def list_command(
     for r in rows:
         place = "/".join(x for x in (r.country, r.region, r.district) if x)
         print(
-            f"{r.reference}  {r.status:9}  {r.consent_at:%Y-%m-%d}  {r.category:18}  {place}  {r.language}",
+            f"{r.reference}  {r.status:9}  {r.consent_at:%Y-%m-%d}  {r.category:18}  {place}  {r.language}"
+            + (f"  -> {r.partner}" if r.partner else ""),
             file=out,
         )
     print(f"{len(rows)} referral(s)", file=out)

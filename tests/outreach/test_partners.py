@@ -178,6 +178,9 @@ def test_assign_notifies_the_partner_and_tells_the_person_in_their_language(staf
     assert [json.loads(r["body"])["event"] for r in assigned] == ["referral.assigned", "referral.assigned"]
     stored = get_referral(staff.database, referral.reference)
     assert (stored.partner, stored.note, stored.status) == ("rehab", "prosthesis fitting", "open")
+    listed = io.StringIO()
+    assert commands.list_command(staff.paths, None, database=staff.database, out=listed) == 0
+    assert listed.getvalue().splitlines()[0].endswith("ukraine/kharkiv  uk  -> rehab")
 
 
 def test_assign_refuses_an_unknown_partner_reference_or_a_closed_referral(staff: Staff, capsys):
