@@ -21,7 +21,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from email.message import EmailMessage
-from typing import Any, Awaitable, Coroutine, Mapping, Optional, Protocol, Sequence, TypeVar
+from typing import Any, Awaitable, Coroutine, Mapping, Optional, Protocol, TypeVar
 
 import aiohttp
 from redis.asyncio import Redis
@@ -50,6 +50,8 @@ SMS_CHANNELS = {
 # channel's own overall limit, so campaigns and replies share one budget.
 TELEGRAM_PACE = 1.0 / 25
 CHAT_INTERVAL = PER_CHAT_INTERVAL + 0.05
+# A sender this late for its slot takes another one.
+LATE = 0.05
 # A margin on an SMS gateway's rate too: sends paced 5% slower than SMS_SEND_RATE.
 SMS_PACE_MARGIN = 1.05
 # Flood control waited out within one job (3 times at most, each up to 10 s: far less than the
@@ -101,6 +103,39 @@ class Sender(Protocol):
         """Send, or raise RefusedError / NotSentError."""
 
 
+class Pace:
+    """Evenly spaced send slots (one per `interval`), reserved in Redis when given (every worker
+    shares them), else in this process. A sender that wakes up late for its slot (a busy
+    machine) takes a new one instead of sending at once, so a stall never turns into a burst."""
+
+    def __init__(self, interval: float, shared: Optional[RedisRateLimiter] = None) -> None:
+        self._interval = interval
+        self._shared = shared  # a RedisRateLimiter of one send per `interval`
+        self._next = 0.0
+
+    async def _reserve(self) -> float:
+        """Seconds until the reserved slot."""
+        if self._shared is not None:
+            try:
+                at_ms, now_ms = await self._shared.overall_slot()
+                return (at_ms - now_ms) / 1000
+            except RedisError as error:
+                logger.warning("Shared send pace unavailable (%s): this worker's own applies", error)
+        now = time.monotonic()
+        at = max(now, self._next)
+        self._next = at + self._interval
+        return at - now
+
+    async def wait(self) -> None:
+        """Wait for a slot and return on time for it."""
+        while True:
+            delay = await self._reserve()
+            due = time.monotonic() + delay
+            await asyncio.sleep(delay)
+            if time.monotonic() - due <= LATE:
+                return
+
+
 class ChatGate:
     """One message a second per chat: taken only when the chat is free now (so a send that
     waited for an overall slot never lands within the interval of the chat's previous one)."""
@@ -137,9 +172,10 @@ class ChatGate:
 class TelegramOutreach:
     """sendMessage through python-telegram-bot, under Telegram's limits; honours retry_after."""
 
-    def __init__(self, bot: Any, limiters: Sequence[RateLimiter], gate: ChatGate) -> None:
+    def __init__(self, bot: Any, pace: Pace, limiter: RateLimiter, gate: ChatGate) -> None:
         self.bot = bot
-        self.limiters = limiters  # each one's overall slot, in order
+        self.pace = pace
+        self.limiter = limiter  # the Telegram channel's overall limit (replies and campaigns share it)
         self.gate = gate
 
     async def send(self, address: str, body: str) -> None:
@@ -150,8 +186,8 @@ class TelegramOutreach:
         chat_id = int(address)
         for _ in range(RETRY_AFTER_ATTEMPTS):
             while True:  # an overall slot first, then the chat if it is free right then
-                for limiter in self.limiters:
-                    await limiter.overall()
+                await self.limiter.overall()  # free unless replies are busy
+                await self.pace.wait()
                 wait = await self.gate.try_take(chat_id)
                 if not wait:
                     break
@@ -181,14 +217,14 @@ def _seconds(value: Any) -> float:
 class SmsOutreach:
     """One SMS through the configured gateway, at most its rate across workers."""
 
-    def __init__(self, gateway: Gateway, http: SharedSession, limiter: RateLimiter) -> None:
+    def __init__(self, gateway: Gateway, http: SharedSession, pace: Pace) -> None:
         self.gateway = gateway
         self.http = http
-        self.limiter = limiter
+        self.pace = pace
 
     async def send(self, address: str, body: str) -> None:
         """One SMS to the number `address`."""
-        await self.limiter.overall()
+        await self.pace.wait()
         try:
             await self.gateway.send_within(self.http.get(), address, body, attempts=1)
         except SendRefusedError as error:
@@ -298,25 +334,25 @@ def build_senders(settings: Settings, credentials: Mapping[str, Mapping[str, Any
         from bot.channels.telegram import API_BASE_URL, build_bot
 
         bot = build_bot(str(telegram["token"]), str(telegram.get("base_url") or API_BASE_URL))
-        limiters: list[RateLimiter] = (
-            [
-                RedisRateLimiter(redis, prefix="eore:outreach:telegram", per_second=1, window=TELEGRAM_PACE),
-                RedisRateLimiter(redis),  # the channel's: replies see the campaign's sends
-            ]
+        shared = (
+            RedisRateLimiter(redis, prefix="eore:outreach:telegram", per_second=1, window=TELEGRAM_PACE)
             if redis is not None
-            else [RateLimiter(per_second=1, window=TELEGRAM_PACE)]
+            else None
         )
-        senders["telegram"] = TelegramOutreach(bot, limiters, ChatGate(redis))
+        channel_limit = RedisRateLimiter(redis) if redis is not None else RateLimiter()
+        senders["telegram"] = TelegramOutreach(
+            bot, Pace(TELEGRAM_PACE, shared), channel_limit, ChatGate(redis)
+        )
     for entry, name in SMS_CHANNELS.items():
         if entry in credentials:
             gateway = gateway_from_credentials(name, credentials[entry])
             pace = SMS_PACE_MARGIN / settings.outreach.sms_send_rate  # evenly, as Telegram's
-            sms_limiter: RateLimiter = (
+            sms_shared = (
                 RedisRateLimiter(redis, prefix=f"eore:sms:{name}", per_second=1, window=pace)
                 if redis is not None
-                else RateLimiter(per_second=1, window=pace)
+                else None
             )
-            senders["sms"] = SmsOutreach(gateway, http, sms_limiter)
+            senders["sms"] = SmsOutreach(gateway, http, Pace(pace, sms_shared))
             break
     outreach = settings.outreach
     if outreach.smtp_host and outreach.smtp_from:

@@ -249,3 +249,26 @@ def test_rest_has_no_address_so_nothing_is_stored(servers: Shared, app_db):
     sender = f"rest-alerts-{new_chat_id()}"
     assert rest.texts(sender, "subscribe to alerts") == [shown("utter_alerts_channel_only", "en", None)[0]]
     assert subscription(app_db, PSEUDONYMS.of(sender)) is None
+
+
+def test_telegram_region_and_track_from_onboarding_are_taken_without_asking_again(webhook, telegram, app_db):
+    chat = Chat(webhook, telegram, "en")
+    _, language = chat.say("/start", 2)
+    (country,) = chat.press(language, "English")
+    (region,) = chat.press(country, "Ukraine")
+    (tracks,) = chat.press(region, "Kharkiv")
+    chat.press(tracks, "Farmers")  # the farmers' first card
+    (done,) = chat.say("subscribe to alerts")
+    assert on_screen(done) == shown("utter_alerts_subscribed", "en", "ukraine", region="Kharkiv")
+    row = subscription(app_db, chat.pseudonym)
+    assert row is not None
+    assert (row.channel, row.language, row.country, row.region, row.track) == (
+        "telegram", "en", "ukraine", "kharkiv", "farmers")  # fmt: skip
+
+
+def test_telegram_a_country_without_regions_is_told_alerts_are_not_available(webhook, telegram, app_db):
+    chat = Chat(webhook, telegram, "fr")
+    (asked,) = chat.say("je veux recevoir des alertes")
+    (answer,) = chat.press(asked, shown("utter_ask_alerts_country", "fr", None)[1][-1])  # Another country
+    assert on_screen(answer) == shown("utter_alerts_not_available", "fr", "generic")
+    assert subscription(app_db, chat.pseudonym) is None

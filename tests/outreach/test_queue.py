@@ -108,19 +108,16 @@ def test_a_worker_killed_mid_run_and_restarted_sends_the_rest_once(
         messages = [m for m in _messages(120, "killed") if m.channel == "sms"]  # 60 SMS
         workers.gateway.hold_from = 20  # the 21st send and those after wait unanswered
         workers.enqueue(sqlite_db, "follow-up:killed", FOLLOW_UP, messages)
-        first = workers.start()
-        wait_for(workers.gateway.held.is_set, timeout=60)
-        # Kill it only once the 20 the gateway took are recorded sent: the instant between a
-        # gateway's answer and that record is the one at-least-once window (README), and this
-        # test is about the messages in flight, which must go once after the restart.
-        wait_for(lambda: _statuses(sqlite_db, "follow-up:killed")["sent"] == 20, timeout=60)
+        first = workers.start(threads=4)
+        # All four sending threads wait on held requests: every earlier send was answered and
+        # recorded as sent, so the kill cuts off exactly the four in flight.
+        wait_for(lambda: workers.gateway.waiting == 4, timeout=60)
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
         # The held requests' sender is gone: the fake counts them as not delivered.
         wait_for(lambda: workers.gateway.waiting == 0, timeout=30)
         assert len(workers.gateway.sent) == 20
-        in_flight = _statuses(sqlite_db, "follow-up:killed")["sending"]
-        assert in_flight >= 1  # killed while sending those
+        assert _statuses(sqlite_db, "follow-up:killed") == Counter({"sent": 20, "sending": 4, "queued": 36})
         workers.gateway.release()
         # The killed worker's rows come back once their lease runs out; the new worker's start sweeps them.
         outbox = workers.outbox(sqlite_db)
