@@ -28,6 +28,7 @@ from actions.forms import SAFETY_INTENTS, Answer, InterruptibleForm
 from actions.locale import conversation_context
 from actions.runtime import Runtime, UsesRuntime
 from bot.content.countries import CountryProfile
+from bot.outreach.follow_up import follow_up_address
 from bot.reports.model import HAZARD_TYPES, SEEN, new_report
 from bot.reports.spool import save_report
 from bot.services.regions import Region, RegionIndex
@@ -339,6 +340,8 @@ class SubmitHazardReport(UsesRuntime, Action):
             latitude = longitude = None
         consent = slots.get("hazard_consent") == "yes"
         injured = {"yes": True, "no": False}.get(str(slots.get("hazard_injured")))
+        # With consent, where the person hears what the team found (sealed by the channel).
+        follow_up = follow_up_address(tracker.sender_id, tracker.events) if consent else None
         try:
             report = new_report(
                 hazard_type=slots.get("hazard_type") or "unknown",
@@ -354,6 +357,8 @@ class SubmitHazardReport(UsesRuntime, Action):
                 conversation=rt.pseudonyms.of(tracker.sender_id),
                 latitude=latitude,
                 longitude=longitude,
+                follow_up_channel=follow_up.channel if follow_up else None,
+                follow_up_address=follow_up.address if follow_up else None,
             )
             outcome = await asyncio.to_thread(save_report, report, rt.database, rt.spool)
         except Exception:  # noqa: BLE001  (whatever failed, the person must be told to call)

@@ -19,6 +19,7 @@ from actions.forms import InterruptibleForm
 from actions.locale import conversation_context
 from actions.runtime import UsesRuntime
 from bot.conversation import COUNTRY_SLOT
+from bot.outreach.follow_up import follow_up_address
 from bot.services.categories import CATEGORIES
 from bot.services.conversation import ServicesContext
 from bot.services.needs import category_from_text
@@ -247,15 +248,27 @@ class ActionCreateReferral(UsesRuntime, Action):
             district=tracker.get_slot(DISTRICT_SLOT),
             language=conversation_language(context, tracker),
         )
+        # Where the person hears what happens to it (sealed by the channel), if it gave one.
+        follow_up = follow_up_address(tracker.sender_id, tracker.events)
         try:
             referral = await asyncio.to_thread(
-                create_referral, context.database, context.pseudonyms, tracker.sender_id, request
+                create_referral,
+                context.database,
+                context.pseudonyms,
+                tracker.sender_id,
+                request,
+                None,
+                follow_up,
             )
         except SQLAlchemyError:
             logger.exception("referral not recorded")
             dispatcher.utter_message(response="utter_services_unavailable")
             return [SlotSet(CONTACT_SLOT, None)]
         dispatcher.utter_message(response="utter_referral_created", reference=referral.reference)
+        try:  # the partners are told through the outbox; `bot referrals notify` catches up a miss
+            await asyncio.to_thread(self.runtime.notify_partners)
+        except Exception:  # noqa: BLE001  (the person's confirmation must go out whatever failed here)
+            logger.exception("partner notification left for the next `bot referrals notify`")
         # The contact lives in the referral only, not in the conversation's slots.
         return [SlotSet(CONTACT_SLOT, None)]
 

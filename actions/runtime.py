@@ -9,7 +9,7 @@ module-level singleton and no action's `run` ever migrates.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -21,6 +21,7 @@ from bot.privacy import AppData
 from bot.reports.forward import ReportsWorker, webhook_url
 from bot.reports.spool import Spool
 from bot.services.conversation import ServicesContext
+from bot.services.partners import Partner, load_partners
 from bot.services.regions import Region
 from bot.settings import Settings, load_settings
 from bot.store.db import Database
@@ -43,6 +44,8 @@ class Runtime:
     terms: SafetyTerms
     services: ServicesContext
     reports: Optional[ReportsWorker] = None
+    # Referral partners (content/services/partners.yml, webhook URLs from the settings).
+    partners: Mapping[str, Partner] = field(default_factory=dict)
 
     @property
     def profiles(self) -> Mapping[str, CountryProfile]:
@@ -62,6 +65,15 @@ class Runtime:
     def profile(self, country: Optional[str]) -> CountryProfile:
         """The conversation's country profile; the generic one when unknown."""
         return self.profiles.get(country or "", self.profiles[GENERIC_PROFILE])
+
+    def notify_partners(self) -> int:
+        """Open the partner notifications of new referrals (the outbox; the queue's sweep sends
+        them); how many rows wait. Blocking: run it off the event loop."""
+        from bot.outreach.outbox import Outbox  # lazy: only referrals need it
+        from bot.outreach.referrals import notify_new_referrals
+
+        outbox = Outbox.sealed_with(self.database, self.pseudonyms)
+        return len(notify_new_referrals(self.database, outbox, self.partners))
 
     def report_saved(self, where: str) -> None:
         """A report was stored (in the "database" or the "spool"): once the database works, ask
@@ -96,6 +108,7 @@ def build_runtime(
         terms=SafetyTerms.load(paths.safety_net),
         services=services,
         reports=worker,
+        partners=load_partners(paths.partners, settings.partner_webhooks),
     )
 
 

@@ -57,6 +57,11 @@ class ProjectPaths:
         return self.content / "services"
 
     @property
+    def partners(self) -> Path:
+        """Referral partners: who is told of referrals, by webhook or e-mail."""
+        return self.services / "partners.yml"
+
+    @property
     def services_translations(self) -> Path:
         """Translations of the directory's fields, one file per CSV file."""
         return self.services / "translations"

@@ -31,6 +31,7 @@ MIGRATION_TIMEOUT_ENV = "DATABASE_MIGRATION_TIMEOUT"
 PSEUDONYM_KEY_ENV = "PSEUDONYM_KEY"
 ERASURE_RETRY_ENV = "ERASURE_RETRY_SECONDS"
 HAZARD_WEBHOOK_URL_ENV = "HAZARD_WEBHOOK_URL"
+PARTNER_WEBHOOKS_ENV = "PARTNER_WEBHOOKS"
 TELEGRAM_TOKEN_ENV = "TELEGRAM_TOKEN"
 TELEGRAM_SECRET_TOKEN_ENV = "TELEGRAM_SECRET_TOKEN"
 TELEGRAM_API_BASE_URL_ENV = "TELEGRAM_API_BASE_URL"
@@ -66,6 +67,7 @@ VARIABLES = (
     PSEUDONYM_KEY_ENV,
     ERASURE_RETRY_ENV,
     HAZARD_WEBHOOK_URL_ENV,
+    PARTNER_WEBHOOKS_ENV,
     TELEGRAM_TOKEN_ENV,
     TELEGRAM_SECRET_TOKEN_ENV,
     TELEGRAM_API_BASE_URL_ENV,
@@ -177,6 +179,9 @@ class Settings:
     erasure_retry_seconds: float = DEFAULT_ERASURE_RETRY_SECONDS
     # HAZARD_WEBHOOK_URL; None: reports are not forwarded.
     hazard_webhook_url: Optional[str] = None
+    # PARTNER_WEBHOOKS: "partner_id=https://...,other=https://...": where referral partners
+    # (content/services/partners.yml) are told of referrals; URLs may hold secrets, so not in content.
+    partner_webhooks: Mapping[str, str] = field(default_factory=dict)
     # TELEGRAM_TOKEN, TELEGRAM_SECRET_TOKEN: for `bot telegram set-webhook` and `poll`.
     telegram_token: Optional[str] = None
     telegram_secret_token: Optional[str] = None
@@ -248,6 +253,7 @@ class Settings:
             pseudonym_key=key,
             erasure_retry_seconds=_seconds(environ, ERASURE_RETRY_ENV, DEFAULT_ERASURE_RETRY_SECONDS),
             hazard_webhook_url=_url(environ, HAZARD_WEBHOOK_URL_ENV),
+            partner_webhooks=_partner_webhooks(_text(environ, PARTNER_WEBHOOKS_ENV)),
             telegram_token=_text(environ, TELEGRAM_TOKEN_ENV),
             telegram_secret_token=_text(environ, TELEGRAM_SECRET_TOKEN_ENV),
             telegram_api_base_url=_url(environ, TELEGRAM_API_BASE_URL_ENV),
@@ -321,6 +327,21 @@ def _url(environ: Mapping[str, str], name: str) -> Optional[str]:
     if raw is not None and not raw.startswith(("http://", "https://")):
         raise SettingsError(f"{name} must be an http:// or https:// URL, not {raw!r}")
     return raw
+
+
+def _partner_webhooks(raw: Optional[str]) -> dict[str, str]:
+    webhooks: dict[str, str] = {}
+    items = [item for item in (raw or "").replace("\n", ",").split(",") if item.strip()]
+    for number, item in enumerate(items, start=1):
+        partner, _, url = (part.strip() for part in item.partition("="))
+        if not partner or not url.startswith(("http://", "https://")):
+            # The URL may hold a secret: the error names the pair's position, never its text.
+            raise SettingsError(
+                f"{PARTNER_WEBHOOKS_ENV} must be partner_id=https://... pairs separated by commas "
+                f"(pair {number} is not)"
+            )
+        webhooks[partner] = url
+    return webhooks
 
 
 def _database_url(raw: Optional[str]) -> Optional[str]:

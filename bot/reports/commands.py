@@ -6,12 +6,13 @@ import asyncio
 import sys
 from datetime import date, datetime, time, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional, Sequence, TextIO
 
+from bot.clock import utc_now
 from bot.content.countries import hotlines_by_country, load_profiles
 from bot.paths import ProjectPaths
 from bot.reports import export as exporting
-from bot.reports import store
+from bot.reports import lifecycle, store
 from bot.reports.forward import RetryPolicy, forward_pending, webhook_url
 from bot.reports.spool import Spool
 from bot.settings import Settings, load_settings
@@ -93,3 +94,78 @@ def forward(
         database.dispose()
     print(f"delivered {result.delivered}, failed {result.failed} (kept for a later retry)")
     return 1 if result.failed else 0
+
+
+# ------------------------------------------------------------ lifecycle, follow-up and alerts
+
+
+def set_status(
+    paths: ProjectPaths,
+    reference: str,
+    status: str,
+    note: Optional[str] = None,
+    alert: bool = False,
+    yes: bool = False,
+    place: Optional[str] = None,
+    region: Optional[str] = None,
+    settings: Optional[Settings] = None,
+    out: Optional[TextIO] = None,
+    confirm: Callable[[str], str] = input,
+    dispatch: Optional[Callable[[Sequence[str]], None]] = None,
+) -> int:
+    """Staff set a report's status: the person who made it hears of it (with consent), and with
+    `alert` the region's subscribers are warned once staff confirm; exit 1 on an error."""
+    from bot.outreach.staff import ReportOutreach  # lazy: loads the renderer and the outbox
+
+    out = out or sys.stdout
+    settings = settings or load_settings()
+    database = Database.for_project(paths, settings).migrate()
+    try:
+        outreach = ReportOutreach.for_project(paths, database, settings, dispatch)
+        try:
+            with database.sessions.begin() as session:
+                change = lifecycle.change_status(session, reference, status, note, utc_now())
+        except lifecycle.LifecycleError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        report = change.report
+        if change.changed:
+            print(f"{report.reference}: {change.previous} -> {report.status}", file=out)
+        else:
+            print(f"{report.reference} is already {report.status}", file=out)
+        print(outreach.follow_up(report), file=out)
+        if not alert:
+            return 0
+        return outreach.alert(report, place, region, yes, out, confirm)
+    finally:
+        database.dispose()
+
+
+def alert(
+    paths: ProjectPaths,
+    reference: str,
+    yes: bool = False,
+    place: Optional[str] = None,
+    region: Optional[str] = None,
+    settings: Optional[Settings] = None,
+    out: Optional[TextIO] = None,
+    confirm: Callable[[str], str] = input,
+    dispatch: Optional[Callable[[Sequence[str]], None]] = None,
+) -> int:
+    """Staff alert the subscribers of a verified (or cleared) report's region, after confirming."""
+    from bot.outreach.staff import ReportOutreach  # lazy: loads the renderer and the outbox
+
+    out = out or sys.stdout
+    settings = settings or load_settings()
+    database = Database.for_project(paths, settings).migrate()
+    try:
+        outreach = ReportOutreach.for_project(paths, database, settings, dispatch)
+        try:
+            with database.sessions.begin() as session:
+                report = lifecycle.find_report(session, reference)
+        except lifecycle.LifecycleError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 1
+        return outreach.alert(report, place, region, yes, out, confirm)
+    finally:
+        database.dispose()

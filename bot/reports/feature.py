@@ -9,8 +9,9 @@ from bot.reports.erasure import erase
 
 FEATURE = Feature(
     name="reports",
-    # The report number, passed by action_submit_hazard_report.
-    placeholders=frozenset({"reference"}),
+    # The report number, passed by action_submit_hazard_report and the follow-ups; the region
+    # and place an alert names (bot/outreach/reports.py).
+    placeholders=frozenset({"reference", "region", "place"}),
     commands=add_commands,
     # "Delete my data": the contacts of the person's reports (database and spool).
     erase={REPORTS: erase},

@@ -74,6 +74,9 @@ def payload(report: HazardReport, hotlines: Optional[Mapping[str, PhoneNumber]] 
     number people are given for its country with whether it is verified (as in the export)."""
     data = report.to_json()
     data.pop("conversation")
+    # Where the assistant sends the person follow-ups: not the authority's (the contact is).
+    data.pop("follow_up_channel")
+    data.pop("follow_up_address")
     data["contact"] = report.shareable_contact()
     hotline = (hotlines or {}).get(report.country)
     data["hotline"] = hotline.number if hotline else None

@@ -15,7 +15,13 @@ from bot.references import new_reference
 HAZARD_TYPES: tuple[str, ...] = ("mine", "uxo", "grenade", "cluster", "unknown", "sign")
 # When it was seen: relative to `created_at`, never a guessed date.
 SEEN: tuple[str, ...] = ("today", "this_week", "earlier")
+# The lifecycle staff set (bot/reports/lifecycle.py says which changes are allowed).
 STATUS_NEW = "new"
+STATUS_VERIFIED = "verified"
+STATUS_DUPLICATE = "duplicate"
+STATUS_NOT_FOUND = "not_found"
+STATUS_CLEARED = "cleared"
+STATUSES = (STATUS_NEW, STATUS_VERIFIED, STATUS_DUPLICATE, STATUS_NOT_FOUND, STATUS_CLEARED)
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,10 @@ class HazardReport:
     latitude: Optional[float] = None
     longitude: Optional[float] = None
     status: str = STATUS_NEW
+    # Where the person hears what happened to the report (only with consent): "telegram" or "sms",
+    # and the chat id / number sealed for outreach (bot.outreach.store ADDRESS_PURPOSE).
+    follow_up_channel: Optional[str] = None
+    follow_up_address: Optional[str] = None
 
     def __post_init__(self) -> None:
         if self.hazard_type not in HAZARD_TYPES:
@@ -54,11 +64,18 @@ class HazardReport:
             raise ValueError("created_at must be timezone-aware")
         if not self.contact_consent and self.contact:
             raise ValueError("contact details without consent")
+        if not self.contact_consent and self.follow_up_address:
+            raise ValueError("a follow-up address without consent")
 
     @property
     def has_location(self) -> bool:
         """True when coordinates were shared."""
         return self.latitude is not None
+
+    @property
+    def can_follow_up(self) -> bool:
+        """True when the person agreed to be contacted and their channel gave an address."""
+        return self.contact_consent and bool(self.follow_up_channel and self.follow_up_address)
 
     def shareable_contact(self) -> Optional[str]:
         """The contact details, only when the person agreed to be contacted."""
@@ -97,8 +114,11 @@ def new_report(
     latitude: Optional[float] = None,
     longitude: Optional[float] = None,
     created_at: Optional[datetime] = None,
+    follow_up_channel: Optional[str] = None,
+    follow_up_address: Optional[str] = None,
 ) -> HazardReport:
-    """A new report with a fresh unique id and reference; contact is dropped without consent."""
+    """A new report with a fresh unique id and reference; contact and follow-up address are
+    dropped without consent."""
     return HazardReport(
         id=str(uuid.uuid4()),
         reference=new_reference(),
@@ -116,4 +136,6 @@ def new_report(
         created_at=created_at or utc_now(),
         latitude=latitude,
         longitude=longitude,
+        follow_up_channel=follow_up_channel if contact_consent and follow_up_address else None,
+        follow_up_address=follow_up_address if contact_consent else None,
     )

@@ -188,8 +188,10 @@ class Spool:
                     lines.append(line)
                     continue
                 mine = isinstance(data, dict) and data.get("conversation") == conversation
-                if mine and data.get("contact"):
-                    data.update(contact=None, contact_consent=False)
+                if mine and (data.get("contact") or data.get("follow_up_address")):
+                    data.update(
+                        contact=None, contact_consent=False, follow_up_channel=None, follow_up_address=None
+                    )
                     line = json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8")
                     changed += 1
                 lines.append(line)

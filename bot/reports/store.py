@@ -65,7 +65,7 @@ hazard_reports = sa.Table(
 _REPORT_COLUMNS = (
     *("id", "reference", "hazard_type", "description", "place", "region", "latitude", "longitude"),
     *("seen", "injured", "contact_consent", "contact", "country", "language", "conversation"),
-    *("created_at", "status"),
+    *("created_at", "status", "follow_up_channel", "follow_up_address"),
 )
 
 
@@ -87,7 +87,8 @@ def _aware(value: Optional[datetime]) -> Optional[datetime]:
     return value
 
 
-def _report(row: Any) -> HazardReport:
+def report_from_row(row: Any) -> HazardReport:
+    """A stored row as a HazardReport."""
     values = {name: getattr(row, name) for name in _REPORT_COLUMNS}
     values["created_at"] = _aware(values["created_at"])
     return HazardReport(**values)
@@ -131,7 +132,7 @@ def reference_taken(session: Session, reference: str) -> bool:
 def get_report(session: Session, report_id: str) -> Optional[HazardReport]:
     """The report with this id, or None."""
     row = session.execute(sa.select(hazard_reports).where(hazard_reports.c.id == report_id)).first()
-    return _report(row) if row else None
+    return report_from_row(row) if row else None
 
 
 def count_reports(session: Session) -> int:
@@ -148,7 +149,7 @@ def list_reports(
         query = query.where(hazard_reports.c.created_at >= since)
     if country:
         query = query.where(hazard_reports.c.country == country.upper())
-    return [_report(row) for row in session.execute(query)]
+    return [report_from_row(row) for row in session.execute(query)]
 
 
 def forward_state(session: Session, report_id: str) -> Optional[ForwardState]:
@@ -185,7 +186,7 @@ def due_forwards(session: Session, now: datetime, limit: int = 100) -> list[tupl
         .order_by(c.forward_next_at, c.id)
         .limit(limit)
     )
-    return [(_report(row), int(row.forward_attempts)) for row in session.execute(query)]
+    return [(report_from_row(row), int(row.forward_attempts)) for row in session.execute(query)]
 
 
 def claim_forward(
@@ -251,7 +252,7 @@ def erase_contacts(session: Session, conversation: str) -> int:
     result = session.execute(
         sa.update(hazard_reports)
         .where(hazard_reports.c.conversation == conversation)
-        .values(contact=None, contact_consent=False)
+        .values(contact=None, contact_consent=False, follow_up_channel=None, follow_up_address=None)
     )
     return int(result.rowcount)
 
@@ -260,11 +261,10 @@ def expire_contacts(session: Session, before: datetime, dry_run: bool = False) -
     """Remove the contact details of reports made before `before` (the hazards stay), or with
     `dry_run` only count them; how many reports had one."""
     c = hazard_reports.c
-    holding = sa.or_(c.contact.is_not(None), c.contact_consent.is_(True))
+    holding = sa.or_(c.contact.is_not(None), c.contact_consent.is_(True), c.follow_up_address.is_not(None))
     expired = sa.and_(c.created_at < before, holding)
-    return update_where(
-        session, hazard_reports, expired, {"contact": None, "contact_consent": False}, dry_run
-    )
+    erased = {"contact": None, "contact_consent": False, "follow_up_channel": None, "follow_up_address": None}
+    return update_where(session, hazard_reports, expired, erased, dry_run)
 
 
 def report_ids(session: Session) -> Sequence[str]:

@@ -1,4 +1,5 @@
-"""`bot services import` and `bot referrals list | export | close` (registered by bot/services/feature.py)."""
+"""`bot services import` and `bot referrals list | export | close | assign | note | notify`
+(registered by bot/services/feature.py)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,27 @@ def _cmd_referrals_export(args: argparse.Namespace) -> int:
 def _cmd_referrals_close(args: argparse.Namespace) -> int:
     from bot.services.commands import close_command  # lazy: see the note above
 
-    return close_command(project_paths(args.root), args.reference)
+    return close_command(project_paths(args.root), args.reference, settings=args.settings)
+
+
+def _cmd_referrals_assign(args: argparse.Namespace) -> int:
+    from bot.services.commands import assign_command  # lazy: see the note above
+
+    return assign_command(
+        project_paths(args.root), args.reference, args.partner, args.note, settings=args.settings
+    )
+
+
+def _cmd_referrals_note(args: argparse.Namespace) -> int:
+    from bot.services.commands import note_command  # lazy: see the note above
+
+    return note_command(project_paths(args.root), args.reference, args.text)
+
+
+def _cmd_referrals_notify(args: argparse.Namespace) -> int:
+    from bot.services.commands import notify_command  # lazy: see the note above
+
+    return notify_command(project_paths(args.root), settings=args.settings)
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -55,3 +76,18 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     referrals_close = referrals_commands.add_parser("close", help="close a referral (erases its contact)")
     referrals_close.add_argument("reference", help="e.g. 7KQ4XH")
     referrals_close.set_defaults(func=_cmd_referrals_close)
+    assign = referrals_commands.add_parser(
+        "assign", help="assign an open referral to a partner (notified; the person is told)"
+    )
+    assign.add_argument("reference", help="e.g. 7KQ4XH")
+    assign.add_argument("partner", help="a partner id of content/services/partners.yml")
+    assign.add_argument("--note", default=None, help="a note for the team (never sent to anyone)")
+    assign.set_defaults(func=_cmd_referrals_assign)
+    note = referrals_commands.add_parser("note", help="keep a note for the team on a referral")
+    note.add_argument("reference", help="e.g. 7KQ4XH")
+    note.add_argument("text", help="the note (never sent to anyone)")
+    note.set_defaults(func=_cmd_referrals_note)
+    notify = referrals_commands.add_parser(
+        "notify", help="notify partners of open referrals they were never told of"
+    )
+    notify.set_defaults(func=_cmd_referrals_notify)

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional, Sequence, TextIO
+from typing import Callable, Optional, Sequence, TextIO
 
 from bot.paths import ProjectPaths
+from bot.references import clean_reference
 from bot.services.check import read_services
-from bot.services.referrals import close_referral, export_csv, list_referrals
+from bot.services.referrals import (
+    OPEN,
+    close_referral,
+    export_csv,
+    get_referral,
+    list_referrals,
+    note_referral,
+)
 from bot.services.store import import_directory
+from bot.settings import Settings, load_settings
 from bot.store.db import Database
+
+Dispatch = Callable[[Sequence[str]], None]
 
 
 def import_services(
@@ -60,7 +71,8 @@ def list_command(
     for r in rows:
         place = "/".join(x for x in (r.country, r.region, r.district) if x)
         print(
-            f"{r.reference}  {r.status:9}  {r.consent_at:%Y-%m-%d}  {r.category:18}  {place}  {r.language}",
+            f"{r.reference}  {r.status:9}  {r.consent_at:%Y-%m-%d}  {r.category:18}  {place}  {r.language}"
+            + (f"  -> {r.partner}" if r.partner else ""),
             file=out,
         )
     print(f"{len(rows)} referral(s)", file=out)
@@ -88,13 +100,81 @@ def export_command(
 
 
 def close_command(
-    paths: ProjectPaths, reference: str, database: Optional[Database] = None, out: Optional[TextIO] = None
+    paths: ProjectPaths,
+    reference: str,
+    database: Optional[Database] = None,
+    out: Optional[TextIO] = None,
+    settings: Optional[Settings] = None,
+    dispatch: Optional[Dispatch] = None,
 ) -> int:
-    """Close an open referral by its reference; exit code 1 if there is none."""
+    """Close an open referral by its reference (the person is told, if their channel gave an
+    address); exit code 1 if there is none."""
+    from bot.outreach.referrals import CLOSED  # lazy: loads the outbox
+    from bot.outreach.staff import ReferralOutreach, not_open
+
     out = out or sys.stdout
+    database = (database or Database.for_project(paths, settings)).migrate()
+    referral = get_referral(database, reference)
+    if referral is None or referral.status != OPEN:
+        return not_open(database, reference)
+    told = "no follow-up: the person's channel gave no address for it"
+    if referral.follow_up_address:  # composed before closing: closing erases the address
+        outreach = ReferralOutreach.for_referrals(paths, database, settings or load_settings(), dispatch)
+        told = outreach.follow_up(referral, CLOSED)
+    if not close_referral(database, referral.reference):
+        return not_open(database, reference)
+    print(f"{referral.reference} closed (its contact details were erased)", file=out)
+    print(told, file=out)
+    return 0
+
+
+def assign_command(
+    paths: ProjectPaths,
+    reference: str,
+    partner: str,
+    note: Optional[str],
+    database: Optional[Database] = None,
+    out: Optional[TextIO] = None,
+    settings: Optional[Settings] = None,
+    dispatch: Optional[Dispatch] = None,
+) -> int:
+    """Assign an open referral to a partner (notified) with an optional note; the person is told."""
+    from bot.outreach.staff import ReferralOutreach  # lazy: loads the outbox and the renderer
+
+    settings = settings or load_settings()
+    database = (database or Database.for_project(paths, settings)).migrate()
+    outreach = ReferralOutreach.for_referrals(paths, database, settings, dispatch)
+    return outreach.assign(reference, partner, note, out or sys.stdout)
+
+
+def note_command(
+    paths: ProjectPaths,
+    reference: str,
+    text: str,
+    database: Optional[Database] = None,
+    out: Optional[TextIO] = None,
+) -> int:
+    """Keep a note for the team on a referral (never sent to anyone); exit code 1 if there is none."""
     database = (database or Database.for_project(paths)).migrate()
-    if close_referral(database, reference):
-        print(f"{reference.upper()} closed (its contact details were erased)", file=out)
-        return 0
-    print(f"no open referral {reference.upper()}", file=out)
-    return 1
+    if not note_referral(database, reference, text):
+        print(f"error: no referral {clean_reference(reference)}", file=sys.stderr)
+        return 1
+    print(f"{clean_reference(reference)}: note saved", file=out or sys.stdout)
+    return 0
+
+
+def notify_command(
+    paths: ProjectPaths,
+    database: Optional[Database] = None,
+    out: Optional[TextIO] = None,
+    settings: Optional[Settings] = None,
+    dispatch: Optional[Dispatch] = None,
+) -> int:
+    """Notify partners of the open referrals they were never told of (the outbox retries)."""
+    from bot.outreach.staff import ReferralOutreach  # lazy: loads the outbox and the renderer
+
+    settings = settings or load_settings()
+    database = (database or Database.for_project(paths, settings)).migrate()
+    queued = ReferralOutreach.for_referrals(paths, database, settings, dispatch).notify_new()
+    print(f"{queued} partner notification(s) queued", file=out or sys.stdout)
+    return 0

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.clock import utc_now
+from bot.outreach.follow_up import FollowUpAddress
 from bot.privacy import AppData
 from bot.references import clean_reference, new_reference
 from bot.services.store import referrals
@@ -25,6 +26,7 @@ from bot.store.pseudonym import Pseudonymizer
 
 OPEN, CLOSED, CANCELLED = "open", "closed", "cancelled"
 STATUSES = (OPEN, CLOSED, CANCELLED)
+MAX_NOTE = 1000
 # What staff export: the referral and what the person agreed to share, not the pseudonym.
 EXPORT_FIELDS = (
     "reference",
@@ -60,9 +62,16 @@ class Referral(ReferralRequest):
     consent_at: dt.datetime
     status: str
     closed_at: Optional[dt.datetime]
+    # The partner staff assigned it to, and their note (never sent to the person).
+    partner: Optional[str] = None
+    note: Optional[str] = None
+    # Where the person hears what happened (bot/outreach/follow_up.py): channel, sealed address.
+    follow_up_channel: Optional[str] = None
+    follow_up_address: Optional[str] = None
 
 
-def _referral(row: Any) -> Referral:
+def referral_from_row(row: Any) -> Referral:
+    """A stored row (a mapping) as a Referral."""
     request = {f.name: row[f.name] for f in fields(ReferralRequest)}
     return Referral(
         **request,
@@ -71,6 +80,10 @@ def _referral(row: Any) -> Referral:
         consent_at=_aware(row["consent_at"]),
         status=row["status"],
         closed_at=_aware(row["closed_at"]) if row["closed_at"] else None,
+        partner=row.get("partner"),
+        note=row.get("note"),
+        follow_up_channel=row.get("follow_up_channel"),
+        follow_up_address=row.get("follow_up_address"),
     )
 
 
@@ -90,8 +103,10 @@ def create_referral(
     sender_id: str,
     request: ReferralRequest,
     now: Optional[dt.datetime] = None,
+    follow_up: Optional[FollowUpAddress] = None,
 ) -> Referral:
-    """Record a referral the person consented to at `now`; returns it with its reference."""
+    """Record a referral the person consented to at `now` (with where they hear what happens to
+    it, if their channel gave an address); returns it with its reference."""
     consent_at = now or utc_now()
     with database.sessions.begin() as session:
         reference = new_reference()
@@ -105,9 +120,11 @@ def create_referral(
             "consent_at": consent_at,
             "status": OPEN,
             "closed_at": None,
+            "follow_up_channel": follow_up.channel if follow_up else None,
+            "follow_up_address": follow_up.address if follow_up else None,
         }
         session.execute(sa.insert(referrals).values(**values))
-    return _referral(values)
+    return referral_from_row(values)
 
 
 def list_referrals(database: Database, status: Optional[str] = None) -> list[Referral]:
@@ -116,7 +133,7 @@ def list_referrals(database: Database, status: Optional[str] = None) -> list[Ref
     if status is not None:
         query = query.where(referrals.c.status == status)
     with database.sessions.begin() as session:
-        return [_referral(row) for row in session.execute(query).mappings().all()]
+        return [referral_from_row(row) for row in session.execute(query).mappings().all()]
 
 
 def referrals_of(database: Database, pseudonyms: Pseudonymizer, sender_id: str) -> list[Referral]:
@@ -127,16 +144,61 @@ def referrals_of(database: Database, pseudonyms: Pseudonymizer, sender_id: str) 
         .order_by(referrals.c.consent_at, referrals.c.pk)
     )
     with database.sessions.begin() as session:
-        return [_referral(row) for row in session.execute(query).mappings().all()]
+        return [referral_from_row(row) for row in session.execute(query).mappings().all()]
 
 
 def _finish(session: Session, where: Any, status: str, now: dt.datetime) -> int:
     result = session.execute(
         sa.update(referrals)
         .where(where, referrals.c.status == OPEN)
-        .values(status=status, closed_at=now, contact="")
+        .values(
+            status=status,
+            closed_at=now,
+            status_changed_at=now,
+            contact="",
+            follow_up_channel=None,
+            follow_up_address=None,
+        )
     )
     return int(result.rowcount or 0)
+
+
+def get_referral(database: Database, reference: str) -> Optional[Referral]:
+    """The referral with this reference (as staff type it), or None."""
+    query = sa.select(referrals).where(referrals.c.reference == clean_reference(reference))
+    with database.sessions.begin() as session:
+        row = session.execute(query).mappings().first()
+    return referral_from_row(row) if row else None
+
+
+def assign_referral(
+    database: Database, reference: str, partner: str, note: Optional[str], now: Optional[dt.datetime] = None
+) -> Optional[Referral]:
+    """Staff: assign an open referral to a partner (and note why); the referral, None if none is open."""
+    values: dict[str, Any] = {"partner": partner, "status_changed_at": now or utc_now()}
+    if note is not None:
+        values["note"] = note.strip()[:MAX_NOTE]
+    code = clean_reference(reference)
+    with database.sessions.begin() as session:
+        result = session.execute(
+            sa.update(referrals)
+            .where(referrals.c.reference == code, referrals.c.status == OPEN)
+            .values(**values)
+        )
+        if not result.rowcount:
+            return None
+    return get_referral(database, code)
+
+
+def note_referral(database: Database, reference: str, note: str) -> bool:
+    """Staff: keep a note on a referral (for the team, never sent); False if there is none."""
+    with database.sessions.begin() as session:
+        result = session.execute(
+            sa.update(referrals)
+            .where(referrals.c.reference == clean_reference(reference))
+            .values(note=note.strip()[:MAX_NOTE])
+        )
+        return bool(result.rowcount)
 
 
 def close_referral(database: Database, reference: str, now: Optional[dt.datetime] = None) -> bool:

@@ -43,6 +43,10 @@ SAMPLE_VALUES: Mapping[str, str] = {
     "hours": "Mon-Fri 9:00-17:00",
     "languages": "Ukrainian, Russian, English",
     "accessibility": "Step-free entrance; wheelchair accessible toilets",
+    # An alert's place (staff may write a longer one: `bot reports alert` shows the segments
+    # before sending), and the partner of a referral (bot/outreach).
+    "place": "the bridge at Kozacha",
+    "partner": "Example Rehabilitation Centre",
     # The quiz's score, counted by the NLG (bot/quiz.py).
     "score": "5",
     "total": "5",

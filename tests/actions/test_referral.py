@@ -228,3 +228,29 @@ def test_a_services_languages_are_named_in_the_readers_language(context):
     assert messages[0]["languages"] == "Ukrainian, Russian, English"
     _, messages = run(ActionShowServices(context), tracker("", {**slots, "language": "fr"}))
     assert messages[0]["languages"] == "ukrainien, russe, anglais"
+
+
+def test_a_referral_keeps_the_channels_sealed_address_and_its_partners_are_told(context):
+    from bot.outreach.store import ADDRESS_METADATA_KEY, outreach_messages
+    from bot.services.partners import Partner
+
+    context.partners = {
+        "rehab": Partner("rehab", "Rehab", ("ukraine",), ("rehabilitation",), "r@example.org")
+    }
+    slots = {
+        "country": "ukraine",
+        "service_category": "rehabilitation",
+        "referral_contact": "+380",
+        "language": "uk",
+    }
+    events = [{"event": "user", "text": "yes", "metadata": {ADDRESS_METADATA_KEY: "sealed-chat-id"}}]
+    current = Tracker(
+        "tg-0123abcd", slots, {"text": "yes", "intent": {"name": "affirm"}}, events, False, None, {}, "x"
+    )
+    _, messages = run(ActionCreateReferral(context), current)
+    reference = messages[0]["reference"]
+    with context.database.engine.connect() as connection:
+        [row] = connection.execute(sa.select(referrals)).mappings().all()
+        sent = connection.execute(sa.select(outreach_messages.c.key, outreach_messages.c.channel)).all()
+    assert (row["follow_up_channel"], row["follow_up_address"]) == ("telegram", "sealed-chat-id")
+    assert sent == [(f"partner:{reference}:new|rehab:email", "email")]
