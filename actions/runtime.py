@@ -9,13 +9,15 @@ module-level singleton and no action's `run` ever migrates.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping, Optional
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.content.countries import GENERIC_PROFILE, CountryProfile, hotlines_by_country
+from bot.i18n import Catalogs
 from bot.nlu.safety_terms import SafetyTerms
+from bot.outreach.surveys import Survey, load_surveys
 from bot.paths import ProjectPaths
 from bot.privacy import AppData
 from bot.reports.forward import ReportsWorker, webhook_url
@@ -43,6 +45,9 @@ class Runtime:
     terms: SafetyTerms
     services: ServicesContext
     reports: Optional[ReportsWorker] = None
+    # KAP surveys by name (content/surveys), and the catalogs their texts are translated with.
+    surveys: Mapping[str, Survey] = field(default_factory=dict)
+    catalogs: Catalogs = field(default_factory=lambda: Catalogs({}))
 
     @property
     def profiles(self) -> Mapping[str, CountryProfile]:
@@ -96,6 +101,8 @@ def build_runtime(
         terms=SafetyTerms.load(paths.safety_net),
         services=services,
         reports=worker,
+        surveys=load_surveys(paths.surveys),
+        catalogs=Catalogs.load(paths.locales),
     )
 
 

@@ -50,10 +50,12 @@ def print_status(paths: ProjectPaths, list_entries: bool = True, out: Optional[T
 def update_messages(paths: ProjectPaths) -> int:
     """`make messages`: extract the English texts, update every catalog, print the counts."""
     template = paths.locales / "messages.pot"
+    # The domain, then every survey file (babel.cfg maps each to its extractor).
+    sources = [str(paths.domain), *(str(path) for path in sorted(paths.surveys.glob("*.yml")))]
     CommandLineInterface().run(
         [
             "pybabel", "-q", "extract", "-F", str(paths.root / "babel.cfg"), "-o", str(template),
-            "--no-wrap", "--omit-header", "--add-comments", "", str(paths.domain),
+            "--no-wrap", "--omit-header", "--add-comments", "", *sources,
         ]
     )  # fmt: skip
     update_catalogs(paths.locales, template, TRANSLATED_LANGUAGES)

@@ -190,7 +190,7 @@ def test_retries_back_off_up_to_an_hour():
 
 def test_every_registered_erase_hook_runs_and_each_failure_is_named(tmp_path: Path):
     names = {name for feature in load_features() for name in feature.erase}
-    assert names == {"inbox", "referrals", "reports", "sms"} == set(ERASABLE)
+    assert names == {"inbox", "referrals", "reports", "sms", "surveys"} == set(ERASABLE)
     erased: list[str] = []
 
     def broken(data: AppData, conversation: str) -> None:
