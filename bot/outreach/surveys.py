@@ -123,7 +123,7 @@ def typed_option(question: Question, text: str, translate: Translate) -> Optiona
     exact = [option_id for option_id, names in titles.items() if typed in names]
     if len(exact) == 1:
         return exact[0]
-    if len(typed) < 3:
+    if len(typed) < 2:
         return None
     padded = f" {typed} "
     partial = [i for i, names in titles.items() if any(padded in f" {name} " for name in names)]
@@ -241,7 +241,7 @@ def _option_problems(where: str, kind: str, node: yaml.Node, line: int) -> list[
             value = fields["correct"][0]
             is_true = isinstance(value, yaml.ScalarNode) and value.value in ("true", "True")
             if kind != KNOWLEDGE:
-                problems.append(Problem(where, fields["correct"][1], f"a {kind} question has no right answer"))
+                problems.append(Problem(where, fields["correct"][1], f"{kind} questions have no right answer (no `correct`)"))
             elif not is_true:
                 problems.append(Problem(where, fields["correct"][1], "`correct` is true or left out"))
             correct += is_true
