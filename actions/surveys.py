@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 import uuid
 from typing import Any, Dict, List, Optional
@@ -27,7 +28,7 @@ from actions.locale import conversation_context
 from actions.runtime import UsesRuntime
 from bot.clock import utc_now
 from bot.outreach.survey_answers import SurveyResponse, save_response
-from bot.outreach.surveys import DEFAULT_SURVEY, Question, Survey, typed_option
+from bot.outreach.surveys import DEFAULT_SURVEY, Question, Survey, exact_option, typed_option
 from bot.sms.menu import choose
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,12 @@ MAX_RUN_ID = 160
 
 
 def _reset() -> List[EventType]:
-    return [SlotSet(SURVEY_SLOT, None), SlotSet(RUN_SLOT, None), SlotSet(STATE_SLOT, None), SlotSet(ANSWER_SLOT, None)]
+    return [
+        SlotSet(SURVEY_SLOT, None),
+        SlotSet(RUN_SLOT, None),
+        SlotSet(STATE_SLOT, None),
+        SlotSet(ANSWER_SLOT, None),
+    ]
 
 
 def option_payload(question: Question, option_id: str) -> str:
@@ -111,7 +117,7 @@ class AskSurveyAnswer(_SurveyAction, Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
-        """"2/6: question" and the options in the conversation's language."""
+        """ "2/6: question" and the options in the conversation's language."""
         state, survey = self.current(tracker)
         question = survey.next_question(state["answers"]) if survey else None
         if survey is None or question is None:
@@ -157,12 +163,15 @@ class ValidateSurveyForm(_SurveyAction, InterruptibleForm):
             # A button of an earlier question (pressed late or twice): this question again.
             return {ANSWER_SLOT: None}
         if answer.typed:
+            # A number or an option's whole text is an answer; else a safety message is not.
+            translate = functools.partial(self.translate, tracker)
             by_number = choose(answer.text, [o.id for o in question.options])
-            if by_number is not None:
-                return {ANSWER_SLOT: by_number}
+            exact = by_number or exact_option(question, answer.text, translate)
+            if exact is not None:
+                return {ANSWER_SLOT: exact}
             if answer.interrupts(INTERRUPTING):
                 return {}
-            typed = typed_option(question, answer.text, lambda text: self.translate(tracker, text))
+            typed = typed_option(question, answer.text, translate)
             if typed is not None:
                 return {ANSWER_SLOT: typed}
         elif answer.intent in INTERRUPTING:

@@ -27,7 +27,7 @@ SURVEY_PLACEHOLDERS = frozenset(
 
 
 def erase_surveys(data: AppData, conversation: str) -> None:
-    """"Delete my data": the person's survey responses and answers (raises when it cannot)."""
+    """ "Delete my data": the person's survey responses and answers (raises when it cannot)."""
     from bot.outreach.survey_answers import erase_responses
 
     with data.database.sessions.begin() as session:

@@ -35,7 +35,9 @@ class SurveyResponse:
 
 def save_response(session: Session, response: SurveyResponse) -> bool:
     """Insert the response and its answers; False (nothing written) when its id is stored already."""
-    known = session.execute(sa.select(survey_responses.c.id).where(survey_responses.c.id == response.id)).first()
+    known = session.execute(
+        sa.select(survey_responses.c.id).where(survey_responses.c.id == response.id)
+    ).first()
     if known is not None:
         return False
     session.execute(

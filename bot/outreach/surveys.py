@@ -110,22 +110,31 @@ def _normal(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", unicodedata.normalize("NFC", bare)).split())
 
 
+def _titles(question: Question, translate: Translate) -> dict[str, set[str]]:
+    return {o.id: {_normal(translate(o.text)), _normal(o.text)} for o in question.options}
+
+
+def exact_option(question: Question, text: str, translate: Translate) -> Optional[str]:
+    """The option whose whole text (in the conversation's language or English) was typed."""
+    typed = _normal(text)
+    exact = [option_id for option_id, names in _titles(question, translate).items() if typed in names]
+    return exact[0] if typed and len(exact) == 1 else None
+
+
 def typed_option(question: Question, text: str, translate: Translate) -> Optional[str]:
     """The option a typed answer names: its number ("2", "٢", "២"), or its text in the
-    conversation's language or in English (whole, or a part that only one option has)."""
+    conversation's language or in English (whole, or words that only one option has)."""
     by_number = choose(text, [o.id for o in question.options])
     if by_number is not None:
         return by_number
+    exact = exact_option(question, text, translate)
+    if exact is not None:
+        return exact
     typed = _normal(text)
-    if not typed:
-        return None
-    titles = {o.id: {_normal(translate(o.text)), _normal(o.text)} for o in question.options}
-    exact = [option_id for option_id, names in titles.items() if typed in names]
-    if len(exact) == 1:
-        return exact[0]
     if len(typed) < 2:
         return None
     padded = f" {typed} "
+    titles = _titles(question, translate)
     partial = [i for i, names in titles.items() if any(padded in f" {name} " for name in names)]
     return partial[0] if len(partial) == 1 else None
 
@@ -154,7 +163,9 @@ def parse_survey(name: str, data: Any) -> Survey:
             for o in raw.get("options") or []
             if isinstance(o, dict)
         )
-        questions.append(Question(str(raw.get("id", "")), str(raw.get("kind", "")), _text(raw.get("text")), options))
+        questions.append(
+            Question(str(raw.get("id", "")), str(raw.get("kind", "")), _text(raw.get("text")), options)
+        )
     survey = Survey(
         name=name,
         title=_text(data.get("title")),
@@ -227,7 +238,9 @@ def _option_problems(where: str, kind: str, node: yaml.Node, line: int) -> list[
     for option in node.value:
         fields = {key: (value, at) for key, value, at in mapping_items(option)}
         at = _line(option)
-        option_id = fields["id"][0].value if "id" in fields and isinstance(fields["id"][0], yaml.ScalarNode) else ""
+        option_id = (
+            fields["id"][0].value if "id" in fields and isinstance(fields["id"][0], yaml.ScalarNode) else ""
+        )
         if not _ID.match(str(option_id)):
             problems.append(Problem(where, at, "an option needs an `id` of a-z, 0-9 and _ (at most 32)"))
         elif option_id in seen:
@@ -241,7 +254,11 @@ def _option_problems(where: str, kind: str, node: yaml.Node, line: int) -> list[
             value = fields["correct"][0]
             is_true = isinstance(value, yaml.ScalarNode) and value.value in ("true", "True")
             if kind != KNOWLEDGE:
-                problems.append(Problem(where, fields["correct"][1], f"{kind} questions have no right answer (no `correct`)"))
+                problems.append(
+                    Problem(
+                        where, fields["correct"][1], f"{kind} questions have no right answer (no `correct`)"
+                    )
+                )
             elif not is_true:
                 problems.append(Problem(where, fields["correct"][1], "`correct` is true or left out"))
             correct += is_true
@@ -249,7 +266,9 @@ def _option_problems(where: str, kind: str, node: yaml.Node, line: int) -> list[
         if unknown:
             problems.append(Problem(where, at, f"unknown option field(s): {', '.join(unknown)}"))
     if kind == KNOWLEDGE and correct == 0:
-        problems.append(Problem(where, line, "a knowledge question needs at least one option with `correct: true`"))
+        problems.append(
+            Problem(where, line, "a knowledge question needs at least one option with `correct: true`")
+        )
     return problems
 
 
@@ -305,7 +324,9 @@ def check_survey_file(path: Path, root: Path) -> list[Problem]:
     else:
         count = len(questions[0].value)
         if not 1 <= count <= MAX_QUESTIONS:
-            problems.append(Problem(where, questions[1], f"a survey has 1 to {MAX_QUESTIONS} questions, not {count}"))
+            problems.append(
+                Problem(where, questions[1], f"a survey has 1 to {MAX_QUESTIONS} questions, not {count}")
+            )
         seen: set[str] = set()
         for question in questions[0].value:
             problems += _question_problems(where, question, seen)

@@ -205,9 +205,9 @@ def test_each_problem_is_named_with_its_line(tmp_path):
 
 
 def test_right_answers_only_on_knowledge_questions_and_options_bounded(tmp_path):
-    broken = GOOD.replace("        text: Disagree\n", "        text: Disagree\n        correct: true\n").replace(
-        "      - id: touch\n        text: Pick it up\n", ""
-    )
+    broken = GOOD.replace(
+        "        text: Disagree\n", "        text: Disagree\n        correct: true\n"
+    ).replace("      - id: touch\n        text: Pick it up\n", "")
     assert problems(tmp_path, broken) == [
         "content/surveys/test.yml:8: `options` must list 2 to 9 answers",
         "content/surveys/test.yml:20: attitude questions have no right answer (no `correct`)",
@@ -221,11 +221,15 @@ def test_bad_ids_names_fields_and_yaml(tmp_path):
     assert problems(tmp_path, GOOD.replace("id: report_matters", "id: see_object")) == [
         "content/surveys/test.yml:14: question id `see_object` is used twice"
     ]
-    assert problems(tmp_path, GOOD + "colour: red\n") == ["content/surveys/test.yml:1: unknown field(s): colour"]
+    assert problems(tmp_path, GOOD + "colour: red\n") == [
+        "content/surveys/test.yml:1: unknown field(s): colour"
+    ]
     assert problems(tmp_path, GOOD, name="Bad Name.yml") == [
         "content/surveys/Bad Name.yml:1: a survey's file name is a-z, 0-9, - and _ (it is the survey's name)"
     ]
-    assert problems(tmp_path, "title: [unclosed\n")[0].startswith("content/surveys/test.yml:2: not valid YAML")
+    assert problems(tmp_path, "title: [unclosed\n")[0].startswith(
+        "content/surveys/test.yml:2: not valid YAML"
+    )
     assert problems(tmp_path, GOOD.replace("questions:\n", "questions: []\nx:\n").split("  - id")[0]) == [
         "content/surveys/test.yml:4: a survey has 1 to 10 questions, not 0",
         "content/surveys/test.yml:1: unknown field(s): x",
@@ -244,14 +248,21 @@ def test_bot_content_check_says_which_survey_texts_are_not_translated(tmp_path):
     found = [str(p) for p in check_all(paths) if "kap-extra" in p.path]
     # Sorted by line, then message: the languages in alphabetical order. "Agree" and "Disagree"
     # are translated already (the shipped survey has them).
+    untranslated = (
+        (1, "Test survey"),
+        (2, "Three questions."),
+        (3, "Thank you very much."),
+        (7, "You see a strange object. What should you do?"),
+        (10, "Keep away and report it"),
+        (13, "Pick it up"),
+        (16, "Reporting is important."),
+    )
     assert found == [
-        f"content/surveys/kap-extra.yml:{line}: not translated in the {language} catalog (not in the catalog; "
-        f"run `bot content update`, then translate): {text!r}"
-        for line, text in ((1, "Test survey"), (2, "Three questions."), (3, "Thank you very much."),
-                           (7, "You see a strange object. What should you do?"),
-                           (10, "Keep away and report it"), (13, "Pick it up"), (16, "Reporting is important."))
+        f"content/surveys/kap-extra.yml:{line}: not translated in the {language} catalog "
+        f"(not in the catalog; run `bot content update`, then translate): {text!r}"
+        for line, text in untranslated
         for language in ("ar", "es", "fr", "km", "uk")
-    ]  # fmt: skip
+    ]
 
 
 def test_the_outreach_feature_registers_the_check_the_placeholders_and_the_erase_hook():
@@ -282,12 +293,13 @@ def response(id_: str, pseudonym: str, score: int, day: int, answers: dict[str, 
 def rows(database: Database) -> tuple[list[dict], list[tuple]]:
     with database.sessions.begin() as session:
         responses = [
-            dict(r) for r in session.execute(survey_responses.select().order_by(survey_responses.c.id)).mappings()
+            dict(r)
+            for r in session.execute(survey_responses.select().order_by(survey_responses.c.id)).mappings()
         ]
         answers = session.execute(
-            sa.select(survey_answers.c.response_id, survey_answers.c.question, survey_answers.c.answer).order_by(
-                survey_answers.c.response_id, survey_answers.c.question
-            )
+            sa.select(
+                survey_answers.c.response_id, survey_answers.c.question, survey_answers.c.answer
+            ).order_by(survey_answers.c.response_id, survey_answers.c.question)
         ).all()
     return responses, [tuple(a) for a in answers]
 
@@ -299,8 +311,10 @@ def test_a_response_is_stored_once_with_option_ids_only(app_database: Database):
     with app_database.sessions.begin() as session:
         assert save_response(session, first) is False  # a retried action stores nothing more
     responses, answers = rows(app_database)
-    assert [(r["id"], r["survey"], r["pseudonym"], r["run_id"], r["language"], r["country"], r["score"])
-            for r in responses] == [("r1", "kap-basic", "p-a", "campaign:kap:2026-12-01", "km", "cambodia", 1)]  # fmt: skip
+    fields = ("id", "survey", "pseudonym", "run_id", "language", "country", "score")
+    assert [tuple(r[f] for f in fields) for r in responses] == [
+        ("r1", "kap-basic", "p-a", "campaign:kap:2026-12-01", "km", "cambodia", 1)
+    ]
     assert answers == [("r1", "old_rusty", "no_explode"), ("r1", "see_object", "keep_away")]
 
 
