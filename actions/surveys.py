@@ -174,7 +174,8 @@ class ValidateSurveyForm(_SurveyAction, InterruptibleForm):
             typed = typed_option(question, answer.text, translate)
             if typed is not None:
                 return {ANSWER_SLOT: typed}
-        elif answer.intent in INTERRUPTING:
+        if answer.intent in INTERRUPTING:
+            # Not an answer, and NLU hears a safety message (however unsure): the safety rules answer.
             return {}
         dispatcher.utter_message(response="utter_survey_choose_one")
         return {ANSWER_SLOT: None}
