@@ -92,7 +92,7 @@ class ActionStartSurvey(_SurveyAction, Action):
             dispatcher.utter_message(response="utter_survey_unavailable")
             return [*_reset(), SlotSet(ANSWER_SLOT, NOTHING)]
         run = tracker.get_slot(RUN_SLOT)
-        state = {
+        state: dict[str, Any] = {
             "survey": survey.name,
             "id": str(uuid.uuid4()),
             "run": str(run)[:MAX_RUN_ID] if run else None,
