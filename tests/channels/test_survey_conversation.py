@@ -318,3 +318,12 @@ def test_sms_numbered_menus(servers: Shared, renderer):
     chosen = ["keep_away", "yes_explode", "call_help", "agree", "disagree", "sometimes"]
     answers = dict(zip(QUESTION_IDS, chosen, strict=True))
     assert stored(servers.rest, sms.conversation_of(number)) == [("kap-basic", None, "en", None, 3, answers)]
+
+
+def test_an_invitation_to_a_survey_that_does_not_exist_says_so_and_asks_nothing(rest, renderer):
+    sender = new_sender()
+    expected = Expected(renderer, "en")
+    replies = texts(rest.send(sender, '/start_survey{"survey": "no-such-survey"}'))
+    assert replies == [expected.text("utter_survey_unavailable")]
+    assert texts(rest.send(sender, GRENADE["en"])) == [expected.text("utter_found_object")]
+    assert stored(rest, sender) == []
