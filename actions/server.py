@@ -32,6 +32,13 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.alerts import (
+    ActionAlertsStart,
+    ActionAskAlertsRegion,
+    ActionSubscribeAlerts,
+    ActionUnsubscribe,
+    ValidateAlertsForm,
+)
 from actions.hazard_report import (
     AskHazardRegion,
     ResetHazardReport,
@@ -70,6 +77,11 @@ ACTIONS: tuple[type[Action], ...] = (
     ActionShowServices,
     ActionCreateReferral,
     ActionCancelReferral,
+    ActionAlertsStart,
+    ValidateAlertsForm,
+    ActionAskAlertsRegion,
+    ActionSubscribeAlerts,
+    ActionUnsubscribe,
     ActionStartSurvey,
     AskSurveyAnswer,
     ValidateSurveyForm,

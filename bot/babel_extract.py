@@ -85,6 +85,25 @@ def iter_survey_messages(text: str) -> Iterator[tuple[int, str, str]]:
         yield node.start_mark.line + 1, "survey:closing", node.value
 
 
+def extract_campaign(
+    fileobj: IO[bytes],
+    keywords: Mapping[str, Any],
+    comment_tags: Collection[str],
+    options: Mapping[str, Any],
+) -> Iterator[Extracted]:
+    """Babel extraction method for content/campaigns/<name>.yml: its `text` and `sms`, each with
+    the comment `campaign:NAME:FIELD` (babel.cfg names this function directly)."""
+    # Imported here: babel imports this module for domain.yml too, which needs none of it.
+    from pathlib import Path
+
+    from bot.outreach.campaigns import campaign_messages
+
+    encoding = str(options.get("encoding", "utf-8"))
+    name = Path(str(getattr(fileobj, "name", "campaign"))).stem
+    for line, note, message in campaign_messages(fileobj.read().decode(encoding), name):
+        yield line, None, message, [note]
+
+
 def extract_surveys(
     fileobj: IO[bytes],
     keywords: Mapping[str, Any],

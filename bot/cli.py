@@ -112,6 +112,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     args.settings = settings_or_exit(os.environ)  # once, before any command: a bad value stops here
+    args.environ = dict(os.environ)  # for credentials.yml's ${VARS} (`bot outreach worker` sends with them)
     return int(args.func(args))
 
 

@@ -102,6 +102,11 @@ class ProjectPaths:
         return self.content / "sms_keywords.yml"
 
     @property
+    def campaigns(self) -> Path:
+        """Outreach campaigns NGO staff write: one content/campaigns/<name>.yml each."""
+        return self.content / "campaigns"
+
+    @property
     def surveys(self) -> Path:
         """Knowledge/attitude/practice surveys, one file each (content/surveys/<name>.yml)."""
         return self.content / "surveys"
@@ -115,6 +120,11 @@ class ProjectPaths:
     def var(self) -> Path:
         """Runtime state: SQLite databases, logs."""
         return self.root / "var"
+
+    @property
+    def outreach_queue(self) -> Path:
+        """The outreach job queue's SQLite file (when OUTREACH_QUEUE is sqlite)."""
+        return self.var / "outreach-queue.db"
 
     @property
     def picture_builds(self) -> Path:

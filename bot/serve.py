@@ -50,6 +50,14 @@ def bot_serve_command(settings: ServerSettings) -> list[str]:
     ]  # fmt: skip
 
 
+def outreach_worker_command(root: Path, credentials: str, workers: int = 2) -> list[str]:
+    """`bot outreach worker`: sends campaigns, alerts and follow-ups from the job queue."""
+    return [
+        sys.executable, "-m", "bot.cli", "--root", str(root), "outreach", "worker",
+        "--workers", str(workers), "--credentials", credentials,
+    ]  # fmt: skip
+
+
 def action_server_command(settings: ServerSettings) -> list[str]:
     """Our action server (actions.server: rasa-sdk's executor and routes, actions built with one runtime)."""
     return [sys.executable, "-m", "actions.server", "--port", str(settings.actions_port)]
@@ -196,7 +204,7 @@ class Child:
             self._restart_at = None
             self.restarts += 1
             self.start()
-            self._awaiting_health = True
+            self._awaiting_health = bool(self.health_url)  # a worker without one is up once started
             logger.warning("%s restarted (restart %d, pid %d)", self.name, self.restarts, self.process.pid)
         elif code is None and self._awaiting_health and now >= self._next_health_check:
             self._next_health_check = now + 1.0
@@ -276,7 +284,17 @@ def serve(
     rasa = Child(
         "Rasa server", rasa_server_command(settings, model), f"{url}/ready", paths.root, env, backoff
     )
-    children = [actions, rasa]
+    # The outreach worker sends with the channels' credentials (their ${VARS} from `env`); it
+    # has no HTTP endpoint: it is up once started.
+    worker = Child(
+        "outreach worker",
+        outreach_worker_command(paths.root, str(paths.root / settings.credentials)),
+        "",
+        paths.root,
+        env,
+        backoff,
+    )
+    children = [actions, rasa, worker]
     stopping = False
 
     def on_signal(signum: int, frame: Optional[FrameType]) -> None:
@@ -292,6 +310,8 @@ def serve(
     try:
         up = wait_until_up(actions.health_url, actions.start(), settings.startup_timeout, should_stop)
         up = up and wait_until_ready(url, rasa.start(), settings.startup_timeout, should_stop=should_stop)
+        if up:
+            worker.start()
         if stopping:
             return 0
         if not up:

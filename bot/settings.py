@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Mapping, Optional
 
@@ -41,9 +42,20 @@ RETAIN_CONVERSATIONS_ENV = "RETAIN_CONVERSATIONS_DAYS"
 RETAIN_SMS_STATE_ENV = "RETAIN_SMS_STATE_DAYS"
 RETAIN_REPORT_CONTACTS_ENV = "RETAIN_REPORT_CONTACTS_DAYS"
 RETAIN_CLOSED_REFERRALS_ENV = "RETAIN_CLOSED_REFERRALS_DAYS"
+RETAIN_OUTREACH_MESSAGES_ENV = "RETAIN_OUTREACH_MESSAGES_DAYS"
 BOT_ENV_ENV = "BOT_ENV"
 BIND_HOST_ENV = "BIND_HOST"
 ACTION_SERVER_TOKEN_ENV = "ACTION_SERVER_TOKEN"
+OUTREACH_QUEUE_ENV = "OUTREACH_QUEUE"
+OUTREACH_QUEUE_NAME_ENV = "OUTREACH_QUEUE_NAME"
+OUTREACH_LEASE_ENV = "OUTREACH_LEASE_SECONDS"
+OUTREACH_MAX_ATTEMPTS_ENV = "OUTREACH_MAX_ATTEMPTS"
+OUTREACH_RETRY_ENV = "OUTREACH_RETRY_SECONDS"
+SMS_SEND_RATE_ENV = "SMS_SEND_RATE"
+SMTP_HOST_ENV = "SMTP_HOST"
+SMTP_PORT_ENV = "SMTP_PORT"
+SMTP_FROM_ENV = "SMTP_FROM"
+SMS_PRICE_ENV = "SMS_PRICE_PER_SEGMENT"
 # Every variable `Settings.from_environ` reads (tests check the list against the fields).
 VARIABLES = (
     BOT_HOME_ENV,
@@ -65,9 +77,20 @@ VARIABLES = (
     RETAIN_SMS_STATE_ENV,
     RETAIN_REPORT_CONTACTS_ENV,
     RETAIN_CLOSED_REFERRALS_ENV,
+    RETAIN_OUTREACH_MESSAGES_ENV,
     BOT_ENV_ENV,
     BIND_HOST_ENV,
     ACTION_SERVER_TOKEN_ENV,
+    OUTREACH_QUEUE_ENV,
+    OUTREACH_QUEUE_NAME_ENV,
+    OUTREACH_LEASE_ENV,
+    OUTREACH_MAX_ATTEMPTS_ENV,
+    OUTREACH_RETRY_ENV,
+    SMS_SEND_RATE_ENV,
+    SMTP_HOST_ENV,
+    SMTP_PORT_ENV,
+    SMTP_FROM_ENV,
+    SMS_PRICE_ENV,
 )
 # The value of a RETAIN_*_DAYS variable that keeps that data until it is erased on request.
 NEVER = "never"
@@ -80,6 +103,10 @@ DEFAULT_ERASURE_RETRY_SECONDS = 60.0
 DEFAULT_INBOX_LEASE_SECONDS = 60.0
 _MIN_PSEUDONYM_KEY_BYTES = 16
 _MAX_RETAIN_DAYS = 36500
+# Where the outreach job queue keeps its jobs: a SQLite file under var/, or Redis (REDIS_URL).
+SQLITE_QUEUE = "sqlite"
+REDIS_QUEUE = "redis"
+QUEUES = (SQLITE_QUEUE, REDIS_QUEUE)
 
 
 class SettingsError(ValueError):
@@ -108,6 +135,30 @@ class Scale:
     inbox_lease_seconds: float = DEFAULT_INBOX_LEASE_SECONDS
     # REDIS_URL: shared Telegram rate limits and button payloads across replicas (None: per process).
     redis_url: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Outreach:
+    """How campaigns, alerts, follow-ups and partner notifications go (README "Alerts and campaigns")."""
+
+    # OUTREACH_QUEUE: "sqlite" (a file under var/, one machine) or "redis" (REDIS_URL: workers on
+    # any number of machines).
+    queue: str = SQLITE_QUEUE
+    # OUTREACH_QUEUE_NAME: the queue's name (its Redis keys), distinct per assistant sharing a Redis.
+    queue_name: str = "eore-outreach"
+    # OUTREACH_LEASE_SECONDS: how long a worker holds a message it is sending; a worker that dies
+    # leaves it to another once this has passed.
+    lease_seconds: float = 120.0
+    # OUTREACH_MAX_ATTEMPTS: sends of one message before it is recorded as failed.
+    max_attempts: int = 5
+    # OUTREACH_RETRY_SECONDS: the wait before the first retry, doubled after each (up to an hour).
+    retry_seconds: float = 30.0
+    # SMS_SEND_RATE: messages a second each SMS gateway is sent, across every worker.
+    sms_send_rate: int = 10
+    # SMTP_HOST, SMTP_PORT, SMTP_FROM: the mail server partner notifications by e-mail go through.
+    smtp_host: Optional[str] = None
+    smtp_port: int = 25
+    smtp_from: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -147,6 +198,11 @@ class Settings:
     # ACTION_SERVER_TOKEN: the secret the Rasa server sends with every action call (endpoints.yml
     # `token:`); None in development: `bot` commands generate one per run.
     action_server_token: Optional[str] = None
+    # Outreach sending: the job queue, retries, rates, mail server.
+    outreach: Outreach = field(default_factory=Outreach)
+    # SMS_PRICE_PER_SEGMENT: what the SMS gateway charges per segment, for the cost `bot campaigns
+    # send NAME --dry-run` shows (in the gateway's currency); None: the cost is not shown.
+    sms_price_per_segment: Optional[Decimal] = None
 
     @property
     def production(self) -> bool:
@@ -180,6 +236,7 @@ class Settings:
                 if value is None:
                     raise SettingsError(f"{name} must be set when {BOT_ENV_ENV}={PRODUCTION}")
         default = Timeouts()
+        redis_url = _redis_url(_text(environ, REDIS_URL_ENV))
         return cls(
             home=Path(home) if home else None,
             database_url=_database_url(_text(environ, DATABASE_URL_ENV)),
@@ -200,12 +257,14 @@ class Settings:
                 inbox_lease_seconds=_seconds(
                     environ, INBOX_LEASE_ENV, DEFAULT_INBOX_LEASE_SECONDS, positive=True
                 ),
-                redis_url=_redis_url(_text(environ, REDIS_URL_ENV)),
+                redis_url=redis_url,
             ),
             retention=_retention(environ),
             environment=environment,
             bind_host=_text(environ, BIND_HOST_ENV) or DEFAULT_BIND_HOST,
             action_server_token=token,
+            outreach=_outreach(environ, redis_url),
+            sms_price_per_segment=_price(environ, SMS_PRICE_ENV),
         )
 
 
@@ -244,6 +303,19 @@ def _seconds(environ: Mapping[str, str], name: str, default: float, positive: bo
     return value
 
 
+def _price(environ: Mapping[str, str], name: str) -> Optional[Decimal]:
+    raw = _text(environ, name)
+    if raw is None:
+        return None
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise SettingsError(f"{name} must be a price such as 0.05, not {raw!r}") from None
+    if not value.is_finite() or value < 0:
+        raise SettingsError(f"{name} must be a price of 0 or more, such as 0.05, not {raw!r}")
+    return value
+
+
 def _url(environ: Mapping[str, str], name: str) -> Optional[str]:
     raw = _text(environ, name)
     if raw is not None and not raw.startswith(("http://", "https://")):
@@ -266,6 +338,36 @@ def _redis_url(raw: Optional[str]) -> Optional[str]:
     return raw
 
 
+def _outreach(environ: Mapping[str, str], redis_url: Optional[str]) -> Outreach:
+    default = Outreach()
+    queue = (_text(environ, OUTREACH_QUEUE_ENV) or default.queue).lower()
+    if queue not in QUEUES:
+        raise SettingsError(f"{OUTREACH_QUEUE_ENV} must be one of {', '.join(QUEUES)}, not {queue!r}")
+    if queue == REDIS_QUEUE and redis_url is None:
+        raise SettingsError(f"{OUTREACH_QUEUE_ENV} must not be {REDIS_QUEUE} without {REDIS_URL_ENV}")
+    return Outreach(
+        queue=queue,
+        queue_name=_text(environ, OUTREACH_QUEUE_NAME_ENV) or default.queue_name,
+        lease_seconds=_seconds(environ, OUTREACH_LEASE_ENV, default.lease_seconds, positive=True),
+        max_attempts=_count(environ, OUTREACH_MAX_ATTEMPTS_ENV, default.max_attempts),
+        retry_seconds=_seconds(environ, OUTREACH_RETRY_ENV, default.retry_seconds),
+        sms_send_rate=_count(environ, SMS_SEND_RATE_ENV, default.sms_send_rate),
+        smtp_host=_text(environ, SMTP_HOST_ENV),
+        smtp_port=_count(environ, SMTP_PORT_ENV, default.smtp_port),
+        smtp_from=_text(environ, SMTP_FROM_ENV),
+    )
+
+
+def _count(environ: Mapping[str, str], name: str, default: int) -> int:
+    """A whole positive number."""
+    raw = _text(environ, name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise SettingsError(f"{name} must be a whole positive number, not {raw!r}")
+    return int(raw)
+
+
 def _retention(environ: Mapping[str, str]) -> Retention:
     default = Retention()
     return Retention(
@@ -273,6 +375,7 @@ def _retention(environ: Mapping[str, str]) -> Retention:
         sms_state_days=_days(environ, RETAIN_SMS_STATE_ENV, default.sms_state_days),
         report_contacts_days=_days(environ, RETAIN_REPORT_CONTACTS_ENV, default.report_contacts_days),
         closed_referrals_days=_days(environ, RETAIN_CLOSED_REFERRALS_ENV, default.closed_referrals_days),
+        outreach_messages_days=_days(environ, RETAIN_OUTREACH_MESSAGES_ENV, default.outreach_messages_days),
     )
 
 

@@ -316,11 +316,12 @@ def replaced(parent: int, marker: str, old: int) -> Callable[[], int | None]:
 
 
 def test_bot_serve_restarts_a_killed_server_and_stops_cleanly_on_sigterm(model, expected, tmp_path):
-    """kill -9 the action server, then the Rasa server: each comes back, `bot serve` stays up."""
+    """kill -9 the action server, the Rasa server, then the outreach worker: each comes back,
+    `bot serve` stays up."""
     context = expected.context(tracker())
     with bot_serve(tmp_path) as served:
         assistant = Assistant(served.url, tmp_path / "tracker.db")
-        for marker in ("actions.server", " rasa run "):
+        for marker in ("actions.server", " rasa run ", " outreach worker "):
             old = child_pid(served.process.pid, marker)
             assert old is not None, marker
             os.kill(old, signal.SIGKILL)

@@ -2,6 +2,7 @@
 
 import dataclasses
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from bot.paths import ProjectPaths, project_paths
 from bot.privacy import retry_wait
 from bot.reports.forward import webhook_url
 from bot.retention.policy import Retention
-from bot.settings import VARIABLES, Scale, Settings, SettingsError, Timeouts, settings_or_exit
+from bot.settings import VARIABLES, Outreach, Scale, Settings, SettingsError, Timeouts, settings_or_exit
 from bot.store.db import Database, database_url
 from bot.store.pseudonym import load_key
 from tests.factories import PROJECT_ROOT
@@ -38,6 +39,17 @@ EVERYTHING = {
     "RETAIN_SMS_STATE_DAYS": "never",
     "RETAIN_REPORT_CONTACTS_DAYS": "7",
     "RETAIN_CLOSED_REFERRALS_DAYS": "30",
+    "RETAIN_OUTREACH_MESSAGES_DAYS": "never",
+    "OUTREACH_QUEUE": "redis",
+    "OUTREACH_QUEUE_NAME": "eore-outreach-2",
+    "OUTREACH_LEASE_SECONDS": "90",
+    "OUTREACH_MAX_ATTEMPTS": "7",
+    "OUTREACH_RETRY_SECONDS": "10",
+    "SMS_SEND_RATE": "4",
+    "SMTP_HOST": "mail.example.org",
+    "SMTP_PORT": "587",
+    "SMTP_FROM": "eore@example.org",
+    "SMS_PRICE_PER_SEGMENT": "0.05",
 }
 # What production needs beside BOT_ENV.
 PRODUCTION_SECRETS = {"PSEUDONYM_KEY": "k" * 32, "ACTION_SERVER_TOKEN": "t" * 32}
@@ -91,15 +103,33 @@ def test_every_variable_is_read():
         action_server_token="t" * 32,
         scale=Scale(replica_name="rasa-2", inbox_lease_seconds=20.0, redis_url="redis://127.0.0.1:6379/3"),
         retention=Retention(
-            conversations_days=180, sms_state_days=None, report_contacts_days=7, closed_referrals_days=30
+            conversations_days=180,
+            sms_state_days=None,
+            report_contacts_days=7,
+            closed_referrals_days=30,
+            outreach_messages_days=None,
         ),
+        outreach=Outreach(
+            queue="redis",
+            queue_name="eore-outreach-2",
+            lease_seconds=90.0,
+            max_attempts=7,
+            retry_seconds=10.0,
+            sms_send_rate=4,
+            smtp_host="mail.example.org",
+            smtp_port=587,
+            smtp_from="eore@example.org",
+        ),
+        sms_price_per_segment=Decimal("0.05"),
     )
 
 
 def test_each_variable_changes_its_setting_only():
     default = Settings()
     for name, value in EVERYTHING.items():
-        base = PRODUCTION_SECRETS if name == "BOT_ENV" else {}  # production refuses to start without them
+        # Production refuses to start without its secrets, a queue in Redis without REDIS_URL.
+        bases = {"BOT_ENV": PRODUCTION_SECRETS, "OUTREACH_QUEUE": {"REDIS_URL": EVERYTHING["REDIS_URL"]}}
+        base = bases.get(name, {})
         before = Settings.from_environ(base) if base else default
         changed = Settings.from_environ({**base, name: value})
         differing = [
@@ -174,6 +204,14 @@ DAYS = "must be a whole number of days from 1 to 36500, or 'never', not "
         ("RETAIN_CLOSED_REFERRALS_DAYS", "36501", DAYS + "'36501'"),
         ("RETAIN_CLOSED_REFERRALS_DAYS", "forever", DAYS + "'forever'"),
         ("RETAIN_CONVERSATIONS_DAYS", "٣٠", DAYS + "'٣٠'"),
+        ("OUTREACH_QUEUE", "rabbitmq", "must be one of sqlite, redis, not 'rabbitmq'"),
+        ("OUTREACH_QUEUE", "redis", "must not be redis without REDIS_URL"),
+        ("OUTREACH_MAX_ATTEMPTS", "0", "must be a whole positive number, not '0'"),
+        ("SMS_SEND_RATE", "2.5", "must be a whole positive number, not '2.5'"),
+        ("OUTREACH_LEASE_SECONDS", "0", "must be a positive number of seconds, not '0'"),
+        ("SMS_PRICE_PER_SEGMENT", "5 cents", "must be a price such as 0.05, not '5 cents'"),
+        ("SMS_PRICE_PER_SEGMENT", "-0.05", "must be a price of 0 or more, such as 0.05, not '-0.05'"),
+        ("SMS_PRICE_PER_SEGMENT", "NaN", "must be a price of 0 or more, such as 0.05, not 'NaN'"),
     ],
 )
 def test_a_bad_value_is_refused_with_a_message_naming_the_variable(name: str, value: str, message: str):

@@ -27,6 +27,24 @@ def enabled_channels(channels: Mapping[str, Any], environ: Mapping[str, str]) ->
     return {name: entry for name, entry in channels.items() if all(environ.get(v) for v in variables(entry))}
 
 
+def _expand(value: Any, environ: Mapping[str, str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _expand(v, environ) for k, v in value.items()}
+    if isinstance(value, str):
+        return _VARIABLE.sub(lambda found: environ.get(found.group(1), ""), value)
+    return value
+
+
+def configured_channels(source: Path, environ: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """The entries of `source` whose ${VARS} are all set in `environ`, with them expanded (what
+    Rasa gives each channel; the outreach worker sends with the same credentials)."""
+    channels = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
+    return {
+        name: dict(_expand(entry, environ) or {})
+        for name, entry in enabled_channels(channels, environ).items()
+    }
+
+
 def write_active_credentials(source: Path, var: Path, environ: Mapping[str, str]) -> Path:
     """Write var/credentials.active.yml for the channels configured in `environ` (the process's,
     passed by `bot serve`: Rasa expands the same ${VARS} from it)."""

@@ -39,19 +39,21 @@ redis.call('SET', KEYS[1], at + interval, 'PX', at - now + 2 * interval)
 return {at, now}
 """
 
-# KEYS[1]: the list of the last N reserved send times (ms); ARGV[1]: N a second.
+# KEYS[1]: the list of the last N reserved send times (ms); ARGV[1]: N a second; ARGV[2]: the
+# window (ms, 1000 unless given: N sends at most in any window).
 # Returns the reserved time and Redis's now (ms).
 _GLOBAL_SLOT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local n = tonumber(ARGV[1])
+local window = tonumber(ARGV[2] or '1000')
 local at = now
 if redis.call('LLEN', KEYS[1]) >= n then
-  at = math.max(now, tonumber(redis.call('LINDEX', KEYS[1], -n)) + 1000)
+  at = math.max(now, tonumber(redis.call('LINDEX', KEYS[1], -n)) + window)
 end
 redis.call('RPUSH', KEYS[1], at)
 redis.call('LTRIM', KEYS[1], -n, -1)
-redis.call('PEXPIRE', KEYS[1], at - now + 2000)
+redis.call('PEXPIRE', KEYS[1], at - now + 2 * window)
 return {at, now}
 """
 
@@ -73,8 +75,9 @@ class RedisRateLimiter(RateLimiter):
         prefix: str = "eore:telegram",
         per_chat_interval: float = PER_CHAT_INTERVAL,
         per_second: int = GLOBAL_PER_SECOND,
+        window: float = 1.0,
     ) -> None:
-        super().__init__(per_chat_interval, per_second)
+        super().__init__(per_chat_interval, per_second, window)
         self._client = client
         self._prefix = prefix
         self._chat_slot = client.register_script(_CHAT_SLOT)
@@ -89,7 +92,9 @@ class RedisRateLimiter(RateLimiter):
 
     async def overall_slot(self) -> tuple[int, int]:
         """Reserve a send time under the overall limit across replicas: (reserved, now) in Redis ms."""
-        at, now = await self._global_slot(keys=[f"{self._prefix}:overall"], args=[self._per_second])
+        at, now = await self._global_slot(
+            keys=[f"{self._prefix}:overall"], args=[self._per_second, int(self._window * 1000)]
+        )
         return int(at), int(now)
 
     @asynccontextmanager

@@ -19,6 +19,7 @@ last numbered menu (so "2" means its second option).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Coroutine, Dict, Mapping, Optional
@@ -38,8 +39,9 @@ from bot.conversation import COUNTRY_HINT_KEY, decide, slots_of
 from bot.i18n import LANGUAGE_HINT_KEYS
 from bot.inbox.leases import InboxLease, process_owner
 from bot.inbox.replay import replies_already_made
-from bot.inbox.store import SENDING, InboxItem, InboxStore
+from bot.inbox.store import SENDING, InboxItem, InboxStore, Sealer
 from bot.nlg import ResponseContext, ResponseRenderer, build_renderer
+from bot.outreach.subscriptions import address_sealer, stop_alerts, with_address
 from bot.paths import ProjectPaths, project_paths
 from bot.settings import DEFAULT_INBOX_LEASE_SECONDS, load_settings
 from bot.sms import DEFAULT_SEGMENT_BUDGET, SMS_OUTPUT_CHANNEL
@@ -108,6 +110,15 @@ class SmsServices:
     # This run's name among the replicas sharing the inbox, and how long it holds what it accepts.
     owner: str = ""
     lease_seconds: float = DEFAULT_INBOX_LEASE_SECONDS
+
+    @functools.cached_property
+    def addresses(self) -> Sealer:
+        """The sealer of numbers for alert subscriptions and the outbox (bot.outreach)."""
+        return address_sealer(self.pseudonyms)
+
+    def stop_alerts(self, conversation: str) -> bool:
+        """STOP: the number's alert subscription is deleted and its queued messages stopped."""
+        return stop_alerts(self.database, self.pseudonyms, self.pseudonyms.of(conversation))
 
     @classmethod
     def for_project(
@@ -420,6 +431,8 @@ class Turn:
             return []
         if self.stopping:
             await self.guard.call(None, store.set_opted_out, self.key, True)
+            # No more alerts, and nothing of a campaign still queued for the number.
+            await self.guard.call(False, self.services.stop_alerts, self.sender_id)
             # A number typed after START answers nothing from before STOP.
             await self.guard.call(None, store.save_menu, self.key, [], [])
             return await self._confirmation(STOPPED_RESPONSE)
@@ -502,7 +515,8 @@ class Turn:
                 collector,
                 self.sender_id,
                 input_channel=self.channel.name(),
-                metadata=self.metadata,
+                # The number, sealed, for an alert subscription (bot.outreach.subscriptions).
+                metadata=with_address(self.metadata, self.services.addresses, self.number),
                 # The inbox row's key, so a replay after a crash finds the replies already made.
                 message_id=message_id or self.item.key,
             )

@@ -42,7 +42,8 @@ from bot.channels.telegram_updates import BotIdentity, Incoming, SeenUpdates, in
 from bot.content.pictures import Picture, PictureFiles, build_dir, pictures_of
 from bot.inbox.leases import InboxLease, process_owner
 from bot.inbox.replay import replies_already_made
-from bot.inbox.store import InboxItem, InboxStore
+from bot.inbox.store import InboxItem, InboxStore, Sealer
+from bot.outreach.subscriptions import address_sealer, with_address
 from bot.paths import project_paths
 from bot.settings import DEFAULT_INBOX_LEASE_SECONDS, load_settings
 from bot.store.db import Database
@@ -326,6 +327,7 @@ class TelegramInput(InputChannel):
         # Conversations are stored under a pseudonym of the chat id (never the id itself); replies
         # go to the chat of the update, and Rasa's own messages to a recent chat's id from here.
         self.pseudonyms = pseudonyms
+        self._addresses: Optional[Sealer] = None
         self._chat_of: BoundedDict[str, int] = BoundedDict(MAX_PENDING)
         self._in_flight: Set[int] = set()
         self._tasks = TrackedTasks("Telegram")
@@ -382,11 +384,20 @@ class TelegramInput(InputChannel):
         self.pseudonyms = self.pseudonyms or Pseudonymizer(key)
         return InboxStore.sealed_with(database, self.pseudonyms)
 
-    def conversation_of(self, chat_id: int) -> str:
-        """The Rasa sender id of a chat: "tg-" and a keyed pseudonym of the chat id."""
+    def _keys(self) -> Pseudonymizer:
         if self.pseudonyms is None:  # outside a server (no start): the project's key
             self.pseudonyms = Pseudonymizer(load_key(project_paths().var))
-        return telegram_conversation(self.pseudonyms, chat_id)
+        return self.pseudonyms
+
+    def conversation_of(self, chat_id: int) -> str:
+        """The Rasa sender id of a chat: "tg-" and a keyed pseudonym of the chat id."""
+        return telegram_conversation(self._keys(), chat_id)
+
+    def _metadata(self, incoming: Incoming) -> Dict[str, Any]:
+        """The update's hints and its chat id sealed for alert subscriptions (bot.outreach)."""
+        if self._addresses is None:
+            self._addresses = address_sealer(self._keys())
+        return with_address(incoming.metadata, self._addresses, str(incoming.chat_id))
 
     async def recover(self) -> None:
         """Answer the updates acknowledged but not finished by this replica's former run or by a
@@ -569,7 +580,7 @@ class TelegramInput(InputChannel):
                 collector,
                 incoming.sender_id,
                 input_channel=self.name(),
-                metadata=incoming.metadata,
+                metadata=self._metadata(incoming),
                 message_id=None if incoming.update_id is None else _key(incoming),
             )
         )

@@ -28,10 +28,14 @@ class RateLimiter:
     """Spaces messages per chat and overall; one chat waiting never holds up another."""
 
     def __init__(
-        self, per_chat_interval: float = PER_CHAT_INTERVAL, per_second: int = GLOBAL_PER_SECOND
+        self,
+        per_chat_interval: float = PER_CHAT_INTERVAL,
+        per_second: int = GLOBAL_PER_SECOND,
+        window: float = 1.0,
     ) -> None:
         self._per_chat_interval = per_chat_interval
         self._per_second = per_second
+        self._window = window  # `per_second` sends at most in any `window` seconds (a margin when > 1)
         self._chats: KeyedLocks[int] = KeyedLocks()
         self._chat_next: BoundedDict[int, float] = BoundedDict(MAX_CHATS)
         self._slots: Deque[float] = deque()  # send times reserved overall, the last `per_second`
@@ -56,7 +60,7 @@ class RateLimiter:
         now = time.monotonic()
         at = now
         if len(self._slots) >= self._per_second:
-            at = max(now, self._slots[-self._per_second] + 1.0)
+            at = max(now, self._slots[-self._per_second] + self._window)
         self._slots.append(at)
         while len(self._slots) > self._per_second:
             self._slots.popleft()

@@ -20,6 +20,7 @@ from bot.content.translations import (
     update_catalogs,
 )
 from bot.i18n import SOURCE_LANGUAGE, SUPPORTED_LANGUAGES
+from bot.outreach.campaigns import all_campaign_messages, campaign_paths
 from bot.paths import ProjectPaths
 
 TRANSLATED_LANGUAGES = tuple(code for code in SUPPORTED_LANGUAGES if code != SOURCE_LANGUAGE)
@@ -31,9 +32,10 @@ def survey_sources(paths: ProjectPaths) -> list[Path]:
 
 
 def catalog_msgids(paths: ProjectPaths) -> list[str]:
-    """Every English text the catalogs translate: the domain's, then each survey's (a survey
-    file that is not valid YAML adds nothing: `bot content check` says why)."""
+    """Every English text the catalogs translate: the domain's, the campaigns', then each
+    survey's (a survey file that is not valid YAML adds nothing: `bot content check` says why)."""
     msgids = [message for _, _, message in iter_response_messages(paths.domain.read_text(encoding="utf-8"))]
+    msgids += [message for _, _, message in all_campaign_messages(paths)]
     for path in survey_sources(paths):
         try:
             msgids += [message for _, _, message in iter_survey_messages(path.read_text(encoding="utf-8"))]
@@ -43,7 +45,7 @@ def catalog_msgids(paths: ProjectPaths) -> list[str]:
 
 
 def statuses(paths: ProjectPaths) -> list[LanguageStatus]:
-    """Every translated language's status against the English texts (domain and surveys)."""
+    """Every translated language's status against the English texts (domain, campaigns, surveys)."""
     msgids = catalog_msgids(paths)
     return [language_status(paths.locales, language, msgids) for language in TRANSLATED_LANGUAGES]
 
@@ -68,12 +70,13 @@ def print_status(paths: ProjectPaths, list_entries: bool = True, out: Optional[T
 def update_messages(paths: ProjectPaths) -> int:
     """`make messages`: extract the English texts, update every catalog, print the counts."""
     template = paths.locales / "messages.pot"
-    # The domain, then every survey file (babel.cfg maps each to its extractor).
-    sources = [str(paths.domain), *(str(path) for path in survey_sources(paths))]
+    # The campaign and survey files are given one by one: babel.cfg's patterns match the paths as given.
+    campaigns = [str(path) for path in campaign_paths(paths)]
+    surveys = [str(path) for path in survey_sources(paths)]
     CommandLineInterface().run(
         [
             "pybabel", "-q", "extract", "-F", str(paths.root / "babel.cfg"), "-o", str(template),
-            "--no-wrap", "--omit-header", "--add-comments", "", *sources,
+            "--no-wrap", "--omit-header", "--add-comments", "", str(paths.domain), *campaigns, *surveys,
         ]
     )  # fmt: skip
     update_catalogs(paths.locales, template, TRANSLATED_LANGUAGES)

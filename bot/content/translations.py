@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 
 # No spaces in the note: babel wraps translator comments at spaces.
 RESPONSE_NOTE = "response:"
+# The extracted comment of a campaign's text (bot/outreach/campaigns.py): `campaign:NAME:FIELD`.
+CAMPAIGN_NOTE = "campaign:"
 TRANSLATED, REVIEW, MISSING = "translated", "needs review", "missing"
 
 
@@ -52,8 +54,9 @@ def read_catalog(path: Path) -> Catalog:
 
 
 def response_keys(message: Message) -> set[str]:
-    """The responses the current English text belongs to (the extracted `#.` comments)."""
-    return {c.strip() for c in message.auto_comments if c.strip().startswith("utter_")}
+    """The responses (or campaign texts) the current English text belongs to (the extracted `#.`
+    comments)."""
+    return {c.strip() for c in message.auto_comments if c.strip().startswith(("utter_", CAMPAIGN_NOTE))}
 
 
 def noted_keys(message: Message) -> set[str]:

@@ -33,7 +33,7 @@ from bot.outreach.store import (
     outreach_messages,
     outreach_runs,
 )
-from bot.store.db import Database
+from bot.store.db import Database, delete_where
 from bot.store.pseudonym import Pseudonymizer
 
 # Rows added per INSERT statement (a campaign to 10,000 people is 10 statements).
@@ -304,3 +304,10 @@ class Outbox:
                 ).rowcount
                 or 0
             )
+
+
+def expire_final(database: Database, before: datetime, dry_run: bool = False) -> int:
+    """Retention: delete the sent, failed and stopped messages queued before `before`; how many."""
+    old = sa.and_(outreach_messages.c.status.in_(FINAL), outreach_messages.c.created_at < before)
+    with database.sessions.begin() as session:
+        return delete_where(session, outreach_messages, old, dry_run)

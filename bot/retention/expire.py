@@ -26,9 +26,18 @@ from sqlalchemy.engine import Engine
 
 from bot.clock import utc_now
 from bot.inbox.store import prune_done
+from bot.outreach.outbox import expire_final
 from bot.reports import store as reports_store
 from bot.retention.conversations import expire_conversations
-from bot.retention.policy import CLOSED_REFERRALS, CONVERSATIONS, KINDS, REPORT_CONTACTS, SMS_STATE, Retention
+from bot.retention.policy import (
+    CLOSED_REFERRALS,
+    CONVERSATIONS,
+    KINDS,
+    OUTREACH_MESSAGES,
+    REPORT_CONTACTS,
+    SMS_STATE,
+    Retention,
+)
 from bot.services.referrals import expire_closed
 from bot.sms.store import SmsStore
 from bot.store.db import Database
@@ -98,6 +107,7 @@ def expire_all(
         SMS_STATE: lambda before: _sms_state(database, before, dry_run),
         REPORT_CONTACTS: lambda before: _report_contacts(database, before, dry_run),
         CLOSED_REFERRALS: lambda before: _closed_referrals(database, before, dry_run),
+        OUTREACH_MESSAGES: lambda before: _outreach_messages(database, before, dry_run),
     }
     results = []
     for kind in KINDS:
@@ -137,3 +147,8 @@ def _report_contacts(database: Database, before: dt.datetime, dry_run: bool) -> 
 def _closed_referrals(database: Database, before: dt.datetime, dry_run: bool) -> KindResult:
     deleted = expire_closed(database.migrate(), before, dry_run)
     return KindResult(CLOSED_REFERRALS, ((deleted, "referrals"),))
+
+
+def _outreach_messages(database: Database, before: dt.datetime, dry_run: bool) -> KindResult:
+    deleted = expire_final(database.migrate(), before, dry_run)
+    return KindResult(OUTREACH_MESSAGES, ((deleted, "messages"),))

@@ -14,8 +14,9 @@ CONVERSATIONS = "conversations"
 SMS_STATE = "sms state"
 REPORT_CONTACTS = "report contacts"
 CLOSED_REFERRALS = "closed referrals"
+OUTREACH_MESSAGES = "outreach messages"
 # The kinds, in the order `bot data expire` reports them.
-KINDS = (CONVERSATIONS, SMS_STATE, REPORT_CONTACTS, CLOSED_REFERRALS)
+KINDS = (CONVERSATIONS, SMS_STATE, REPORT_CONTACTS, CLOSED_REFERRALS, OUTREACH_MESSAGES)
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,9 @@ class Retention:
     report_contacts_days: Optional[int] = 90
     # RETAIN_CLOSED_REFERRALS_DAYS: a closed or cancelled referral, counted from its closing.
     closed_referrals_days: Optional[int] = 365
+    # RETAIN_OUTREACH_MESSAGES_DAYS: a sent, failed or stopped alert/campaign/follow-up message
+    # (who got what; the address went when it was final), counted from when it was queued.
+    outreach_messages_days: Optional[int] = 90
 
     def days(self, kind: str) -> Optional[int]:
         """The period of `kind` (one of KINDS) in days; None when it never expires."""
@@ -38,6 +42,7 @@ class Retention:
             SMS_STATE: self.sms_state_days,
             REPORT_CONTACTS: self.report_contacts_days,
             CLOSED_REFERRALS: self.closed_referrals_days,
+            OUTREACH_MESSAGES: self.outreach_messages_days,
         }[kind]
 
     def cutoff(self, kind: str, now: dt.datetime) -> Optional[dt.datetime]:

@@ -46,6 +46,8 @@ SAMPLE_VALUES: Mapping[str, str] = {
     # The quiz's score, counted by the NLG (bot/quiz.py).
     "score": "5",
     "total": "5",
+    # An alert subscription's region (content/regions), among the longest names.
+    "region": "Norte de Santander",
     # KAP surveys (actions/surveys.py): the longest texts of content/surveys/kap-basic.yml.
     "survey_title": "Mine safety survey",
     "survey_intro": "A short survey: 6 questions about explosive objects. It helps us see what people know. "

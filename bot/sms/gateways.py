@@ -79,8 +79,13 @@ class Gateway(abc.ABC):
 
     async def send(self, session: aiohttp.ClientSession, to: str, body: str) -> None:
         """Send one SMS, retrying network errors, 429 and 5xx with exponential backoff."""
+        await self.send_within(session, to, body, MAX_ATTEMPTS)
+
+    async def send_within(self, session: aiohttp.ClientSession, to: str, body: str, attempts: int) -> None:
+        """Send one SMS in at most `attempts` tries (1: the caller schedules its own retries)."""
         url, headers, fields = self.send_request(to, body)
-        for attempt in range(1, MAX_ATTEMPTS + 1):
+        last = ""
+        for attempt in range(1, attempts + 1):
             try:
                 timeout = aiohttp.ClientTimeout(total=SEND_TIMEOUT)
                 async with session.post(url, data=fields, headers=headers, timeout=timeout) as response:
@@ -90,12 +95,14 @@ class Gateway(abc.ABC):
                         # The gateway's explanation may quote the number: only in debug logs.
                         logger.debug("%s refusal: %s", self.name, (await response.text())[:200])
                         raise SendRefusedError(f"{self.name} refused ({response.status})")
+                    last = f"HTTP {response.status}"
                     logger.warning("%s send: HTTP %s (attempt %d)", self.name, response.status, attempt)
             except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+                last = type(error).__name__
                 logger.warning("%s send failed (attempt %d): %s", self.name, attempt, error)
-            if attempt < MAX_ATTEMPTS:
+            if attempt < attempts:
                 await asyncio.sleep(min(FIRST_BACKOFF * 2 ** (attempt - 1), MAX_BACKOFF))
-        raise ConnectionError(f"{self.name}: message not delivered after {MAX_ATTEMPTS} attempts")
+        raise ConnectionError(f"{self.name}: message not delivered after {attempts} attempts ({last})")
 
 
 def _required(form: Mapping[str, str], *names: str) -> list[str]:

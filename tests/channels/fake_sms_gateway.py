@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import threading
+import time
+from typing import Any, Optional
 
 from aiohttp import web
 
@@ -18,10 +21,46 @@ class FakeSmsGateway(LocalServer):
         self.fail_next = 0  # how many next sends get a 500
         self.failures = 0
         self.refusals: list[str] = []  # the next sends get a 400 with these bodies, in order
+        self.requests: list[float] = []  # when each send request arrived (monotonic), failed ones too
+        # Once this many send requests were let through, the next ones wait unanswered (`held` is
+        # set) until `release()`; one whose client goes away meanwhile (a killed sender) is not delivered.
+        self.hold_from: Optional[int] = None
+        self.let_through = 0
+        self.held = threading.Event()
+        self.waiting = 0  # requests being held right now
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._twilio)
         app.router.add_post("/version1/messaging", self._africastalking)
+
+    def release(self) -> None:
+        """Answer the held sends and hold no more."""
+        with self._lock:
+            self.hold_from = None
+
+    async def _hold(self, request: web.Request) -> bool:
+        """Wait while sends are held; False when the sender went away meanwhile (not delivered)."""
+        with self._lock:
+            self.requests.append(time.monotonic())
+        counted = False
+        try:
+            while True:
+                with self._lock:
+                    holding = self.hold_from is not None and self.let_through >= self.hold_from
+                    if holding and not counted:
+                        self.waiting += 1
+                        counted = True
+                    if not holding:
+                        self.let_through += 1
+                        return True
+                self.held.set()
+                if request.transport is None or request.transport.is_closing():
+                    return False
+                await asyncio.sleep(0.02)
+        finally:
+            if counted:
+                with self._lock:
+                    self.waiting -= 1
 
     def _should_fail(self) -> bool:
         with self._lock:
@@ -47,6 +86,8 @@ class FakeSmsGateway(LocalServer):
             return self.refusals.pop(0) if self.refusals else None
 
     async def _twilio(self, request: web.Request) -> web.Response:
+        if not await self._hold(request):
+            return web.json_response({"message": "gone"}, status=499)
         refusal = self._refusal()
         if refusal is not None:
             return web.json_response({"code": 21211, "message": refusal}, status=400)
@@ -59,6 +100,8 @@ class FakeSmsGateway(LocalServer):
         return web.json_response({"sid": f"SM{len(self.sent):032d}", "status": "queued"}, status=201)
 
     async def _africastalking(self, request: web.Request) -> web.Response:
+        if not await self._hold(request):
+            return web.json_response({"message": "gone"}, status=499)
         if self._should_fail():
             return web.json_response({"message": "unavailable"}, status=500)
         form = await request.post()

@@ -40,6 +40,9 @@ class FakeTelegram(LocalServer):
         # While set, sendMessage requests wait; one whose client goes away meanwhile is not delivered.
         self.hold_sends = False
         self.uploads: dict[str, bytes] = {}  # file_id -> the PNG uploaded with sendPhoto
+        self.sent_at: list[
+            tuple[float, int]
+        ] = []  # (monotonic arrival, chat id) of each delivered sendMessage
 
     @property
     def base_url(self) -> str:
@@ -64,6 +67,7 @@ class FakeTelegram(LocalServer):
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
 
     async def _handle(self, request: web.Request) -> web.Response:
+        arrived = time.monotonic()
         method = request.match_info["method"]
         params: dict[str, Any] = {}
         if request.content_type == "application/json":
@@ -102,7 +106,7 @@ class FakeTelegram(LocalServer):
                     status=429,
                 )
             else:
-                self.calls.append((method, params))
+                self._served(method, params, arrived)
                 self._message_id += 1
                 message_id = self._message_id
         if failure == "timeout":
@@ -115,6 +119,12 @@ class FakeTelegram(LocalServer):
                 {"ok": False, "error_code": 500, "description": "Internal Error"}, status=500
             )
         return web.json_response({"ok": True, "result": self._result(method, params, message_id)})
+
+    def _served(self, method: str, params: dict[str, Any], arrived: float) -> None:
+        """Record a served call (under the lock); a sendMessage's arrival time too."""
+        self.calls.append((method, params))
+        if method == "sendMessage":
+            self.sent_at.append((arrived, int(params.get("chat_id", 0))))
 
     def _take_failure(self, method: str) -> str | None:
         for index, (mode, only) in enumerate(self._failures):

@@ -27,9 +27,21 @@ def dockerfile_cmd() -> List[str]:
 
 def test_the_stack_has_the_documented_services() -> None:
     assert sorted(SERVICES) == sorted(
-        ["postgres", "redis", "migrate", "actions", "rasa1", "rasa2", "haproxy", "expire"]
+        ["postgres", "redis", "migrate", "actions", "outreach", "rasa1", "rasa2", "haproxy", "expire"]
     )
-    assert OURS == ["actions", "expire", "migrate", "rasa1", "rasa2"]
+    assert OURS == ["actions", "expire", "migrate", "outreach", "rasa1", "rasa2"]
+
+
+def test_the_outreach_worker_sends_from_the_queue_in_redis() -> None:
+    outreach = SERVICES["outreach"]
+    assert outreach["command"] == [
+        "bot", "outreach", "worker", "--workers", "4", "--credentials", "deploy/credentials.yml",
+    ]  # fmt: skip
+    assert (outreach["environment"]["OUTREACH_QUEUE"], outreach["environment"]["REDIS_URL"]) == (
+        "redis",
+        "redis://redis:6379/2",
+    )
+    assert outreach["depends_on"]["redis"] == {"condition": "service_healthy"}
 
 
 def test_the_expiry_job_expires_the_replicas_tracker_store() -> None:
@@ -47,7 +59,7 @@ def test_migrations_run_once_before_every_server() -> None:
             }, name
 
 
-@pytest.mark.parametrize("name", ["rasa1", "rasa2", "actions", "migrate", "expire"])
+@pytest.mark.parametrize("name", ["rasa1", "rasa2", "actions", "migrate", "expire", "outreach"])
 def test_every_server_gets_every_variable_the_deploy_files_use(name: str) -> None:
     assert rasa_variables() <= set(SERVICES[name]["environment"])
 

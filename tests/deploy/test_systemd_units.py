@@ -28,6 +28,7 @@ INSTALLED_ROOT = "/srv/eore"
 VERIFIED = [
     "eore-rasa@5005.service",
     "eore-actions.service",
+    "eore-outreach.service",
     "eore-migrate.service",
     "eore-expire.service",
     "eore-expire.timer",
@@ -81,6 +82,9 @@ def test_the_units_start_what_exists_in_a_checkout() -> None:
     assert commands["eore-migrate.service"][1:] == ["db", "upgrade"]
     assert commands["eore-expire.service"][1:] == ["data", "expire", "--endpoints", "deploy/endpoints.yml"]
     assert commands["eore-actions.service"][1:3] == ["-m", "actions.server"]
+    assert commands["eore-outreach.service"][1:] == [
+        "outreach", "worker", "--workers", "4", "--credentials", "deploy/credentials.yml",
+    ]  # fmt: skip
     rasa = commands["eore-rasa@5005.service"]
     assert rasa[1:3] == ["run", "--model"]
     for option, value in (
@@ -102,6 +106,14 @@ def test_the_expire_unit_runs_bot_data_expire_on_the_replicas_tracker_store() ->
     parsed = build_parser().parse_args(shlex.split(line)[1:])
     assert parsed.func.__module__ == "bot.retention.feature"
     assert (parsed.endpoints, parsed.dry_run) == ("deploy/endpoints.yml", False)
+
+
+def test_the_outreach_unit_runs_the_worker_on_the_replicas_credentials() -> None:
+    (line,) = unit_lines("eore-outreach.service", "ExecStart")
+    parsed = build_parser().parse_args(shlex.split(line)[1:])
+    assert parsed.func.__module__ == "bot.outreach.feature"
+    assert (parsed.workers, parsed.credentials) == (4, "deploy/credentials.yml")
+    assert env_file(UNITS / "eore.env.example")["OUTREACH_QUEUE"] == "redis"
 
 
 def test_each_replica_has_a_stable_name_from_its_port() -> None:

@@ -8,10 +8,13 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from cryptography.fernet import Fernet
 from rasa.core.tracker_store import SQLTrackerStore
 from sqlalchemy.engine import Engine
 
-from bot.inbox.store import DONE, RECEIVED, inbox
+from bot.inbox.store import DONE, RECEIVED, Sealer, inbox
+from bot.outreach.outbox import Outbox, Outgoing
+from bot.outreach.store import CAMPAIGN, outreach_messages
 from bot.reports import store as reports_store
 from bot.retention.conversations import Expired, expire_conversations
 from bot.retention.expire import expire_all
@@ -35,10 +38,15 @@ NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.timezone.utc)
 SECOND = dt.timedelta(seconds=1)
 # Short periods, so the boundaries are easy to see: each kind at its own.
 RETENTION = Retention(
-    conversations_days=10, sms_state_days=3, report_contacts_days=5, closed_referrals_days=7
+    conversations_days=10,
+    sms_state_days=3,
+    report_contacts_days=5,
+    closed_referrals_days=7,
+    outreach_messages_days=4,
 )
-NEVER = Retention(None, None, None, None)
+NEVER = Retention(None, None, None, None, None)
 PSEUDONYMS = Pseudonymizer(b"k" * 32)
+PSEUDONYM_KEY = Fernet.generate_key()
 REQUEST = ReferralRequest("call me on +380 50 765 43 21", "rehabilitation", "ukraine", "kharkiv", None, "uk")
 
 
@@ -111,9 +119,22 @@ def add_referral(database: Database, sender: str, status: str, closed_at: dt.dat
     return referral.reference
 
 
+def add_outreach(database: Database, recipient: str, created_at: dt.datetime, final: bool) -> None:
+    """A message queued at `created_at`, then sent (final) or still waiting."""
+    box = Outbox(database, Sealer(PSEUDONYM_KEY), clock=lambda: created_at)
+    message = Outgoing(recipient, "sms", "+255100", "en", "body")
+    (key,) = box.open_run(f"campaign:c:{recipient}", CAMPAIGN, "c", [message])
+    if final:
+        box.claim(key, "w", 60.0)
+        box.sent(key, "w")
+
+
 def contents(database: Database) -> dict[str, Any]:
     """Every row of the tables retention touches, to compare before and after."""
-    tables = (SQLTrackerStore.SQLEvent.__table__, sms_numbers, inbox, reports_store.hazard_reports, referrals)
+    tables = (
+        *(SQLTrackerStore.SQLEvent.__table__, sms_numbers, inbox, reports_store.hazard_reports, referrals),
+        outreach_messages,
+    )
     with database.engine.connect() as connection:
         return {t.name: sorted(map(repr, connection.execute(sa.select(t)).all())) for t in tables}
 
@@ -137,6 +158,9 @@ def fill(database: Database) -> Engine:
     add_referral(database, "cancelled-old", CANCELLED, cutoff(7) - SECOND)
     add_referral(database, "closed-new", CLOSED, cutoff(7) + SECOND)
     add_referral(database, "open-old", OPEN, cutoff(300))
+    add_outreach(database, "sent-old", cutoff(4) - SECOND, final=True)
+    add_outreach(database, "sent-new", cutoff(4) + SECOND, final=True)
+    add_outreach(database, "waiting-old", cutoff(300), final=False)  # not sent yet: never expires
     return engine
 
 
@@ -145,6 +169,7 @@ EXPIRED_LINES = [
     "sms state: 1 numbers, 1 answered inbox messages deleted",
     "report contacts: 1 reports' contacts blanked",
     "closed referrals: 2 referrals deleted",
+    "outreach messages: 1 messages deleted",
 ]
 
 
@@ -167,6 +192,7 @@ def test_each_kind_expires_what_is_older_than_its_period_and_keeps_the_rest(app_
             ).order_by(reports_store.hazard_reports.c.created_at)
         ).all()
         left = connection.execute(sa.select(referrals.c.conversation, referrals.c.status)).all()
+        messages = connection.execute(sa.select(outreach_messages.c.recipient)).scalars().all()
     assert sorted(numbers) == ["menu-new", "stopped-long-ago"]
     assert sorted(inbox_ids) == ["SM-new", "SM-unanswered"]
     place, description = "near the bridge at Kozacha", "a rusty shell by the road"
@@ -178,12 +204,14 @@ def test_each_kind_expires_what_is_older_than_its_period_and_keeps_the_rest(app_
     assert sorted((str(c), str(s)) for c, s in left) == sorted(
         [(PSEUDONYMS.of("closed-new"), CLOSED), (PSEUDONYMS.of("open-old"), OPEN)]
     )
+    assert sorted(messages) == ["sent-new", "waiting-old"]
     # A second run finds nothing more.
     assert expire_all(app_database, engine, RETENTION, now=NOW).lines() == [
         "conversations: 0 conversations, 0 events deleted",
         "sms state: 0 numbers, 0 answered inbox messages deleted",
         "report contacts: 0 reports' contacts blanked",
         "closed referrals: 0 referrals deleted",
+        "outreach messages: 0 messages deleted",
     ]
 
 
@@ -194,6 +222,7 @@ def test_a_dry_run_counts_the_same_and_deletes_nothing(app_database: Database):
     assert report.lines() == [line.replace(" deleted", " would be deleted") for line in EXPIRED_LINES[:2]] + [
         "report contacts: 1 reports' contacts would be blanked",
         "closed referrals: 2 referrals would be deleted",
+        "outreach messages: 1 messages would be deleted",
     ]
     assert contents(app_database) == before
     assert expire_all(app_database, engine, RETENTION, now=NOW).lines() == EXPIRED_LINES
@@ -208,18 +237,19 @@ def test_never_keeps_everything(app_database: Database):
         "sms state: kept (never expires)",
         "report contacts: kept (never expires)",
         "closed referrals: kept (never expires)",
+        "outreach messages: kept (never expires)",
     ]
     assert contents(app_database) == before
 
 
 def test_one_period_never_and_the_others_expire(app_database: Database):
     engine = fill(app_database)
-    only_contacts_kept = Retention(10, 3, None, 7)
+    only_contacts_kept = Retention(10, 3, None, 7, 4)
     assert expire_all(app_database, engine, only_contacts_kept, now=NOW).lines() == [
         EXPIRED_LINES[0],
         EXPIRED_LINES[1],
         "report contacts: kept (never expires)",
-        EXPIRED_LINES[3],
+        *EXPIRED_LINES[3:],
     ]
 
 
