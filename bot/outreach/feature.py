@@ -1,6 +1,6 @@
 """What the outreach slice plugs into the shared parts (see bot/features.py).
 
-Its commands: `bot campaigns ...` and `bot outreach worker`; its check: content/campaigns.
+Its commands: `bot campaigns ...` and `bot outreach worker`; its checks: content/campaigns, content/surveys.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from bot.content.problems import Problem
 from bot.features import Feature
 from bot.outreach.cli import add_commands as add_campaign_commands
 from bot.outreach.subscriptions import erase
-from bot.paths import ProjectPaths
 from bot.outreach.surveys import check_surveys
+from bot.paths import ProjectPaths
 from bot.privacy import ALERTS, SURVEYS
 
 if TYPE_CHECKING:

@@ -162,7 +162,14 @@ def test_a_failed_erasure_is_kept_and_retried_until_done(tmp_path: Path, monkeyp
     add_referral(good.database, conversation)
     (tmp_path / "broken").mkdir()  # a directory: SQLite cannot open it
     broken = app_data(f"sqlite:///{tmp_path / 'broken'}", tmp_path)
-    assert erase_app_data(broken, conversation) == ["alerts", "inbox", "referrals", "reports", "sms", "surveys"]
+    assert erase_app_data(broken, conversation) == [
+        "alerts",
+        "inbox",
+        "referrals",
+        "reports",
+        "sms",
+        "surveys",
+    ]
 
     pending = PendingErasures(sa.create_engine(f"sqlite:///{tmp_path / 'tracker.db'}", future=True))
     start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
