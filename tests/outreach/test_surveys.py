@@ -267,7 +267,7 @@ def test_bot_content_check_says_which_survey_texts_are_not_translated(tmp_path):
 
 def test_the_outreach_feature_registers_the_check_the_placeholders_and_the_erase_hook():
     assert check_surveys in FEATURE.checks
-    assert FEATURE.erase == {SURVEYS: erase_surveys}
+    assert FEATURE.erase[SURVEYS] is erase_surveys
     assert {"survey_question", "survey_score", "survey_closing"} <= FEATURE.placeholders
 
 
