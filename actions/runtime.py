@@ -15,7 +15,9 @@ from typing import Mapping, Optional
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.content.countries import GENERIC_PROFILE, CountryProfile, hotlines_by_country
+from bot.i18n import Catalogs
 from bot.nlu.safety_terms import SafetyTerms
+from bot.outreach.surveys import Survey, load_surveys
 from bot.paths import ProjectPaths
 from bot.privacy import AppData
 from bot.reports.forward import ReportsWorker, webhook_url
@@ -46,6 +48,9 @@ class Runtime:
     reports: Optional[ReportsWorker] = None
     # Referral partners (content/services/partners.yml, webhook URLs from the settings).
     partners: Mapping[str, Partner] = field(default_factory=dict)
+    # KAP surveys by name (content/surveys), and the catalogs their texts are translated with.
+    surveys: Mapping[str, Survey] = field(default_factory=dict)
+    catalogs: Catalogs = field(default_factory=lambda: Catalogs({}))
 
     @property
     def profiles(self) -> Mapping[str, CountryProfile]:
@@ -109,6 +114,8 @@ def build_runtime(
         services=services,
         reports=worker,
         partners=load_partners(paths.partners, settings.partner_webhooks),
+        surveys=load_surveys(paths.surveys),
+        catalogs=Catalogs.load(paths.locales),
     )
 
 

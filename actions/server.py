@@ -57,6 +57,7 @@ from actions.referral import (
     ValidateServicesForm,
 )
 from actions.runtime import Runtime, UsesRuntime, build_runtime
+from actions.surveys import ActionStartSurvey, AskSurveyAnswer, ResetSurvey, SubmitSurvey, ValidateSurveyForm
 from bot.paths import project_paths
 from bot.settings import ACTION_SERVER_TOKEN_ENV, settings_or_exit
 
@@ -81,6 +82,11 @@ ACTIONS: tuple[type[Action], ...] = (
     ActionAskAlertsRegion,
     ActionSubscribeAlerts,
     ActionUnsubscribe,
+    ActionStartSurvey,
+    AskSurveyAnswer,
+    ValidateSurveyForm,
+    SubmitSurvey,
+    ResetSurvey,
 )
 
 

@@ -1,7 +1,8 @@
-"""Babel extractor for domain.yml: every response text and button title is a msgid.
+"""Babel extractors: every response text and button title of domain.yml is a msgid, and
+every text of a survey (content/surveys/*.yml).
 
-Registered in pyproject.toml (`babel.extractors`) and used by babel.cfg as
-`[domain: domain.yml]`.
+`extract_domain` is registered in pyproject.toml (`babel.extractors`) and used by babel.cfg
+as `[domain: domain.yml]`; `extract_surveys` is named in babel.cfg's `[extractors]` section.
 """
 
 from __future__ import annotations
@@ -59,6 +60,31 @@ def extract_domain(
         yield line, None, message, [name]
 
 
+def iter_survey_messages(text: str) -> Iterator[tuple[int, str, str]]:
+    """Yield (line, where in the survey, message) for each text of a survey file."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    for field in ("title", "intro"):
+        node = _scalar(_get(root, field)) if root is not None else None
+        if node is not None:
+            yield node.start_mark.line + 1, f"survey:{field}", node.value
+    questions = _get(root, "questions") if root is not None else None
+    for question in questions.value if isinstance(questions, yaml.SequenceNode) else []:
+        question_id = _scalar(_get(question, "id"))
+        name = f"survey:{question_id.value if question_id else '?'}"
+        node = _scalar(_get(question, "text"))
+        if node is not None:
+            yield node.start_mark.line + 1, name, node.value
+        options = _get(question, "options")
+        for option in options.value if isinstance(options, yaml.SequenceNode) else []:
+            option_id = _scalar(_get(option, "id"))
+            node = _scalar(_get(option, "text"))
+            if node is not None:
+                yield node.start_mark.line + 1, f"{name}:{option_id.value if option_id else '?'}", node.value
+    node = _scalar(_get(root, "closing")) if root is not None else None
+    if node is not None:
+        yield node.start_mark.line + 1, "survey:closing", node.value
+
+
 def extract_campaign(
     fileobj: IO[bytes],
     keywords: Mapping[str, Any],
@@ -76,3 +102,16 @@ def extract_campaign(
     name = Path(str(getattr(fileobj, "name", "campaign"))).stem
     for line, note, message in campaign_messages(fileobj.read().decode(encoding), name):
         yield line, None, message, [note]
+
+
+def extract_surveys(
+    fileobj: IO[bytes],
+    keywords: Mapping[str, Any],
+    comment_tags: Collection[str],
+    options: Mapping[str, Any],
+) -> Iterator[Extracted]:
+    """Babel extraction method for survey files: (lineno, funcname, message, translator comments)."""
+    encoding = str(options.get("encoding", "utf-8"))
+    text = fileobj.read().decode(encoding)
+    for line, name, message in iter_survey_messages(text):
+        yield line, None, message, [name]

@@ -112,6 +112,11 @@ class ProjectPaths:
         return self.content / "campaigns"
 
     @property
+    def surveys(self) -> Path:
+        """Knowledge/attitude/practice surveys, one file each (content/surveys/<name>.yml)."""
+        return self.content / "surveys"
+
+    @property
     def models(self) -> Path:
         """Trained models, named by the fingerprint of their inputs."""
         return self.root / "models"

@@ -40,10 +40,11 @@ logger = logging.getLogger(__name__)
 REFERRALS = "referrals"
 REPORTS = "reports"
 SMS = "sms"  # a number's opt-out and menu state
+SURVEYS = "surveys"  # KAP survey answers (option ids under the pseudonym)
 INBOX = "inbox"  # accepted messages kept until answered
 ALERTS = "alerts"  # an alert subscription and the addresses of outreach messages
 # Everything, in the order the marker lists it: what is left when the erase action never answered.
-ERASABLE = (ALERTS, INBOX, REFERRALS, REPORTS, SMS)
+ERASABLE = (ALERTS, INBOX, REFERRALS, REPORTS, SMS, SURVEYS)
 # Set by action_delete_my_data: "done" when everything was erased, else the parts that failed.
 ERASURE_SLOT = "data_erasure"
 ERASURE_DONE = "done"

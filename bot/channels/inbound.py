@@ -27,6 +27,11 @@ PAYLOAD_PREFIX = "/"
 ACTION_PAYLOADS = (
     '/report_hazard{"hazard_region": ""}',
     '/report_hazard{"latitude": 0, "longitude": 0}',
+    # KAP surveys (actions/surveys.py): an answer button, and a campaign's invitation buttons.
+    '/start_survey{"survey_option": ""}',
+    "/start_survey",
+    '/start_survey{"survey": ""}',
+    '/start_survey{"survey": "", "survey_run": ""}',
 )
 # Characters kept although their category is "control".
 _KEPT_CONTROLS = "\n\t"

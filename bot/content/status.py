@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Optional, TextIO
 
+import yaml
 from babel.messages.frontend import CommandLineInterface
 
-from bot.babel_extract import iter_response_messages
+from bot.babel_extract import iter_response_messages, iter_survey_messages
 from bot.content.check import print_unverified
 from bot.content.translations import (
     MISSING,
@@ -24,11 +26,27 @@ from bot.paths import ProjectPaths
 TRANSLATED_LANGUAGES = tuple(code for code in SUPPORTED_LANGUAGES if code != SOURCE_LANGUAGE)
 
 
-def statuses(paths: ProjectPaths) -> list[LanguageStatus]:
-    """Every translated language's status against the English texts of the domain and campaigns."""
-    text = paths.domain.read_text(encoding="utf-8")
-    msgids = [message for _, _, message in iter_response_messages(text)]
+def survey_sources(paths: ProjectPaths) -> list[Path]:
+    """The survey files whose texts go into the catalogs (content/surveys/*.yml)."""
+    return sorted(paths.surveys.glob("*.yml")) if paths.surveys.is_dir() else []
+
+
+def catalog_msgids(paths: ProjectPaths) -> list[str]:
+    """Every English text the catalogs translate: the domain's, the campaigns', then each
+    survey's (a survey file that is not valid YAML adds nothing: `bot content check` says why)."""
+    msgids = [message for _, _, message in iter_response_messages(paths.domain.read_text(encoding="utf-8"))]
     msgids += [message for _, _, message in all_campaign_messages(paths)]
+    for path in survey_sources(paths):
+        try:
+            msgids += [message for _, _, message in iter_survey_messages(path.read_text(encoding="utf-8"))]
+        except yaml.YAMLError:
+            continue
+    return msgids
+
+
+def statuses(paths: ProjectPaths) -> list[LanguageStatus]:
+    """Every translated language's status against the English texts (domain, campaigns, surveys)."""
+    msgids = catalog_msgids(paths)
     return [language_status(paths.locales, language, msgids) for language in TRANSLATED_LANGUAGES]
 
 
@@ -52,12 +70,13 @@ def print_status(paths: ProjectPaths, list_entries: bool = True, out: Optional[T
 def update_messages(paths: ProjectPaths) -> int:
     """`make messages`: extract the English texts, update every catalog, print the counts."""
     template = paths.locales / "messages.pot"
-    # The campaign files are given one by one: babel.cfg's patterns match the paths as given.
+    # The campaign and survey files are given one by one: babel.cfg's patterns match the paths as given.
     campaigns = [str(path) for path in campaign_paths(paths)]
+    surveys = [str(path) for path in survey_sources(paths)]
     CommandLineInterface().run(
         [
             "pybabel", "-q", "extract", "-F", str(paths.root / "babel.cfg"), "-o", str(template),
-            "--no-wrap", "--omit-header", "--add-comments", "", str(paths.domain), *campaigns,
+            "--no-wrap", "--omit-header", "--add-comments", "", str(paths.domain), *campaigns, *surveys,
         ]
     )  # fmt: skip
     update_catalogs(paths.locales, template, TRANSLATED_LANGUAGES)

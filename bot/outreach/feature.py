@@ -1,18 +1,23 @@
 """What the outreach slice plugs into the shared parts (see bot/features.py).
 
-Its commands: `bot campaigns ...` and `bot outreach worker`; its check: content/campaigns.
+Its commands: `bot campaigns ...` and `bot outreach worker`; its checks: content/campaigns, content/surveys.
 """
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from bot.content.problems import Problem
 from bot.features import Feature
 from bot.outreach.cli import add_commands as add_campaign_commands
 from bot.outreach.subscriptions import erase
+from bot.outreach.surveys import check_surveys
 from bot.paths import ProjectPaths
-from bot.privacy import ALERTS
+from bot.privacy import ALERTS, SURVEYS
+
+if TYPE_CHECKING:
+    from bot.privacy import AppData
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
@@ -56,12 +61,37 @@ def check_campaigns(paths: ProjectPaths) -> list[Problem]:
     return check(paths)
 
 
+# The values actions/surveys.py passes to the survey responses.
+SURVEY_PLACEHOLDERS = frozenset(
+    {
+        "survey_title",
+        "survey_intro",
+        "survey_number",
+        "survey_total",
+        "survey_question",
+        "survey_score",
+        "survey_knowledge",
+        "survey_closing",
+    }
+)
+
+
+def erase_surveys(data: AppData, conversation: str) -> None:
+    """ "Delete my data": the person's survey responses and answers (raises when it cannot)."""
+    from bot.outreach.survey_answers import erase_responses
+
+    with data.database.sessions.begin() as session:
+        erase_responses(session, conversation)
+
+
 FEATURE = Feature(
     name="outreach",
-    checks=(check_campaigns,),
-    # The subscribed region's name, passed by action_subscribe_alerts.
-    placeholders=frozenset({"region"}),
+    # Campaigns (content/campaigns) and surveys (content/surveys), each with its translations.
+    checks=(check_campaigns, check_surveys),
+    # The subscribed region's name, passed by action_subscribe_alerts; the survey texts and score.
+    placeholders=frozenset({"region"}) | SURVEY_PLACEHOLDERS,
     commands=add_commands,
-    # "Delete my data": the alert subscription, and the addresses of the person's outreach messages.
-    erase={ALERTS: erase},
+    # "Delete my data": the alert subscription, and the addresses of the person's outreach messages;
+    # the person's survey answers.
+    erase={ALERTS: erase, SURVEYS: erase_surveys},
 )

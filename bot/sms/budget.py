@@ -52,6 +52,17 @@ SAMPLE_VALUES: Mapping[str, str] = {
     "total": "5",
     # An alert subscription's region (content/regions), among the longest names.
     "region": "Norte de Santander",
+    # KAP surveys (actions/surveys.py): the longest texts of content/surveys/kap-basic.yml.
+    "survey_title": "Mine safety survey",
+    "survey_intro": "A short survey: 6 questions about explosive objects. It helps us see what people know. "
+    "We keep only the options you choose, never your name or number.",
+    "survey_number": "6",
+    "survey_total": "6",
+    "survey_question": "When you walk or work outside, do you stay on paths that people use every day?",
+    "survey_score": "3",
+    "survey_knowledge": "3",
+    "survey_closing": "Thank you for your answers. Remember: if you see something strange, do not touch it, "
+    "keep away, and report it.",
 }
 
 

@@ -18,7 +18,12 @@ def test_only_the_real_form_validations_are_registered(tmp_path: Path):
         make_runtime(tmp_path, Database.from_url(f"sqlite:///{tmp_path / 'unused.db'}"))
     )
     validations = {name for name in executor.actions if name.startswith("validate_")}
-    assert validations == {"validate_report_hazard_form", "validate_services_form", "validate_alerts_form"}
+    assert validations == {
+        "validate_report_hazard_form",
+        "validate_services_form",
+        "validate_alerts_form",
+        "validate_survey_form",
+    }
     # Registering the base itself would fail: it has no name.
     assert InterruptibleForm.__abstractmethods__ == frozenset({"name"})
 

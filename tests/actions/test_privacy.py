@@ -124,7 +124,7 @@ def test_the_erase_question_is_answered_once_and_never_says_done_for_a_silent_ac
 def test_what_the_erase_action_left_is_read_from_its_slot():
     assert erasure_left([ActionExecuted("action_delete_my_data"), SlotSet("data_erasure", "done")]) == []
     assert erasure_left([SlotSet("data_erasure", "referrals,reports")]) == ["referrals", "reports"]
-    everything = ["alerts", "inbox", "referrals", "reports", "sms"]  # the action never answered
+    everything = ["alerts", "inbox", "referrals", "reports", "sms", "surveys"]  # the action never answered
     assert erasure_left([ActionExecuted("action_delete_my_data")]) == everything
 
 
@@ -162,7 +162,14 @@ def test_a_failed_erasure_is_kept_and_retried_until_done(tmp_path: Path, monkeyp
     add_referral(good.database, conversation)
     (tmp_path / "broken").mkdir()  # a directory: SQLite cannot open it
     broken = app_data(f"sqlite:///{tmp_path / 'broken'}", tmp_path)
-    assert erase_app_data(broken, conversation) == ["alerts", "inbox", "referrals", "reports", "sms"]
+    assert erase_app_data(broken, conversation) == [
+        "alerts",
+        "inbox",
+        "referrals",
+        "reports",
+        "sms",
+        "surveys",
+    ]
 
     pending = PendingErasures(sa.create_engine(f"sqlite:///{tmp_path / 'tracker.db'}", future=True))
     start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
@@ -173,7 +180,7 @@ def test_a_failed_erasure_is_kept_and_retried_until_done(tmp_path: Path, monkeyp
     assert (row["conversation"], row["attempts"], row["failed"]) == (
         conversation,
         1,
-        "alerts,inbox,referrals,reports,sms",
+        "alerts,inbox,referrals,reports,sms,surveys",
     )
     assert pending.retry_due(good, now=start + dt.timedelta(seconds=59)) == 1  # not due yet
     assert count_referrals(good.database) == 1
@@ -190,7 +197,7 @@ def test_retries_back_off_up_to_an_hour():
 
 def test_every_registered_erase_hook_runs_and_each_failure_is_named(tmp_path: Path):
     names = {name for feature in load_features() for name in feature.erase}
-    assert names == {"alerts", "inbox", "referrals", "reports", "sms"} == set(ERASABLE)
+    assert names == {"alerts", "inbox", "referrals", "reports", "sms", "surveys"} == set(ERASABLE)
     erased: list[str] = []
 
     def broken(data: AppData, conversation: str) -> None:

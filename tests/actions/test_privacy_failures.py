@@ -93,7 +93,7 @@ def test_app_database_down_then_back_after_a_restart(stack: Stack, folder: Path,
         # The conversation is erased (but for the language chosen); the rest is kept to retry,
         # under the pseudonym only.
         assert only_the_language_kept(assistant, sender)
-        assert pending(folder) == [(conversation, 1, "alerts,inbox,referrals,reports,sms")]
+        assert pending(folder) == [(conversation, 1, "alerts,inbox,referrals,reports,sms,surveys")]
 
         # The Rasa server is killed; the pending erasure is in its database, not in its memory.
         stack.kill_rasa()

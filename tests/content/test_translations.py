@@ -37,11 +37,13 @@ def edit_english(paths: ProjectPaths, old: str, new: str) -> None:
 
 
 def update_messages(paths: ProjectPaths) -> None:
-    """The pybabel extract and update that common instructions give (without our notes step)."""
+    """The pybabel extract and update that common instructions give (without our notes step):
+    the domain, the campaign and the survey files (babel.cfg maps each to its extractor)."""
     campaigns = sorted(str(path.relative_to(paths.root)) for path in paths.campaigns.glob("*.yml"))
+    surveys = sorted(str(path.relative_to(paths.root)) for path in paths.surveys.glob("*.yml"))
     subprocess.run(
         [PYBABEL, "extract", "-F", "babel.cfg", "-o", "locales/messages.pot", "--no-wrap", "--omit-header",
-         "--add-comments", "", "domain.yml", *campaigns],
+         "--add-comments", "", "domain.yml", *campaigns, *surveys],
         cwd=paths.root, check=True, capture_output=True,
     )  # fmt: skip
     subprocess.run(
