@@ -44,6 +44,7 @@ RETAIN_SMS_STATE_ENV = "RETAIN_SMS_STATE_DAYS"
 RETAIN_REPORT_CONTACTS_ENV = "RETAIN_REPORT_CONTACTS_DAYS"
 RETAIN_CLOSED_REFERRALS_ENV = "RETAIN_CLOSED_REFERRALS_DAYS"
 RETAIN_OUTREACH_MESSAGES_ENV = "RETAIN_OUTREACH_MESSAGES_DAYS"
+RETAIN_SURVEY_ANSWERS_ENV = "RETAIN_SURVEY_ANSWERS_DAYS"
 BOT_ENV_ENV = "BOT_ENV"
 BIND_HOST_ENV = "BIND_HOST"
 ACTION_SERVER_TOKEN_ENV = "ACTION_SERVER_TOKEN"
@@ -80,6 +81,7 @@ VARIABLES = (
     RETAIN_REPORT_CONTACTS_ENV,
     RETAIN_CLOSED_REFERRALS_ENV,
     RETAIN_OUTREACH_MESSAGES_ENV,
+    RETAIN_SURVEY_ANSWERS_ENV,
     BOT_ENV_ENV,
     BIND_HOST_ENV,
     ACTION_SERVER_TOKEN_ENV,
@@ -397,6 +399,7 @@ def _retention(environ: Mapping[str, str]) -> Retention:
         report_contacts_days=_days(environ, RETAIN_REPORT_CONTACTS_ENV, default.report_contacts_days),
         closed_referrals_days=_days(environ, RETAIN_CLOSED_REFERRALS_ENV, default.closed_referrals_days),
         outreach_messages_days=_days(environ, RETAIN_OUTREACH_MESSAGES_ENV, default.outreach_messages_days),
+        survey_answers_days=_days(environ, RETAIN_SURVEY_ANSWERS_ENV, default.survey_answers_days),
     )
 
 

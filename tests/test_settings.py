@@ -41,6 +41,7 @@ EVERYTHING = {
     "RETAIN_REPORT_CONTACTS_DAYS": "7",
     "RETAIN_CLOSED_REFERRALS_DAYS": "30",
     "RETAIN_OUTREACH_MESSAGES_DAYS": "never",
+    "RETAIN_SURVEY_ANSWERS_DAYS": "400",
     "OUTREACH_QUEUE": "redis",
     "OUTREACH_QUEUE_NAME": "eore-outreach-2",
     "OUTREACH_LEASE_SECONDS": "90",
@@ -113,6 +114,7 @@ def test_every_variable_is_read():
             report_contacts_days=7,
             closed_referrals_days=30,
             outreach_messages_days=None,
+            survey_answers_days=400,
         ),
         outreach=Outreach(
             queue="redis",

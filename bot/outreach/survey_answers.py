@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from bot.outreach.store import survey_answers, survey_responses
+from bot.store.db import count_where
 
 
 @dataclass(frozen=True)
@@ -66,10 +67,20 @@ def save_response(session: Session, response: SurveyResponse) -> bool:
 
 def erase_responses(session: Session, pseudonym: str) -> int:
     """Delete every survey response of the person, with its answers; returns how many."""
-    ids = sa.select(survey_responses.c.id).where(survey_responses.c.pseudonym == pseudonym)
+    return _delete_responses(session, survey_responses.c.pseudonym == pseudonym)
+
+
+def expire_responses(session: Session, before: dt.datetime, dry_run: bool = False) -> int:
+    """Retention: delete the responses (with their answers) started before `before`; how many."""
+    return _delete_responses(session, survey_responses.c.started_at < before, dry_run)
+
+
+def _delete_responses(session: Session, where: sa.sql.ColumnElement, dry_run: bool = False) -> int:
+    if dry_run:
+        return count_where(session, survey_responses, where)
+    ids = sa.select(survey_responses.c.id).where(where)
     session.execute(sa.delete(survey_answers).where(survey_answers.c.response_id.in_(ids)))
-    deleted = session.execute(sa.delete(survey_responses).where(survey_responses.c.pseudonym == pseudonym))
-    return int(deleted.rowcount or 0)
+    return int(session.execute(sa.delete(survey_responses).where(where)).rowcount or 0)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from sqlalchemy.engine import Engine
 from bot.clock import utc_now
 from bot.inbox.store import prune_done
 from bot.outreach.outbox import expire_final
+from bot.outreach.survey_answers import expire_responses
 from bot.reports import store as reports_store
 from bot.retention.conversations import expire_conversations
 from bot.retention.policy import (
@@ -36,6 +37,7 @@ from bot.retention.policy import (
     OUTREACH_MESSAGES,
     REPORT_CONTACTS,
     SMS_STATE,
+    SURVEY_ANSWERS,
     Retention,
 )
 from bot.services.referrals import expire_closed
@@ -108,6 +110,7 @@ def expire_all(
         REPORT_CONTACTS: lambda before: _report_contacts(database, before, dry_run),
         CLOSED_REFERRALS: lambda before: _closed_referrals(database, before, dry_run),
         OUTREACH_MESSAGES: lambda before: _outreach_messages(database, before, dry_run),
+        SURVEY_ANSWERS: lambda before: _survey_answers(database, before, dry_run),
     }
     results = []
     for kind in KINDS:
@@ -152,3 +155,9 @@ def _closed_referrals(database: Database, before: dt.datetime, dry_run: bool) ->
 def _outreach_messages(database: Database, before: dt.datetime, dry_run: bool) -> KindResult:
     deleted = expire_final(database.migrate(), before, dry_run)
     return KindResult(OUTREACH_MESSAGES, ((deleted, "messages"),))
+
+
+def _survey_answers(database: Database, before: dt.datetime, dry_run: bool) -> KindResult:
+    with database.migrate().sessions.begin() as session:
+        deleted = expire_responses(session, before, dry_run)
+    return KindResult(SURVEY_ANSWERS, ((deleted, "responses"),))

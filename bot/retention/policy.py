@@ -15,8 +15,9 @@ SMS_STATE = "sms state"
 REPORT_CONTACTS = "report contacts"
 CLOSED_REFERRALS = "closed referrals"
 OUTREACH_MESSAGES = "outreach messages"
+SURVEY_ANSWERS = "survey answers"
 # The kinds, in the order `bot data expire` reports them.
-KINDS = (CONVERSATIONS, SMS_STATE, REPORT_CONTACTS, CLOSED_REFERRALS, OUTREACH_MESSAGES)
+KINDS = (CONVERSATIONS, SMS_STATE, REPORT_CONTACTS, CLOSED_REFERRALS, OUTREACH_MESSAGES, SURVEY_ANSWERS)
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,9 @@ class Retention:
     # RETAIN_OUTREACH_MESSAGES_DAYS: a sent, failed or stopped alert/campaign/follow-up message
     # (who got what; the address went when it was final), counted from when it was queued.
     outreach_messages_days: Optional[int] = 90
+    # RETAIN_SURVEY_ANSWERS_DAYS: a survey response and its chosen options (pseudonymous), counted
+    # from when it was started; two years, so that a later answer can be compared with a first.
+    survey_answers_days: Optional[int] = 730
 
     def days(self, kind: str) -> Optional[int]:
         """The period of `kind` (one of KINDS) in days; None when it never expires."""
@@ -43,6 +47,7 @@ class Retention:
             REPORT_CONTACTS: self.report_contacts_days,
             CLOSED_REFERRALS: self.closed_referrals_days,
             OUTREACH_MESSAGES: self.outreach_messages_days,
+            SURVEY_ANSWERS: self.survey_answers_days,
         }[kind]
 
     def cutoff(self, kind: str, now: dt.datetime) -> Optional[dt.datetime]:

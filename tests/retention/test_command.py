@@ -31,6 +31,7 @@ def periods(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RETAIN_REPORT_CONTACTS_DAYS", "5")
     monkeypatch.setenv("RETAIN_CLOSED_REFERRALS_DAYS", "7")
     monkeypatch.setenv("RETAIN_OUTREACH_MESSAGES_DAYS", "never")
+    monkeypatch.setenv("RETAIN_SURVEY_ANSWERS_DAYS", "never")
 
 
 def write_endpoints(root: Path, tracker_store: str) -> None:
@@ -75,6 +76,7 @@ def test_the_project_endpoints_sqlite_tracker_and_app_database(tmp_path: Path, c
             "report contacts: 1 reports' contacts would be blanked",
             "closed referrals: 0 referrals would be deleted",
             "outreach messages: kept (never expires)",
+            "survey answers: kept (never expires)",
         ],
     )
     assert events_by_sender(tracker) == {"old": 2, "recent": 2}
@@ -86,6 +88,7 @@ def test_the_project_endpoints_sqlite_tracker_and_app_database(tmp_path: Path, c
             "report contacts: 1 reports' contacts blanked",
             "closed referrals: 0 referrals deleted",
             "outreach messages: kept (never expires)",
+            "survey answers: kept (never expires)",
         ],
     )
     assert events_by_sender(tracker) == {"recent": 2}
@@ -108,6 +111,7 @@ def test_a_postgresql_tracker_store_by_url_from_the_environment(
                 "report contacts: 1 reports' contacts blanked",
                 "closed referrals: 0 referrals deleted",
                 "outreach messages: kept (never expires)",
+                "survey answers: kept (never expires)",
             ],
         )
         assert events_by_sender(engine) == {"recent": 2}

@@ -14,7 +14,8 @@ from sqlalchemy.engine import Engine
 
 from bot.inbox.store import DONE, RECEIVED, Sealer, inbox
 from bot.outreach.outbox import Outbox, Outgoing
-from bot.outreach.store import CAMPAIGN, outreach_messages
+from bot.outreach.store import CAMPAIGN, outreach_messages, survey_answers, survey_responses
+from bot.outreach.survey_answers import SurveyResponse, save_response
 from bot.reports import store as reports_store
 from bot.retention.conversations import Expired, expire_conversations
 from bot.retention.expire import expire_all
@@ -43,8 +44,9 @@ RETENTION = Retention(
     report_contacts_days=5,
     closed_referrals_days=7,
     outreach_messages_days=4,
+    survey_answers_days=6,
 )
-NEVER = Retention(None, None, None, None, None)
+NEVER = Retention(None, None, None, None, None, None)
 PSEUDONYMS = Pseudonymizer(b"k" * 32)
 PSEUDONYM_KEY = Fernet.generate_key()
 REQUEST = ReferralRequest("call me on +380 50 765 43 21", "rehabilitation", "ukraine", "kharkiv", None, "uk")
@@ -129,11 +131,22 @@ def add_outreach(database: Database, recipient: str, created_at: dt.datetime, fi
         box.sent(key, "w")
 
 
+def add_survey_response(database: Database, pseudonym: str, started_at: dt.datetime) -> None:
+    """A completed survey response with one answer."""
+    response = SurveyResponse(
+        id=f"r-{pseudonym}", survey="kap-basic", pseudonym=pseudonym, run_id=None, language="uk",
+        country="ukraine", started_at=started_at, completed_at=started_at + dt.timedelta(minutes=3),
+        score=1, answers={"q1": "b"},
+    )  # fmt: skip
+    with database.sessions.begin() as session:
+        save_response(session, response)
+
+
 def contents(database: Database) -> dict[str, Any]:
     """Every row of the tables retention touches, to compare before and after."""
     tables = (
         *(SQLTrackerStore.SQLEvent.__table__, sms_numbers, inbox, reports_store.hazard_reports, referrals),
-        outreach_messages,
+        *(outreach_messages, survey_responses, survey_answers),
     )
     with database.engine.connect() as connection:
         return {t.name: sorted(map(repr, connection.execute(sa.select(t)).all())) for t in tables}
@@ -161,6 +174,8 @@ def fill(database: Database) -> Engine:
     add_outreach(database, "sent-old", cutoff(4) - SECOND, final=True)
     add_outreach(database, "sent-new", cutoff(4) + SECOND, final=True)
     add_outreach(database, "waiting-old", cutoff(300), final=False)  # not sent yet: never expires
+    add_survey_response(database, "answered-old", cutoff(6) - SECOND)
+    add_survey_response(database, "answered-new", cutoff(6) + SECOND)
     return engine
 
 
@@ -170,6 +185,7 @@ EXPIRED_LINES = [
     "report contacts: 1 reports' contacts blanked",
     "closed referrals: 2 referrals deleted",
     "outreach messages: 1 messages deleted",
+    "survey answers: 1 responses deleted",
 ]
 
 
@@ -193,6 +209,8 @@ def test_each_kind_expires_what_is_older_than_its_period_and_keeps_the_rest(app_
         ).all()
         left = connection.execute(sa.select(referrals.c.conversation, referrals.c.status)).all()
         messages = connection.execute(sa.select(outreach_messages.c.recipient)).scalars().all()
+        surveyed = connection.execute(sa.select(survey_responses.c.pseudonym)).scalars().all()
+        answers = connection.execute(sa.select(survey_answers.c.response_id)).scalars().all()
     assert sorted(numbers) == ["menu-new", "stopped-long-ago"]
     assert sorted(inbox_ids) == ["SM-new", "SM-unanswered"]
     place, description = "near the bridge at Kozacha", "a rusty shell by the road"
@@ -205,6 +223,7 @@ def test_each_kind_expires_what_is_older_than_its_period_and_keeps_the_rest(app_
         [(PSEUDONYMS.of("closed-new"), CLOSED), (PSEUDONYMS.of("open-old"), OPEN)]
     )
     assert sorted(messages) == ["sent-new", "waiting-old"]
+    assert (surveyed, answers) == (["answered-new"], ["r-answered-new"])
     # A second run finds nothing more.
     assert expire_all(app_database, engine, RETENTION, now=NOW).lines() == [
         "conversations: 0 conversations, 0 events deleted",
@@ -212,6 +231,7 @@ def test_each_kind_expires_what_is_older_than_its_period_and_keeps_the_rest(app_
         "report contacts: 0 reports' contacts blanked",
         "closed referrals: 0 referrals deleted",
         "outreach messages: 0 messages deleted",
+        "survey answers: 0 responses deleted",
     ]
 
 
@@ -223,6 +243,7 @@ def test_a_dry_run_counts_the_same_and_deletes_nothing(app_database: Database):
         "report contacts: 1 reports' contacts would be blanked",
         "closed referrals: 2 referrals would be deleted",
         "outreach messages: 1 messages would be deleted",
+        "survey answers: 1 responses would be deleted",
     ]
     assert contents(app_database) == before
     assert expire_all(app_database, engine, RETENTION, now=NOW).lines() == EXPIRED_LINES
@@ -238,13 +259,14 @@ def test_never_keeps_everything(app_database: Database):
         "report contacts: kept (never expires)",
         "closed referrals: kept (never expires)",
         "outreach messages: kept (never expires)",
+        "survey answers: kept (never expires)",
     ]
     assert contents(app_database) == before
 
 
 def test_one_period_never_and_the_others_expire(app_database: Database):
     engine = fill(app_database)
-    only_contacts_kept = Retention(10, 3, None, 7, 4)
+    only_contacts_kept = Retention(10, 3, None, 7, 4, 6)
     assert expire_all(app_database, engine, only_contacts_kept, now=NOW).lines() == [
         EXPIRED_LINES[0],
         EXPIRED_LINES[1],
