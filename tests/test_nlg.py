@@ -6,6 +6,7 @@ import pytest
 
 from bot.nlg import LocalizedNLG, build_renderer
 from bot.paths import project_paths
+from bot.sms.budget import SAMPLE_VALUES
 from tests import factories
 from tests.factories import PROJECT_ROOT, profile, renderer, tracker
 
@@ -114,6 +115,12 @@ ACTION_VALUES = {
     # --- quiz: the score, counted by the NLG (bot/quiz.py) ---
     "score": 3,
     "total": 5,
+    # --- outreach (bot/outreach): alerts, follow-ups, subscriptions, partners ---
+    "region": "Kharkiv",
+    "place": "the bridge at Kozacha",
+    "partner": "Example Rehabilitation Centre",
+    # --- surveys (actions/surveys.py): the sample texts the SMS budget is measured with ---
+    **{name: value for name, value in SAMPLE_VALUES.items() if name.startswith("survey_")},
 }
 
 
