@@ -21,8 +21,8 @@ import secrets
 import socket
 import threading
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Any, Callable, Iterable, Mapping, Optional
+from datetime import date, timedelta
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence
 
 import sqlalchemy as sa
 from huey import Huey, RedisHuey, SqliteHuey, crontab
@@ -275,6 +275,36 @@ class WorkerDelivery:
             self._database.dispose()
 
 
+@dataclass(frozen=True)
+class HourlyWork:
+    """What one hourly pass opened: campaign runs, and partner notifications caught up."""
+
+    campaign_runs: list[str]
+    partner_messages: int
+
+
+def hourly_work(
+    settings: Settings, paths: ProjectPaths, enqueue: Callable[[Sequence[str]], None], today: date
+) -> HourlyWork:
+    """The workers' hourly task: open and enqueue today's scheduled campaigns (a day's run is
+    opened once; later passes add only newcomers), and the partner notifications of referrals
+    that have none (the referral action opens them at once: this catches one a crash lost)."""
+    # Imported when run: campaign content, catalogs and partners are not needed to deliver.
+    from bot.outreach.campaign_send import send_due
+    from bot.outreach.staff import ReferralOutreach
+
+    database = Database.for_project(paths, settings)
+    try:
+        pseudonyms = Pseudonymizer(load_key(paths.var, settings))
+        runs = send_due(paths, database, pseudonyms, today, enqueue)
+        partners = ReferralOutreach.for_referrals(paths, database, settings, enqueue).notify_new()
+        if partners:
+            logger.info("Partner notifications caught up: %d message(s)", partners)
+        return HourlyWork(runs, partners)
+    finally:
+        database.dispose()
+
+
 def run_worker(
     settings: Settings,
     paths: ProjectPaths,
@@ -286,21 +316,11 @@ def run_worker(
     huey = build_queue(settings, paths)
     delivery = WorkerDelivery(settings, paths, credentials)
 
+    def enqueue(keys: Sequence[str]) -> None:
+        dispatch(huey, keys)
+
     def campaigns_due() -> list[str]:
-        # Imported when run: the campaign content and catalogs are not needed to deliver.
-        from bot.outreach.campaign_send import send_due
-
-        database = Database.for_project(paths, settings)
-        try:
-            pseudonyms = Pseudonymizer(load_key(paths.var, settings))
-            today = utc_now().date()
-
-            def enqueue(keys: Iterable[str]) -> None:
-                dispatch(huey, keys)
-
-            return send_due(paths, database, pseudonyms, today, enqueue)
-        finally:
-            database.dispose()
+        return hourly_work(settings, paths, enqueue, utc_now().date()).campaign_runs
 
     register_tasks(huey, delivery, campaigns_due)
     swept = dispatch(huey, delivery().outbox.pending_keys(limit=SWEEP_LIMIT))

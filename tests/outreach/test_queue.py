@@ -7,7 +7,7 @@ import signal
 from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 import pytest
 import redis
@@ -16,13 +16,18 @@ from aiohttp import web
 from redis.exceptions import RedisError
 
 from bot.outreach.outbox import Outgoing
+from bot.outreach.queue import HourlyWork, hourly_work
 from bot.outreach.store import CAMPAIGN, FOLLOW_UP, outreach_messages, subscriptions
+from bot.outreach.subscriptions import Subscriptions, address_sealer
+from bot.services.referrals import ReferralRequest, create_referral
+from bot.settings import Settings
 from bot.sms.store import SmsStore
 from bot.store.db import Database
 from bot.store.pseudonym import Pseudonymizer
 from tests.assistant import wait_for
 from tests.channels.local_server import LocalServer
 from tests.databases import services_required, sqlite_url
+from tests.factories import copy_project
 from tests.outreach.workers import PSEUDONYM_KEY, REDIS_URL, Workers, outreach_workers
 
 FIRST_CHAT = 7_100_000
@@ -345,3 +350,47 @@ def test_a_partner_webhook_is_retried_until_it_takes_the_notification(
             assert _statuses(sqlite_db, "partner:REF123") == Counter({"sent": 1})
     finally:
         partner.stop()
+
+
+HOURLY_PARTNERS = """
+partners:
+  rehab:
+    name: Example Rehabilitation Centre
+    countries: [ukraine]
+    categories: [rehabilitation]
+    email: referrals@rehab.example.org
+"""
+
+
+def test_the_hourly_work_opens_todays_campaign_and_catches_up_partner_notifications(
+    app_database: Database, tmp_path: Path
+) -> None:
+    project = copy_project(tmp_path, files=("domain.yml", "babel.cfg"))
+    project.partners.write_text(HOURLY_PARTNERS, encoding="utf-8")
+    today = datetime.now(timezone.utc).date()
+    flood = (project.campaigns / "flood-season.yml").read_text(encoding="utf-8")
+    flood = flood.replace("season: {from: 05-01, to: 05-31}", f"once: {today.isoformat()}")
+    (project.campaigns / "flood-today.yml").write_text(flood, encoding="utf-8")
+    url = app_database.engine.url.render_as_string(hide_password=False)
+    settings = Settings(database_url=url, pseudonym_key=PSEUDONYM_KEY)
+    pseudonyms = Pseudonymizer(PSEUDONYM_KEY.encode("utf-8"))
+    address = address_sealer(pseudonyms).seal("+380501112233")
+    Subscriptions(app_database).subscribe(
+        "p1", channel="sms", address=address, language="uk", country="ukraine", region="kharkiv"
+    )
+    request = ReferralRequest("a phone", "rehabilitation", "ukraine", "kharkiv", None, "uk")
+    referral = create_referral(app_database, pseudonyms, "sms-person", request)
+    queued: list[list[str]] = []
+
+    def enqueue(keys: Sequence[str]) -> None:
+        queued.append(list(keys))
+
+    first = hourly_work(settings, project, enqueue, today)
+    campaign_run = f"campaign:flood-today:{today.isoformat()}"
+    partner_run = f"partner:{referral.reference}:new"
+    assert first == HourlyWork([campaign_run], 1)
+    assert queued == [[f"{campaign_run}|p1"], [f"{partner_run}|rehab:email"]]
+    # An hour later: the same run, nobody added, nobody notified twice (the run's waiting row is
+    # enqueued again: harmless, a delivered one is claimed once).
+    assert hourly_work(settings, project, enqueue, today) == HourlyWork([campaign_run], 0)
+    assert queued[2:] == [[f"{campaign_run}|p1"]]
